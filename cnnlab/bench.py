@@ -1,0 +1,112 @@
+"""Benchmarks that print figures and exit non-zero when a budget is missed: `python -m cnnlab.bench`.
+
+1. Training throughput: `train()` against a plain `model.fit` of the same model on the same images, in the
+   same process, alternated so that machine noise hits both alike. Budget: train() ≤ 1.10 × plain time.
+2. A drawn digit → `canvas_to_mnist` → every layer's output → probabilities. Budget: median ≤ 15 ms.
+3. Accuracy on the bundled sample's test digits after the default training and after 10 epochs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import numpy as np
+
+TRAIN_OVERHEAD_BUDGET = 1.10
+DIGIT_PIPELINE_BUDGET_MS = 15.0
+
+
+def bench_training(dataset, rounds: int) -> tuple[float, float]:
+    """Seconds for train() and for a plain fit of the same network on the same images (medians)."""
+    from cnnlab.backend import load_keras
+    from cnnlab.config import TrainConfig
+    from cnnlab.model import build_model, to_model_input
+    from cnnlab.train import split_indices, train
+
+    keras = load_keras()
+    config = TrainConfig(epochs=1, validation_fraction=0.0)
+    train_indices, _ = split_indices(dataset.y_train, config)
+    # The plain baseline gets its floats ready-made, outside the timed part, as a tutorial would.
+    x_plain = to_model_input(dataset.x_train[train_indices])
+    y_plain = dataset.y_train[train_indices]
+    ours, plain = [], []
+    train(config, dataset)  # warm-up: graph tracing and memory pools, for both alike
+    for _ in range(rounds):
+        started = time.perf_counter()
+        result = train(config, dataset)
+        ours.append(time.perf_counter() - started - result.extras.get("evaluate_seconds", 0.0))
+        keras.utils.set_random_seed(config.seed)
+        model = build_model(config)
+        started = time.perf_counter()
+        model.fit(x_plain, y_plain, batch_size=config.batch_size, epochs=1, shuffle=True, verbose=0)
+        plain.append(time.perf_counter() - started)
+    return statistics.median(ours), statistics.median(plain)
+
+
+def bench_digit_pipeline(model, repeats: int) -> list[float]:
+    """Milliseconds per drawn digit, canvas to probabilities, one at a time as a page does it."""
+    from cnnlab.inspect import layer_activations
+    from cnnlab.preprocess import canvas_to_mnist
+
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas[..., 3] = 255
+    canvas[40:240, 130:150, :3] = 255  # a tall stroke: a "1"
+    timings = []
+    for _ in range(repeats + 3):
+        started = time.perf_counter()
+        digit = canvas_to_mnist(canvas)
+        layers = layer_activations(model, digit)
+        probabilities = layers[-1].output
+        assert probabilities.shape == (10,)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings[3:]  # the first calls build the activation model
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3, help="alternated training rounds (default 3)")
+    parser.add_argument("--repeats", type=int, default=50, help="drawn digits to time (default 50)")
+    parser.add_argument("--skip-accuracy", action="store_true", help="skip the 10-epoch accuracy run")
+    arguments = parser.parse_args(argv)
+
+    from cnnlab.config import TrainConfig
+    from cnnlab.data import load_dataset
+    from cnnlab.train import train
+
+    dataset = load_dataset("sample")
+    failures = []
+    images = int(len(dataset.y_train))
+    ours, plain = bench_training(dataset, arguments.rounds)
+    ratio = ours / plain
+    print(f"training, 1 epoch on {images:,} images (median of {arguments.rounds}):")
+    print(f"  train():          {ours:6.2f} s  {images / ours:8,.0f} images/s")
+    print(f"  plain model.fit:  {plain:6.2f} s  {images / plain:8,.0f} images/s")
+    print(f"  ratio train()/plain = {ratio:.3f}  (budget ≤ {TRAIN_OVERHEAD_BUDGET:.2f})")
+    if ratio > TRAIN_OVERHEAD_BUDGET:
+        failures.append(f"train() took {ratio:.2f}× the plain fit")
+
+    default = train(TrainConfig(), dataset)
+    timings = bench_digit_pipeline(default.model, arguments.repeats)
+    median = statistics.median(timings)
+    print(f"drawn digit → canvas_to_mnist → all layers → probabilities ({arguments.repeats} digits):")
+    print(f"  median {median:.1f} ms, p95 {np.percentile(timings, 95):.1f} ms  (budget median ≤ "
+          f"{DIGIT_PIPELINE_BUDGET_MS:.0f} ms)")
+    if median > DIGIT_PIPELINE_BUDGET_MS:
+        failures.append(f"a drawn digit took {median:.1f} ms")
+
+    print("accuracy on the sample's 1,000 test digits:")
+    print(f"  default settings (3 epochs): {default.test_accuracy:.2%}  ({default.seconds:.1f} s)")
+    if not arguments.skip_accuracy:
+        longer = train(TrainConfig(epochs=10), dataset)
+        print(f"  10 epochs:                   {longer.test_accuracy:.2%}  ({longer.seconds:.1f} s)")
+
+    for failure in failures:
+        print(f"OVER BUDGET: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Teaching sentences built from the current model's own numbers, one per layer.
+
+They live in the engine (not in a page) so that the numbers in them can be tested against the model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnlab.inspect import LayerOutput
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return " × ".join(str(size) for size in shape)
+
+
+def layer_sentence(layer: LayerOutput, previous: LayerOutput | None, train_images: int, dropout_rate: float,
+                   kernel_size: int | None = None) -> str:
+    """One or two sentences about what `layer` did to the digit, with this model's numbers.
+
+    previous: the layer before (None for the first); train_images: how many images the model learnt
+    from; kernel_size: the side of a conv layer's kernel.
+    """
+    shape = layer.shape
+    if layer.kind == "Conv2D":
+        height, width, filters = shape
+        inputs = previous.shape[-1] if previous is not None else 1
+        source = "the 28 × 28 digit" if previous is None else f"all {inputs} maps of the layer before"
+        return (
+            f"{filters} filters of {kernel_size} × {kernel_size} slide over {source}; each gives one "
+            f"{height} × {width} map (a {kernel_size} × {kernel_size} window fits {height} times across). "
+            f"Over the whole training set that is {filters} × {train_images:,} = "
+            f"{filters * train_images:,} activation maps from this layer alone. Bright means the filter "
+            "found its pattern there; ReLU turned every negative value into 0 (black)."
+        )
+    if layer.kind == "MaxPooling2D" and previous is not None:
+        before = previous.shape
+        return (
+            f"Each 2 × 2 window keeps only its largest value, so every {before[0]} × {before[1]} map shrinks to "
+            f"{shape[0]} × {shape[1]}: a quarter of the numbers ({np.prod(before):,} → {np.prod(shape):,}), "
+            "keeping where a pattern was found, roughly, while forgetting exactly where."
+        )
+    if layer.kind == "Dropout":
+        return (
+            f"While training, dropout zeroes a random {dropout_rate:.0%} of these values at every step (and "
+            f"scales up the rest), so the network cannot lean on any single one. Now, at prediction time, "
+            "it passes every value through unchanged, which is why these maps equal the ones above."
+        )
+    if layer.kind == "Flatten" and previous is not None:
+        return (
+            f"The {_shape_text(previous.shape)} block of numbers is laid out as one row of "
+            f"{shape[0]:,} values, the form the dense layers take."
+        )
+    if layer.kind == "Dense" and previous is not None:
+        active = int((layer.output > 0).sum())
+        if layer.name == "output":
+            return (
+                f"Ten units, one per digit. Softmax turns their scores into probabilities that add up to 1; "
+                f"the largest is the prediction."
+            )
+        return (
+            f"Each of the {shape[0]} units weighs all {previous.shape[0]:,} values before it "
+            f"({previous.shape[0]:,} × {shape[0]} weights + {shape[0]} biases = "
+            f"{(previous.shape[0] + 1) * shape[0]:,} parameters). {active} of {shape[0]} are active "
+            "(above 0) for this digit."
+        )
+    return f"Output shape {_shape_text(shape)}."
+
+
+def dropout_training_view(values: np.ndarray, rate: float, seed: int = 0) -> np.ndarray:
+    """What dropout does while training: a random `rate` share of values set to 0, the rest scaled by
+    1 / (1 − rate) so the expected sum is unchanged. Same seed → same mask.
+
+    values: float array of any shape. Returns float32, same shape.
+    """
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"A dropout rate must be at least 0 and below 1; got {rate}.")
+    keep = np.random.default_rng(seed).random(np.shape(values)) >= rate
+    return (np.asarray(values, dtype=np.float32) * keep / (1.0 - rate)).astype(np.float32)

@@ -1,0 +1,103 @@
+"""The CNN itself: building it from a `TrainConfig`, and the one conversion from digits to its input."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cnnlab.backend import load_keras
+from cnnlab.config import TrainConfig
+
+if TYPE_CHECKING:
+    import keras
+
+IMAGE_SIZE = 28
+NUM_CLASSES = 10
+
+
+def to_model_input(images: np.ndarray) -> np.ndarray:
+    """Turn digits into what the network reads: the one place pixels become floats.
+
+    images: uint8 (n, 28, 28) or (28, 28), 0–255 (white ink on black, as MNIST).
+    Returns float32 (n, 28, 28, 1) in [0, 1].
+    """
+    images = np.asarray(images)
+    if images.ndim == 2:
+        images = images[np.newaxis]
+    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(f"Digits must be 28×28 pixels; got an array of shape {images.shape}.")
+    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+def build_model(config: TrainConfig | None = None) -> keras.Model:
+    """Build and compile the network described by `config` (the reference model by default).
+
+    Input float32 (None, 28, 28, 1) in [0, 1]; output (None, 10) softmax probabilities.
+    Layer names are stable ("conv1", "pool", "conv2", "dropout", "flatten", "dense1", …, "output")
+    because pages and tests address layers by name.
+    """
+    config = config or TrainConfig()
+    keras = load_keras()
+    inputs = keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="digit")
+    x = keras.layers.Conv2D(config.conv1_filters, 5, activation="relu", name="conv1")(inputs)
+    x = keras.layers.MaxPooling2D(2, name="pool")(x)
+    x = keras.layers.Conv2D(config.conv2_filters, 3, activation="relu", name="conv2")(x)
+    # The seed makes the training-mode mask reproducible, which the dropout demo relies on.
+    x = keras.layers.Dropout(config.dropout, seed=config.seed, name="dropout")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    for index, units in enumerate(config.dense_units, start=1):
+        x = keras.layers.Dense(units, activation="relu", name=f"dense{index}")(x)
+    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output")(x)
+    model = keras.Model(inputs, outputs, name="cnnlab")
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(learning_rate=config.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def model_summary(model: keras.Model) -> list[dict]:
+    """The summary table students read: one row per layer.
+
+    Returns [{"layer": name, "kind": class name, "output_shape": (None, …), "params": int}, …].
+    """
+    return [
+        {
+            "layer": layer.name,
+            "kind": type(layer).__name__,
+            "output_shape": (None, *layer.output.shape[1:]),
+            "params": int(layer.count_params()),
+        }
+        for layer in model.layers
+    ]
+
+
+def summarize_config(config: TrainConfig) -> list[dict]:
+    """The summary table for settings not yet trained, computed by arithmetic alone (no TensorFlow).
+
+    Lets the Train page update the parameter count on every slider move without building a model.
+    Same row format as `model_summary`, without the input layer.
+    """
+    rows = []
+    conv1_size = IMAGE_SIZE - 5 + 1
+    rows.append(_row("conv1", "Conv2D", (conv1_size, conv1_size, config.conv1_filters),
+                     config.conv1_filters * (5 * 5 * 1 + 1)))
+    pooled = conv1_size // 2
+    rows.append(_row("pool", "MaxPooling2D", (pooled, pooled, config.conv1_filters), 0))
+    conv2_size = pooled - 3 + 1
+    rows.append(_row("conv2", "Conv2D", (conv2_size, conv2_size, config.conv2_filters),
+                     config.conv2_filters * (3 * 3 * config.conv1_filters + 1)))
+    rows.append(_row("dropout", "Dropout", (conv2_size, conv2_size, config.conv2_filters), 0))
+    width = conv2_size * conv2_size * config.conv2_filters
+    rows.append(_row("flatten", "Flatten", (width,), 0))
+    for index, units in enumerate(config.dense_units, start=1):
+        rows.append(_row(f"dense{index}", "Dense", (units,), (width + 1) * units))
+        width = units
+    rows.append(_row("output", "Dense", (NUM_CLASSES,), (width + 1) * NUM_CLASSES))
+    return rows
+
+
+def _row(name: str, kind: str, shape: tuple[int, ...], params: int) -> dict:
+    return {"layer": name, "kind": kind, "output_shape": (None, *shape), "params": params}

@@ -1,0 +1,84 @@
+"""Pictures of arrays: a layer's feature maps as one mosaic image, kernels and digits enlarged.
+
+One mosaic per layer (instead of dozens of small images) keeps a page light: the browser receives a
+single PNG, and the server encodes it once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# A perceptually even dark-to-bright ramp (black → purple → orange → pale yellow), so that a bright
+# pixel always means a strong activation, also for colour-blind readers.
+_RAMP_STOPS = np.array(
+    [[0, 0, 4], [60, 15, 110], [140, 40, 130], [220, 80, 90], [250, 160, 60], [252, 253, 191]],
+    dtype=np.float32,
+)
+RAMP = np.stack(
+    [np.interp(np.linspace(0, 1, 256), np.linspace(0, 1, len(_RAMP_STOPS)), _RAMP_STOPS[:, channel])
+     for channel in range(3)],
+    axis=1,
+).astype(np.uint8)
+GAP_COLOUR = (255, 255, 255)
+
+
+def grid_shape(count: int, max_columns: int = 6) -> tuple[int, int]:
+    """(rows, columns) for `count` tiles: 30 → (5, 6), 15 → (3, 5), 8 → (2, 4), 1 → (1, 1)."""
+    if count < 1:
+        raise ValueError("A grid needs at least one tile.")
+    columns = min(max_columns, count)
+    # Prefer the column count that leaves the fewest empty cells, widest first.
+    columns = min(range(columns, 0, -1), key=lambda cols: (math.ceil(count / cols) * cols - count, -cols))
+    return math.ceil(count / columns), columns
+
+
+def colourize(values: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
+    """Map values onto the ramp: float (…) → uint8 (…, 3). `low`/`high` default to the array's own range."""
+    values = np.asarray(values, dtype=np.float32)
+    low = float(values.min()) if low is None else low
+    high = float(values.max()) if high is None else high
+    span = high - low if high > low else 1.0
+    indices = np.clip((values - low) / span * 255.0, 0, 255).astype(np.uint8)
+    return RAMP[indices]
+
+
+def feature_mosaic(maps: np.ndarray, scale: int = 4, gap: int = 2, max_columns: int = 6) -> np.ndarray:
+    """All of a layer's maps in one picture, on one shared colour scale so maps compare fairly.
+
+    maps: float (height, width, channels), e.g. (24, 24, 30). Each map is enlarged `scale` times with
+    crisp pixels and separated by `gap` white pixels. Returns uint8 (H, W, 3).
+    """
+    maps = np.asarray(maps, dtype=np.float32)
+    if maps.ndim != 3:
+        raise ValueError(f"Feature maps must be (height, width, channels); got shape {maps.shape}.")
+    height, width, channels = maps.shape
+    rows, columns = grid_shape(channels, max_columns)
+    tile_h, tile_w = height * scale, width * scale
+    mosaic = np.full((rows * tile_h + (rows - 1) * gap, columns * tile_w + (columns - 1) * gap, 3),
+                     GAP_COLOUR, dtype=np.uint8)
+    coloured = colourize(maps, low=0.0 if maps.min() >= 0 else None)
+    for index in range(channels):
+        row, column = divmod(index, columns)
+        tile = np.repeat(np.repeat(coloured[:, :, index], scale, axis=0), scale, axis=1)
+        top, left = row * (tile_h + gap), column * (tile_w + gap)
+        mosaic[top : top + tile_h, left : left + tile_w] = tile
+    return mosaic
+
+
+def enlarge(image: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour enlargement of a 2-D (or 2-D × channels) image, so each pixel stays a square."""
+    return np.repeat(np.repeat(np.asarray(image), scale, axis=0), scale, axis=1)
+
+
+def strip(values: np.ndarray, scale: int = 6, max_width: int = 50) -> np.ndarray:
+    """A 1-D vector (a dense layer's units) as rows of coloured cells: uint8 (H, W, 3)."""
+    values = np.asarray(values, dtype=np.float32).ravel()
+    columns = min(max_width, len(values))
+    rows = math.ceil(len(values) / columns)
+    padded = np.full(rows * columns, np.nan, dtype=np.float32)
+    padded[: len(values)] = values
+    coloured = colourize(np.nan_to_num(padded, nan=0.0), low=0.0 if values.min() >= 0 else None)
+    coloured[np.isnan(padded)] = GAP_COLOUR
+    return enlarge(coloured.reshape(rows, columns, 3), scale)

@@ -1,0 +1,247 @@
+"""Training the network: deterministic for a seed, observable through plain callbacks, cancellable.
+
+Nothing here knows about Streamlit. Progress leaves through `on_batch_end` / `on_epoch_end`, and
+`should_stop()` is polled after every batch so a caller (the app's training service) can cancel.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cnnlab.backend import load_keras
+from cnnlab.config import TrainConfig
+from cnnlab.data import Dataset
+from cnnlab.model import build_model, to_model_input
+
+if TYPE_CHECKING:
+    import keras
+
+EpochCallback = Callable[[int, dict], None]
+BatchCallback = Callable[[int, int, int, dict], None]
+
+HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+class TrainingCancelled(Exception):
+    """Raised by `train` when `should_stop()` returned True; the half-trained model is dropped."""
+
+
+class TrainingDiverged(ValueError):
+    """Raised by `train` when the loss stopped being a finite number."""
+
+
+@dataclass
+class TrainResult:
+    """A finished training.
+
+    history: {"loss", "accuracy", "val_loss", "val_accuracy"} → one float per epoch.
+    filter_snapshots: conv1 kernels, float32 (5, 5, 1, filters) each; index 0 is before training,
+        index k after epoch k, so there are epochs + 1 of them.
+    """
+
+    config: TrainConfig
+    model: keras.Model
+    history: dict[str, list[float]]
+    test_accuracy: float
+    test_loss: float
+    seconds: float
+    filter_snapshots: list[np.ndarray]
+    dataset_name: str = ""
+    train_images: int = 0
+    validation_images: int = 0
+    extras: dict = field(default_factory=dict)
+
+
+def split_indices(labels: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Choose which training images train and which validate, the same way for the same seed.
+
+    labels: int (n,). Returns (train_indices, validation_indices), disjoint. With `train_size` set,
+    only that many images are used in all (class-balanced, so a small subset still has every digit).
+    """
+    rng = np.random.default_rng(config.seed)
+    order = rng.permutation(len(labels))
+    if config.train_size is not None and config.train_size < len(labels):
+        # Deal the shuffled images out class by class, round-robin, then keep the first ones.
+        shuffled = labels[order]
+        rank_in_class = np.empty(len(order), dtype=np.int64)
+        for digit in np.unique(shuffled):
+            members = np.flatnonzero(shuffled == digit)
+            rank_in_class[members] = np.arange(len(members))
+        order = order[np.lexsort((shuffled, rank_in_class))][: config.train_size]
+        order = order[rng.permutation(len(order))]
+    validation_count = int(round(len(order) * config.validation_fraction))
+    if validation_count and len(order) - validation_count < 1:
+        raise ValueError("There are too few training images to hold some back for validation.")
+    return order[validation_count:], order[:validation_count]
+
+
+def _make_batches(keras_module, images, labels, config: TrainConfig, shuffle: bool):
+    """A Keras `PyDataset` that keeps the images uint8 and makes one float batch at a time."""
+
+    class DigitBatches(keras_module.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.rng = np.random.default_rng(config.seed + 1)
+            self.order = np.arange(len(images))
+            self.augmenter = _make_augmenter(keras_module, config.seed) if config.augment and shuffle else None
+            self.on_epoch_end()
+
+        def __len__(self):
+            return math.ceil(len(images) / config.batch_size)
+
+        def __getitem__(self, index):
+            chosen = self.order[index * config.batch_size : (index + 1) * config.batch_size]
+            batch = to_model_input(images[chosen])
+            if self.augmenter is not None:
+                batch = np.asarray(self.augmenter(batch, training=True))
+            return batch, labels[chosen]
+
+        def on_epoch_end(self):
+            if shuffle:
+                self.order = self.rng.permutation(len(images))
+
+    return DigitBatches()
+
+
+def _make_augmenter(keras_module, seed: int):
+    """Small random shifts (±10 %), rotations (±10°) and zooms (±10 %) of a float batch (n, 28, 28, 1)."""
+    layers = keras_module.layers
+    return keras_module.Sequential(
+        [
+            layers.RandomRotation(10 / 360, fill_mode="constant", seed=seed),
+            layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed + 1),
+            layers.RandomZoom(0.1, fill_mode="constant", seed=seed + 2),
+        ],
+        name="augment",
+    )
+
+
+def conv1_kernels(model: keras.Model) -> np.ndarray:
+    """A copy of the first conv layer's kernels, float32 (5, 5, 1, filters)."""
+    return np.array(model.get_layer("conv1").get_weights()[0], dtype=np.float32)
+
+
+def train(
+    config: TrainConfig,
+    dataset: Dataset,
+    *,
+    on_epoch_end: EpochCallback | None = None,
+    on_batch_end: BatchCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """Train a fresh model on `dataset` with `config`; the same inputs give the same weights.
+
+    on_batch_end(epoch, batch, batches_per_epoch, {"loss", "accuracy"}) after every batch (1-based);
+    on_epoch_end(epoch, {"loss", "accuracy", "val_loss", "val_accuracy"}) after every epoch (1-based);
+    should_stop() is polled after every batch and, once True, ends training with `TrainingCancelled`.
+    Raises `TrainingDiverged` when the loss becomes NaN or infinite.
+    """
+    keras = load_keras()
+    started = time.perf_counter()
+    # One call seeds Python, NumPy and TensorFlow, which Keras draws initial weights and dropout from.
+    keras.utils.set_random_seed(config.seed)
+    train_indices, validation_indices = split_indices(dataset.y_train, config)
+    x_train, y_train = dataset.x_train[train_indices], dataset.y_train[train_indices]
+    model = build_model(config)
+    snapshots = [conv1_kernels(model)]
+    progress = _progress_class(keras)(config, on_epoch_end, on_batch_end, should_stop, snapshots)
+    fit_arguments = {}
+    if len(validation_indices):
+        fit_arguments["validation_data"] = _make_batches(
+            keras, dataset.x_train[validation_indices], dataset.y_train[validation_indices], config, False
+        )
+    model.fit(
+        _make_batches(keras, x_train, y_train, config, shuffle=True),
+        epochs=config.epochs,
+        callbacks=[progress],
+        verbose=0,
+        **fit_arguments,
+    )
+    if progress.cancelled:
+        raise TrainingCancelled("Training was cancelled.")
+    if progress.diverged:
+        raise TrainingDiverged(
+            f"The loss became NaN in epoch {progress.diverged_epoch}; lower the learning rate "
+            f"(it is {config.learning_rate:g}) and train again."
+        )
+    evaluate_started = time.perf_counter()
+    test_loss, test_accuracy = model.evaluate(
+        _make_batches(keras, dataset.x_test, dataset.y_test, config, False), verbose=0
+    )
+    evaluate_seconds = time.perf_counter() - evaluate_started
+    history = {key: [float(epoch[key]) for epoch in progress.epochs] for key in HISTORY_KEYS
+               if progress.epochs and key in progress.epochs[0]}
+    return TrainResult(
+        config=config,
+        model=model,
+        history=history,
+        test_accuracy=float(test_accuracy),
+        test_loss=float(test_loss),
+        seconds=time.perf_counter() - started,
+        filter_snapshots=snapshots,
+        dataset_name=dataset.name,
+        train_images=len(train_indices),
+        validation_images=len(validation_indices),
+        extras={"evaluate_seconds": evaluate_seconds},
+    )
+
+
+_PROGRESS_CLASSES: dict = {}
+
+
+def _progress_class(keras_module):
+    """The Keras callback that adapts Keras's protocol to CNN Lab's plain-value callbacks.
+
+    Made on first use (and kept) because Keras must not be imported when this module loads.
+    """
+    if keras_module in _PROGRESS_CLASSES:
+        return _PROGRESS_CLASSES[keras_module]
+
+    class Progress(keras_module.callbacks.Callback):
+        def __init__(self, config, on_epoch_end, on_batch_end, should_stop, snapshots):
+            super().__init__()
+            self.config = config
+            self.epoch_callback = on_epoch_end
+            self.batch_callback = on_batch_end
+            self.should_stop = should_stop
+            self.snapshots = snapshots
+            self.epochs: list[dict] = []
+            self.current_epoch = 0
+            self.cancelled = False
+            self.diverged = False
+            self.diverged_epoch = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.current_epoch = epoch + 1
+
+        def on_train_batch_end(self, batch, logs=None):
+            logs = logs or {}
+            loss = float(logs.get("loss", 0.0))
+            if not math.isfinite(loss):
+                self.diverged, self.diverged_epoch = True, self.current_epoch
+                self.model.stop_training = True
+                return
+            if self.batch_callback is not None:
+                metrics = {"loss": loss, "accuracy": float(logs.get("accuracy", 0.0))}
+                self.batch_callback(self.current_epoch, batch + 1, self.params.get("steps") or 0, metrics)
+            if self.should_stop is not None and self.should_stop():
+                self.cancelled = True
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self.cancelled or self.diverged:
+                return
+            metrics = {key: float(value) for key, value in (logs or {}).items() if key in HISTORY_KEYS}
+            self.epochs.append(metrics)
+            self.snapshots.append(conv1_kernels(self.model))
+            if self.epoch_callback is not None:
+                self.epoch_callback(epoch + 1, metrics)
+
+    _PROGRESS_CLASSES[keras_module] = Progress
+    return Progress

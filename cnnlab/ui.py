@@ -1,0 +1,171 @@
+"""The one engine module that speaks Streamlit: shared resources, the model in use, common widgets.
+
+Streamlit reruns a page's script from the top on every interaction. Anything that must outlive a rerun
+is kept either in `st.session_state` (per browser tab) or in a `st.cache_resource` (per server process,
+shared by every student).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from cnnlab.charts import training_curves
+from cnnlab.config import TrainConfig
+from cnnlab.data import Dataset, load_dataset
+from cnnlab.service import Job, JobState, TrainingService
+from cnnlab.train import TrainResult
+
+# Session-state keys, shared by every page.
+MODEL_KEY = "model_key"  # (TrainConfig, dataset fingerprint) of the model this tab uses
+DATASET_CHOICE = "dataset_choice"  # "auto" | "sample" | "upload"
+UPLOADED_DATASET = "uploaded_dataset"
+DIGIT = "digit"  # uint8 (28, 28): the input the Activations and Prediction pages show
+DIGIT_ORIGIN = "digit_origin"  # a sentence saying where the digit came from
+DIGIT_LABEL = "digit_label"  # the true label when known, else None
+
+PROGRESS_REFRESH_SECONDS = 0.5
+
+
+@st.cache_resource
+def get_service() -> TrainingService:
+    """The process-wide training service: created once, shared by every session and page."""
+    return TrainingService()
+
+
+@st.cache_resource(show_spinner="Loading the digits…")
+def get_dataset(source: str) -> Dataset:
+    """A dataset by source ("auto", "sample", "mnist"), loaded once per server process."""
+    return load_dataset(source)
+
+
+def chosen_dataset() -> Dataset:
+    """The dataset this tab trains on: the uploaded CSV if one was accepted, else "auto" or the sample."""
+    choice = st.session_state.get(DATASET_CHOICE, "auto")
+    if choice == "upload" and st.session_state.get(UPLOADED_DATASET) is not None:
+        return st.session_state[UPLOADED_DATASET]
+    return get_dataset("sample" if choice == "sample" else "auto")
+
+
+def use_job(job: Job) -> None:
+    """Make `job`'s model the one this tab uses (once it is trained)."""
+    st.session_state[MODEL_KEY] = job.key
+
+
+def current_job() -> Job | None:
+    """The finished job whose model this tab uses: the one it chose, else the newest in the process."""
+    service = get_service()
+    key = st.session_state.get(MODEL_KEY)
+    if key is not None:
+        for job in service.finished_jobs():
+            if job.key == key:
+                return job
+    return service.latest()
+
+
+def current_result() -> TrainResult | None:
+    job = current_job()
+    return job.result if job is not None else None
+
+
+def show_sidebar() -> None:
+    """The model in use, on every page: settings, data and test accuracy — or that there is none yet."""
+    with st.sidebar:
+        st.subheader("Model in use")
+        job = current_job()
+        if job is None:
+            st.caption("No model trained yet. The Train page makes one; so does the button on any page.")
+        else:
+            result, config = job.result, job.config
+            st.metric("Test accuracy", f"{result.test_accuracy:.1%}")
+            st.caption(
+                f"{config.conv1_filters} + {config.conv2_filters} filters · {config.epochs} epoch"
+                f"{'s' if config.epochs != 1 else ''} · dropout {config.dropout:g} · "
+                f"{result.train_images:,} training images"
+            )
+            st.caption(f"Data: {job.dataset.name}")
+            if job.dataset.note:
+                st.caption(job.dataset.note)
+        running = get_service().running()
+        if running is not None:
+            st.caption(f"Training now: {running.progress:.0%} done.")
+
+
+def require_model(page_key: str) -> TrainResult | None:
+    """The model in use, or — on a first visit — an offer to train the default model in one click.
+
+    Returns None while there is no model; the page should then stop drawing.
+    """
+    result = current_result()
+    if result is not None:
+        return result
+    service = get_service()
+    dataset = chosen_dataset()
+    pending = service.find(TrainConfig(), dataset)
+    if pending is not None and not pending.finished:
+        st.info("The default model is being trained; this page fills in as soon as it is ready.")
+        follow_job(pending)
+        return None
+    st.info("This page needs a trained model, and there is none yet.")
+    if st.button("Train the default model", key=f"{page_key}_train_default", type="primary"):
+        job = service.submit(TrainConfig(), dataset)
+        use_job(job)
+        st.rerun()
+    if pending is not None and pending.state is not JobState.DONE:
+        st.error(pending.error)
+    return None
+
+
+def follow_job(job: Job) -> None:
+    """A live view of a job: queue position or progress bar, and the curves, refreshed twice a second.
+
+    Runs as a fragment, so only this part of the page reruns while the rest stays as it is.
+    """
+
+    finished_before = job.finished
+
+    @st.fragment(run_every=None if finished_before else PROGRESS_REFRESH_SECONDS)
+    def live_view() -> None:
+        service = get_service()
+        if job.state is JobState.QUEUED:
+            position = service.queue_position(job)
+            st.info(f"Waiting for another training to finish: number {position} in the queue.")
+        elif job.state is JobState.RUNNING:
+            st.progress(job.progress, text=(f"Epoch {max(job.epoch, 1)} of {job.config.epochs} · "
+                                            f"batch {job.batch} of {job.batches_per_epoch or '…'}"))
+        if job.epochs:
+            st.altair_chart(training_curves(job.epochs, job.config.epochs))
+        if job.finished and not finished_before:
+            # The whole page, not just this fragment, changes once a model exists (or failed).
+            st.rerun(scope="app")
+
+    live_view()
+
+
+def set_digit(image: np.ndarray | None, origin: str, label: int | None = None) -> None:
+    """Make `image` (uint8 28×28) the input that the Activations and Prediction pages show."""
+    st.session_state[DIGIT] = image
+    st.session_state[DIGIT_ORIGIN] = origin
+    st.session_state[DIGIT_LABEL] = label
+
+
+def pick_random_digit() -> None:
+    """Make a random test digit of the model's own data set the current input."""
+    job = current_job()
+    dataset = job.dataset if job is not None else get_dataset("sample")
+    index = int(np.random.default_rng().integers(len(dataset.y_test)))
+    set_digit(dataset.x_test[index], f"test digit #{index:,}", int(dataset.y_test[index]))
+
+
+def digit_origin_text() -> str:
+    """A sentence saying which digit is shown, with its true label when known."""
+    origin = st.session_state.get(DIGIT_ORIGIN, "")
+    label = st.session_state.get(DIGIT_LABEL)
+    return f"Input: {origin}" + (f" · true label: {label}" if label is not None else "")
+
+
+def show_prediction(probabilities: np.ndarray) -> None:
+    """ "Prediction: 7" in large type, with how sure the network is."""
+    predicted = int(np.argmax(probabilities))
+    st.subheader(f"Prediction: {predicted}")
+    st.caption(f"with probability {float(probabilities[predicted]):.1%}")

@@ -1,0 +1,102 @@
+"""Activations: one digit passed through the network, every layer's output shown in order."""
+
+import numpy as np
+import streamlit as st
+
+from cnnlab import ui
+from cnnlab.explain import dropout_training_view, layer_sentence
+from cnnlab.inspect import layer_activations
+from cnnlab.preprocess import canvas_to_mnist, image_to_mnist
+from cnnlab.render import enlarge, feature_mosaic, strip
+
+INPUTS = {"random": "Random test digit", "draw": "Draw a digit", "upload": "Upload a picture"}
+TILE_PIXELS = 96  # every feature map is drawn this many pixels wide, whatever its resolution
+
+
+def input_ui(result) -> None:
+    """Where the digit comes from; each choice ends by storing the digit in the session."""
+    choice = st.segmented_control("Input", list(INPUTS), format_func=INPUTS.get, default="random",
+                                  key="activations_input") or "random"
+    if choice == "random":
+        if st.button("Random digit", key="activations_random") or st.session_state.get(ui.DIGIT) is None:
+            ui.pick_random_digit()
+    elif choice == "draw":
+        draw_ui()
+    else:
+        upload = st.file_uploader("A photo or scan of one digit", type=["png", "jpg", "jpeg"],
+                                  key="activations_upload")
+        if upload is not None:
+            try:
+                digit = image_to_mnist(upload.getvalue())
+            except ValueError as error:
+                st.error(str(error))
+                return
+            if digit is None:
+                st.warning("No digit could be found in that picture: it looks empty.")
+            else:
+                ui.set_digit(digit, f"your picture {upload.name}")
+
+
+def draw_ui() -> None:
+    """The drawing canvas: white ink on black, like MNIST. Every finished stroke updates the digit."""
+    image_data = ui.drawing_canvas("activations_canvas")
+    if image_data is None:
+        return
+    digit = canvas_to_mnist(image_data)
+    if digit is None:
+        st.caption("Draw one digit, large or small, anywhere on the black square.")
+    else:
+        ui.set_digit(digit, "your drawing")
+
+
+def layers_view(result, digit: np.ndarray) -> None:
+    """The digit, then every layer's output with a sentence, then the prediction."""
+    left, right = st.columns([1, 2])
+    left.image(enlarge(digit, 6), caption="What the network sees: 28 × 28 pixels", width=168)
+    layers = layer_activations(result.model, digit)
+    with right:
+        ui.show_prediction(layers[-1].output)
+    previous = None
+    for layer in layers:
+        st.markdown(f"#### {layer.name} · {layer.kind} · output {layer.shape}")
+        kernel = result.model.get_layer(layer.name).kernel_size[0] if layer.kind == "Conv2D" else None
+        st.caption(layer_sentence(layer, previous, result.train_images, result.config.dropout, kernel))
+        if layer.output.ndim == 3:
+            scale = max(1, TILE_PIXELS // layer.shape[0])
+            if layer.kind == "Dropout" and st.toggle("Show training mode", key="activations_dropout_training"):
+                dropped = dropout_training_view(layer.output, result.config.dropout, seed=result.config.seed)
+                share = float((dropped == 0).mean())
+                st.image(feature_mosaic(dropped, scale=scale),
+                         caption=f"Training mode (one seeded draw): {share:.0%} of values are 0 now.")
+            else:
+                st.image(feature_mosaic(layer.output, scale=scale))
+        elif layer.name != "output":
+            st.image(strip(layer.output, scale=8 if layer.shape[0] <= 128 else 5, max_width=50))
+        previous = layer
+
+
+def activations_demo() -> None:
+    result = ui.require_model("activations")
+    if result is None:
+        return
+
+    # Only this part reruns when the student draws, so the rest of the page stays put.
+    @st.fragment
+    def digit_and_layers() -> None:
+        input_ui(result)
+        digit = st.session_state.get(ui.DIGIT)
+        if digit is None:
+            return
+        st.caption(ui.digit_origin_text())
+        layers_view(result, digit)
+
+    digit_and_layers()
+
+
+st.title("Activations")
+st.markdown(
+    "Follow one digit through the network: **conv → pool → conv → dropout → flatten → dense**. "
+    "Each picture shows a layer's output; brighter means a larger value."
+)
+ui.show_sidebar()
+activations_demo()

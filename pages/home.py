@@ -1,0 +1,44 @@
+"""Home: what CNN Lab is and how to use it."""
+
+import numpy as np
+import streamlit as st
+
+from cnnlab import ui
+from cnnlab.render import enlarge
+
+
+def sample_digits_strip(dataset, per_digit: int = 1) -> np.ndarray:
+    """One bundled test digit of each class, side by side: uint8 (28, 280)."""
+    picks = [np.flatnonzero(dataset.y_test == digit)[0] for digit in range(10)]
+    return np.hstack([dataset.x_test[index] for index in picks])
+
+
+def home_demo() -> None:
+    st.markdown(
+        """
+        A **convolutional neural network** (CNN) reads a picture through layers of small learnt filters.
+        CNN Lab trains one on handwritten digits from **MNIST** and lets you look inside it at every step.
+        """
+    )
+    st.image(enlarge(sample_digits_strip(ui.get_dataset("sample")), 3),
+             caption="Ten of the real MNIST digits the network learns from (28 × 28 pixels each).")
+    st.subheader("How to use it")
+    st.markdown(
+        """
+        1. **Train** — choose how many filters and epochs, press *Train*, and watch the loss fall.
+        2. **Filters** — see the 5 × 5 patterns the first layer has learnt.
+        3. **Activations** — draw a digit (or pick a random one) and follow it through every layer:
+           convolution → pooling → convolution → dropout → dense layers.
+        4. **Prediction** — the network's ten probabilities for your digit.
+
+        Training runs on the server in the background: you can switch pages while it runs, and a model
+        trained with the same settings by anyone is reused at once.
+        """
+    )
+    st.page_link("pages/train.py", label="Start on the Train page", icon=":material/arrow_forward:")
+
+
+st.title("🔬 CNN Lab")
+st.caption("See what a convolutional neural network does, one layer at a time.")
+ui.show_sidebar()
+home_demo()

@@ -1,0 +1,121 @@
+"""Train: choose the network's settings and data, see its size, and train it in the background."""
+
+import pandas as pd
+import streamlit as st
+
+from cnnlab import ui
+from cnnlab.charts import training_curves
+from cnnlab.config import FILTERS_RANGE, TrainConfig
+from cnnlab.data import dataset_from_csv
+from cnnlab.model import summarize_config
+from cnnlab.service import JobState
+
+BATCH_SIZES = [16, 32, 50, 64, 100, 128, 200, 256, 512]
+LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+TRAIN_SIZES = ["all", 500, 1000, 2000, 5000, 10000, 20000]
+DATA_CHOICES = {
+    "auto": "Automatic: full MNIST if it can be downloaded, else the bundled sample",
+    "sample": "Bundled sample: 5,000 real MNIST digits, works offline",
+    "upload": "My own CSV (Kaggle “Digit Recognizer” format)",
+}
+
+
+def settings_ui() -> TrainConfig:
+    """The training sliders; returns the chosen settings."""
+    left, middle, right = st.columns(3)
+    epochs = left.slider("Epochs", 1, 30, 3, key="train_epochs",
+                         help="How many times the network sees every training image.")
+    conv1 = middle.slider("Filters in conv layer 1", *FILTERS_RANGE, 30, key="train_conv1_filters")
+    conv2 = right.slider("Filters in conv layer 2", *FILTERS_RANGE, 15, key="train_conv2_filters")
+    with st.expander("Advanced"):
+        left, middle, right = st.columns(3)
+        dropout = left.slider("Dropout", 0.0, 0.9, 0.2, 0.05, key="train_dropout")
+        batch_size = middle.select_slider("Batch size", BATCH_SIZES, 100, key="train_batch_size")
+        learning_rate = right.select_slider("Learning rate", LEARNING_RATES, 0.001, key="train_learning_rate")
+        train_size = left.select_slider("Training images", TRAIN_SIZES, "all", key="train_size")
+        seed = middle.number_input("Seed", 0, 2**31 - 1, 0, key="train_seed",
+                                   help="The same seed and settings always give the same model.")
+        augment = right.checkbox("Augment (random small shifts, turns and zooms)", key="train_augment",
+                                 help="Helps the network read hand-drawn digits, which are never as tidy as MNIST's.")
+    return TrainConfig(conv1_filters=conv1, conv2_filters=conv2, dropout=dropout, epochs=epochs,
+                       batch_size=batch_size, learning_rate=learning_rate, seed=int(seed), augment=augment,
+                       train_size=None if train_size == "all" else train_size)
+
+
+def data_ui() -> None:
+    """The data choice; an uploaded CSV is checked here and kept in the session only if it is sound."""
+    choice = st.radio("Training data", list(DATA_CHOICES), format_func=DATA_CHOICES.get,
+                      key=ui.DATASET_CHOICE)
+    if choice != "upload":
+        return
+    upload = st.file_uploader("Kaggle train.csv (label,pixel0,…,pixel783)", type=["csv"], key="train_csv")
+    if upload is None:
+        if st.session_state.get(ui.UPLOADED_DATASET) is None:
+            st.info("Until a CSV is uploaded, the automatic choice is used.")
+        return
+    try:
+        st.session_state[ui.UPLOADED_DATASET] = load_upload(upload.getvalue(), upload.name)
+    except ValueError as error:
+        st.error(f"{upload.name} was not used: {error}")
+
+
+@st.cache_resource(show_spinner="Reading the CSV…", max_entries=2)
+def load_upload(content: bytes, name: str):
+    """An uploaded CSV as a dataset, parsed once per distinct file."""
+    return dataset_from_csv(content, name=f"Uploaded CSV: {name}")
+
+
+def summary_table(config: TrainConfig) -> pd.DataFrame:
+    rows = summarize_config(config)
+    frame = pd.DataFrame({
+        "layer": [row["layer"] for row in rows],
+        "type": [row["kind"] for row in rows],
+        "output shape": [str(row["output_shape"]) for row in rows],
+        "parameters": [row["params"] for row in rows],
+    })
+    total = pd.DataFrame({"layer": ["total"], "type": [""], "output shape": [""],
+                          "parameters": [int(frame["parameters"].sum())]})
+    return pd.concat([frame, total], ignore_index=True)
+
+
+def train_demo() -> None:
+    config = settings_ui()
+    data_ui()
+    dataset = ui.chosen_dataset()
+    if dataset.note:
+        st.caption(dataset.note)
+    st.subheader("The network these settings build")
+    st.dataframe(summary_table(config), hide_index=True, column_config={
+        "parameters": st.column_config.NumberColumn(format="localized")})
+    service = ui.get_service()
+    if st.button("Train", type="primary", key="train_start"):
+        job = service.submit(config, dataset)
+        ui.use_job(job)
+        if job.state is JobState.DONE:
+            st.success("A model with exactly these settings was already trained; it is now in use.")
+    job = service.find(config, dataset)
+    if job is None:
+        return
+    if not job.finished:
+        ui.use_job(job)
+        if st.button("Cancel training", key="train_cancel"):
+            service.cancel(job)
+            st.rerun()
+        ui.follow_job(job)
+    elif job.state is JobState.DONE:
+        result = job.result
+        left, right = st.columns(2)
+        left.metric("Test accuracy", f"{result.test_accuracy:.2%}")
+        right.metric("Time taken", f"{result.seconds:.1f} s")
+        st.altair_chart(training_curves(job.epochs, config.epochs))
+    else:
+        st.error(job.error)
+
+
+st.title("Train")
+st.markdown(
+    "Choose the network's size and how long it learns. The table shows what your choice does to the number "
+    "of learnt parameters **before** you train. Training runs on the server: switch pages freely."
+)
+ui.show_sidebar()
+train_demo()

@@ -1,0 +1,624 @@
+"""Tests for cnnlab.data: the bundled sample, full-MNIST loading (with Keras replaced), and CSV reading.
+
+References are independent of the code under test: facts about MNIST (balanced classes, ink statistics,
+white digits on a black border), arrays we made ourselves and wrote out with the csv module, and the
+exact sentences a student should see. Nothing here touches the network or imports Keras.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnnlab import data
+from cnnlab.data import Dataset, dataset_from_csv, load_dataset, read_digits_csv
+
+KAGGLE_TRAIN_HEADER = ["label"] + [f"pixel{index}" for index in range(784)]
+KAGGLE_TEST_HEADER = [f"pixel{index}" for index in range(784)]
+
+
+@pytest.fixture(autouse=True)
+def isolated_loading(monkeypatch, tmp_path):
+    """Every test starts with empty in-process caches, an empty Keras cache and no real MNIST loader."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    real_loader_calls = []
+
+    def refuse_real_loader():
+        real_loader_calls.append(True)
+        raise RuntimeError("the real Keras MNIST loader was called in a test")
+
+    monkeypatch.setattr(data, "_download_mnist", refuse_real_loader)
+    data._forget_loaded_datasets()
+    yield
+    data._forget_loaded_datasets()
+    assert not real_loader_calls, "a test reached the real Keras MNIST loader"
+
+
+def small_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Known random digits: images uint8 (count, 28, 28) including 0 and 255, labels cycling 0–9."""
+    generator = np.random.default_rng(seed)
+    images = generator.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
+    images[0, 0, 0], images[0, 0, 1] = 0, 255
+    labels = np.arange(count) % 10
+    return images, labels
+
+
+# --------------------------------------------------------------------------------------------------
+# The bundled sample
+
+
+def test_sample_has_400_train_and_100_test_images_of_each_digit():
+    sample = load_dataset("sample")
+    assert sample.source == "sample"
+    assert sample.x_train.shape == (4000, 28, 28) and sample.x_test.shape == (1000, 28, 28)
+    assert sample.x_train.dtype == np.uint8 and sample.x_test.dtype == np.uint8
+    assert sample.y_train.dtype == np.int64 and sample.y_test.dtype == np.int64
+    assert np.bincount(sample.y_train, minlength=10).tolist() == [400] * 10
+    assert np.bincount(sample.y_test, minlength=10).tolist() == [100] * 10
+    # MNIST images use the full 0–255 range (uint8 cannot go outside it, but a scaled copy would not reach 255).
+    assert sample.x_train.min() == 0 and sample.x_train.max() == 255
+
+
+def test_sample_looks_like_mnist():
+    sample = load_dataset("sample")
+    images = np.concatenate([sample.x_train, sample.x_test]).astype(np.float64)
+    # Full MNIST's mean pixel is 33.3 (0.1307 × 255) and about 81% of its pixels are exactly 0.
+    assert 30 < images.mean() < 37
+    assert 0.75 < (images == 0).mean() < 0.86
+    # White ink on a black background: the outer two-pixel frame is almost always black, the centre is not.
+    frame = np.ones((28, 28), dtype=bool)
+    frame[2:-2, 2:-2] = False
+    assert images[:, frame].mean() < 1
+    assert images[:, 10:18, 10:18].mean() > 80
+    # Known per-digit fact of MNIST: a 1 has the least ink and a 0 the most.
+    labels = np.concatenate([sample.y_train, sample.y_test])
+    ink_per_digit = [images[labels == digit].mean() for digit in range(10)]
+    assert int(np.argmin(ink_per_digit)) == 1
+    assert int(np.argmax(ink_per_digit)) == 0
+
+
+def test_sample_train_and_test_share_no_image():
+    sample = load_dataset("sample")
+    train_images = {image.tobytes() for image in sample.x_train}
+    assert not any(image.tobytes() in train_images for image in sample.x_test)
+
+
+def test_sample_arrays_are_read_only():
+    sample = load_dataset("sample")
+    for array in (sample.x_train, sample.y_train, sample.x_test, sample.y_test):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 1
+
+
+def test_sample_is_loaded_once_per_process():
+    assert load_dataset("sample") is load_dataset("sample")
+
+
+def test_bundled_file_is_small_and_holds_exactly_the_four_arrays():
+    path = Path(data.__file__).parent / "assets" / "mnist_sample.npz"
+    assert path.stat().st_size < 1_000_000
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["x_test.npy", "x_train.npy", "y_test.npy", "y_train.npy"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Dataset and its fingerprint
+
+
+def test_fingerprint_is_stable_across_loads_and_changes_with_any_difference():
+    sample = load_dataset("sample")
+    first = sample.fingerprint
+    assert isinstance(first, str) and len(first) == 16 and int(first, 16) >= 0
+    data._forget_loaded_datasets()
+    reloaded = load_dataset("sample")
+    assert reloaded is not sample and reloaded.fingerprint == first
+
+    one_pixel_changed = sample.x_train.copy()
+    one_pixel_changed[123, 14, 14] ^= 1
+    changed_image = Dataset("x", one_pixel_changed, sample.y_train, sample.x_test, sample.y_test, "sample")
+    assert changed_image.fingerprint != first
+
+    swapped_labels = sample.y_train.copy()
+    swapped_labels[[0, -1]] = swapped_labels[[-1, 0]]
+    assert swapped_labels[0] != sample.y_train[0]
+    changed_label = Dataset("x", sample.x_train, swapped_labels, sample.x_test, sample.y_test, "sample")
+    assert changed_label.fingerprint != first
+
+    # The same bytes split differently (one image moved from train to test) is a different dataset.
+    all_images = np.concatenate([sample.x_train, sample.x_test])
+    all_labels = np.concatenate([sample.y_train, sample.y_test])
+    moved = Dataset("x", all_images[:3999], all_labels[:3999], all_images[3999:], all_labels[3999:], "sample")
+    assert moved.fingerprint != first
+
+
+def test_dataset_keeps_arrays_read_only_without_locking_the_callers_copy():
+    images, labels = small_digits(12)
+    dataset = Dataset("tiny", images, labels, images[:2], labels[:2], "upload")
+    assert not dataset.x_train.flags.writeable and not dataset.y_train.flags.writeable
+    images[0, 0, 0] = 7  # still allowed on the caller's own array
+    assert dataset.y_train.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda x, y: (x.astype(np.float32), y), "must be uint8"),
+        (lambda x, y: (x[:, :27], y), r"shape \(n, 28, 28\)"),
+        (lambda x, y: (x, y[:-1]), "exactly one label per image"),
+        (lambda x, y: (x, y + 1), "digits 0 to 9"),
+        (lambda x, y: (x, y.astype(np.float64)), "whole numbers"),
+        (lambda x, y: (x[:0], y[:0]), "has no images"),
+    ],
+)
+def test_dataset_rejects_arrays_of_the_wrong_kind(change, message):
+    images, labels = small_digits(12)
+    bad_images, bad_labels = change(images, labels)
+    with pytest.raises(ValueError, match=message):
+        Dataset("bad", bad_images, bad_labels, images, labels, "upload")
+
+
+def test_dataset_rejects_an_unknown_source():
+    images, labels = small_digits(3)
+    with pytest.raises(ValueError, match="source must be"):
+        Dataset("bad", images, labels, images, labels, "internet")
+
+
+def test_unknown_source_is_a_sentence():
+    with pytest.raises(ValueError, match="Unknown data source 'kaggle'"):
+        load_dataset("kaggle")
+
+
+# --------------------------------------------------------------------------------------------------
+# Full MNIST and the automatic choice, with Keras's loader replaced
+
+
+def fake_keras_mnist(train_count: int = 30, test_count: int = 10):
+    """What keras.datasets.mnist.load_data() returns, in miniature: uint8 images and uint8 labels."""
+    x_train, y_train = small_digits(train_count, seed=1)
+    x_test, y_test = small_digits(test_count, seed=2)
+    return (x_train, y_train.astype(np.uint8)), (x_test, y_test.astype(np.uint8))
+
+
+def counting_loader(result):
+    calls = []
+
+    def loader():
+        calls.append(True)
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    return loader, calls
+
+
+def test_mnist_source_uses_the_loader_once_and_keeps_its_arrays(monkeypatch):
+    expected = fake_keras_mnist()
+    loader, calls = counting_loader(expected)
+    monkeypatch.setattr(data, "_download_mnist", loader)
+    dataset = load_dataset("mnist")
+    (x_train, y_train), (x_test, y_test) = expected
+    assert dataset.source == "mnist" and dataset.name == "Full MNIST (70,000 digits)"
+    np.testing.assert_array_equal(dataset.x_train, x_train)
+    np.testing.assert_array_equal(dataset.y_train, y_train)
+    np.testing.assert_array_equal(dataset.x_test, x_test)
+    np.testing.assert_array_equal(dataset.y_test, y_test)
+    assert dataset.y_train.dtype == np.int64
+    assert load_dataset("mnist") is dataset
+    assert len(calls) == 1
+
+
+def test_mnist_source_reports_a_failed_download(monkeypatch):
+    loader, _ = counting_loader(OSError("Temporary failure in name resolution"))
+    monkeypatch.setattr(data, "_download_mnist", loader)
+    with pytest.raises(ValueError, match="Full MNIST could not be loaded"):
+        load_dataset("mnist")
+
+
+def corrupt_results():
+    (x_train, y_train), (x_test, y_test) = fake_keras_mnist()
+    return {
+        "float images": ((x_train.astype(np.float32), y_train), (x_test, y_test)),
+        "truncated images": ((x_train.reshape(30, -1)[:, :500], y_train), (x_test, y_test)),
+        "labels of 10": ((x_train, y_train + 10), (x_test, y_test)),
+        "missing labels": ((x_train, y_train[:5]), (x_test, y_test)),
+        "not a pair of pairs": (x_train, y_train),
+        "nothing": None,
+    }
+
+
+@pytest.mark.parametrize("kind", list(corrupt_results()))
+def test_mnist_source_rejects_a_damaged_download(monkeypatch, kind):
+    loader, _ = counting_loader(corrupt_results()[kind])
+    monkeypatch.setattr(data, "_download_mnist", loader)
+    with pytest.raises(ValueError, match="Full MNIST was loaded but looks damaged"):
+        load_dataset("mnist")
+
+
+def test_auto_uses_a_quick_download_and_decides_only_once(monkeypatch):
+    loader, calls = counting_loader(fake_keras_mnist())
+    monkeypatch.setattr(data, "_download_mnist", loader)
+    dataset = load_dataset("auto", timeout=5)
+    assert dataset.source == "mnist" and "downloaded" in dataset.note
+    assert load_dataset("auto", timeout=5) is dataset
+    assert load_dataset("mnist") is dataset
+    assert len(calls) == 1
+
+
+def test_auto_and_mnist_read_keras_cache_without_the_loader(tmp_path):
+    (x_train, y_train), (x_test, y_test) = fake_keras_mnist()
+    cache_file = tmp_path / "keras_home" / "datasets" / "mnist.npz"
+    cache_file.parent.mkdir(parents=True)
+    np.savez(cache_file, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    dataset = load_dataset("auto", timeout=5)  # the autouse fixture fails the test if the loader runs
+    assert dataset.source == "mnist" and "Keras's cache" in dataset.note
+    np.testing.assert_array_equal(dataset.x_test, x_test)
+    data._forget_loaded_datasets()
+    np.testing.assert_array_equal(load_dataset("mnist").y_train, y_train)
+
+
+def assert_is_sample_with_note(dataset: Dataset, phrase: str) -> None:
+    assert dataset.source == "sample"
+    assert dataset.x_train.shape == (4000, 28, 28)
+    assert phrase in dataset.note and "bundled sample" in dataset.note
+
+
+def test_auto_falls_back_to_the_sample_when_the_download_fails(monkeypatch):
+    loader, calls = counting_loader(OSError("Temporary failure in name resolution"))
+    monkeypatch.setattr(data, "_download_mnist", loader)
+    dataset = load_dataset("auto", timeout=5)
+    assert_is_sample_with_note(dataset, "could not be downloaded")
+    assert "Temporary failure in name resolution" in dataset.note
+    assert load_dataset("auto", timeout=5) is dataset and len(calls) == 1
+    # The explicitly chosen sample stays note-free; the fallback is a copy that only adds the note.
+    assert load_dataset("sample").note == ""
+    assert dataset.fingerprint == load_dataset("sample").fingerprint
+
+
+def test_auto_falls_back_to_the_sample_when_the_download_hangs(monkeypatch):
+    release = threading.Event()
+
+    def hanging_loader():
+        release.wait(10)
+        return fake_keras_mnist()
+
+    monkeypatch.setattr(data, "_download_mnist", hanging_loader)
+    try:
+        dataset = load_dataset("auto", timeout=0.05)
+    finally:
+        release.set()
+    assert_is_sample_with_note(dataset, "did not finish loading within 0.05 seconds")
+
+
+@pytest.mark.parametrize("kind", list(corrupt_results()))
+def test_auto_falls_back_to_the_sample_when_the_download_is_damaged(monkeypatch, kind):
+    loader, _ = counting_loader(corrupt_results()[kind])
+    monkeypatch.setattr(data, "_download_mnist", loader)
+    assert_is_sample_with_note(load_dataset("auto", timeout=5), "looked damaged")
+
+
+def test_auto_tries_a_download_when_the_keras_cache_is_damaged(monkeypatch, tmp_path):
+    cache_file = tmp_path / "keras_home" / "datasets" / "mnist.npz"
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_bytes(b"PK\x03\x04 half a zip file")
+    loader, calls = counting_loader(fake_keras_mnist())
+    monkeypatch.setattr(data, "_download_mnist", loader)
+    assert load_dataset("auto", timeout=5).source == "mnist"
+    assert len(calls) == 1
+
+
+def test_keras_cache_path_follows_keras_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "elsewhere"))
+    assert data.keras_mnist_cache_path() == tmp_path / "elsewhere" / "datasets" / "mnist.npz"
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading CSV files: round trips through every layout and kind of input
+
+
+def csv_text(rows: list[list], header: list[str] | None = None, line_ending: str = "\n") -> str:
+    """CSV text written by the standard csv module, independent of the reader under test."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=line_ending)
+    if header is not None:
+        writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def layout_text(layout: str, images: np.ndarray, labels: np.ndarray) -> str:
+    pixels = images.reshape(len(images), 784).tolist()
+    labelled = [[int(label), *row] for label, row in zip(labels, pixels, strict=True)]
+    if layout == "kaggle train":
+        return csv_text(labelled, KAGGLE_TRAIN_HEADER)
+    if layout == "kaggle test":
+        return csv_text(pixels, KAGGLE_TEST_HEADER)
+    return csv_text(labelled)  # header-less MNIST CSV
+
+
+def as_input(kind: str, text: str, tmp_path: Path):
+    if kind in ("str path", "Path"):
+        path = tmp_path / "digits.csv"
+        path.write_text(text)
+        return str(path) if kind == "str path" else path
+    if kind == "bytes":
+        return text.encode()
+    if kind == "binary file":
+        return io.BytesIO(text.encode())
+    return io.StringIO(text)
+
+
+@pytest.mark.parametrize("kind", ["str path", "Path", "bytes", "binary file", "text file"])
+@pytest.mark.parametrize("layout", ["kaggle train", "kaggle test", "header-less"])
+def test_csv_round_trip(layout, kind, tmp_path):
+    images, labels = small_digits(7, seed=3)
+    read_images, read_labels = read_digits_csv(as_input(kind, layout_text(layout, images, labels), tmp_path))
+    assert read_images.dtype == np.uint8 and read_images.shape == (7, 28, 28)
+    np.testing.assert_array_equal(read_images, images)
+    if layout == "kaggle test":
+        assert read_labels is None
+    else:
+        assert read_labels.dtype == np.int64
+        np.testing.assert_array_equal(read_labels, labels)
+
+
+def test_csv_pixels_are_in_row_major_order():
+    # One bright pixel at pixel number 28*5 + 3 must land on row 5, column 3 of the image.
+    pixels = [0] * 784
+    pixels[28 * 5 + 3] = 200
+    images, labels = read_digits_csv(csv_text([[4, *pixels]], KAGGLE_TRAIN_HEADER).encode())
+    assert labels.tolist() == [4]
+    assert images[0, 5, 3] == 200 and images.sum() == 200
+
+
+def test_csv_accepts_windows_line_endings_a_byte_order_mark_and_blank_lines():
+    images, labels = small_digits(3)
+    text = csv_text([[int(y), *x] for y, x in zip(labels, images.reshape(3, 784).tolist(), strict=True)])
+    text = "\ufeff" + text.replace("\n", "\r\n") + "\r\n\r\n"
+    read_images, read_labels = read_digits_csv(text.encode("utf-8"))
+    np.testing.assert_array_equal(read_images, images)
+    np.testing.assert_array_equal(read_labels, labels)
+
+
+def test_csv_accepts_decimal_points_on_whole_numbers():
+    pixels = ["0.0"] * 783 + ["255.0"]
+    images, labels = read_digits_csv(csv_text([["3.0", *pixels]]).encode())
+    assert labels.tolist() == [3] and images[0, 27, 27] == 255 and images.sum() == 255
+
+
+def test_csv_rereads_an_uploaded_file_that_was_already_read():
+    images, labels = small_digits(2)
+    upload = io.BytesIO(layout_text("kaggle train", images, labels).encode())
+    upload.read()  # as if another widget had read it first
+    np.testing.assert_array_equal(read_digits_csv(upload)[0], images)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading CSV files: every malformed input is one ValueError with an actionable sentence
+
+
+def kaggle_rows(count: int) -> list[list]:
+    images, labels = small_digits(count, seed=4)
+    return [[int(y), *x] for y, x in zip(labels, images.reshape(count, 784).tolist(), strict=True)]
+
+
+def with_cell(rows: list[list], row: int, column: int, value) -> list[list]:
+    changed = [list(cells) for cells in rows]
+    changed[row][column] = value
+    return changed
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "The file is empty"),
+        (b"\n \r\n\n", "The file is empty"),
+        (",".join(KAGGLE_TRAIN_HEADER).encode() + b"\n", "header row but no digits"),
+        (b"label,pixel0,pixel1\n1,2,3\n", "The header row has 3 columns"),
+        (b"1,2,3\n", "Row 1 has 3 columns"),
+    ],
+)
+def test_csv_with_no_digits_or_the_wrong_width(content, message):
+    with pytest.raises(ValueError, match=message):
+        read_digits_csv(content)
+
+
+def test_csv_row_with_missing_pixels_is_named():
+    rows = kaggle_rows(4)
+    rows[2] = rows[2][:781]  # label + 780 pixels
+    with pytest.raises(
+        ValueError, match=r"^Row 3 \(line 4 of the file\) has 780 pixel values after its label; each"
+    ):
+        read_digits_csv(csv_text(rows, KAGGLE_TRAIN_HEADER).encode())
+
+
+def test_csv_row_with_extra_pixels_is_named_without_a_header():
+    rows = kaggle_rows(4)
+    rows[3] = rows[3] + [0]
+    with pytest.raises(
+        ValueError, match=r"^Row 4 has 785 pixel values after its label; each digit needs 784\."
+    ):
+        read_digits_csv(csv_text(rows).encode())
+
+
+def test_csv_unlabelled_row_with_missing_pixels_is_named():
+    pixel_rows = [row[1:] for row in kaggle_rows(3)]
+    pixel_rows[1] = pixel_rows[1][:780]
+    with pytest.raises(
+        ValueError, match=r"^Row 2 \(line 3 of the file\) has 780 pixel values; each digit needs 784"
+    ):
+        read_digits_csv(csv_text(pixel_rows, KAGGLE_TEST_HEADER).encode())
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (
+            "abc",
+            r"Row 2 \(line 3 of the file\), column 6 \(pixel4\), holds the pixel value 'abc', which is not a number",
+        ),
+        ("256", "holds the pixel value '256', which is outside 0 to 255"),
+        ("-1", "holds the pixel value '-1', which is outside 0 to 255"),
+        ("12.5", "holds the pixel value '12.5', which is not a whole number"),
+        ("", r"column 6 \(pixel4\), is empty"),
+        ("NA", "'NA', which is not a number"),
+        ("True", "'True', which is not a number"),
+        ("1e9", "'1e9', which is outside 0 to 255"),
+        ("99999999999999999999999", "which is outside 0 to 255"),
+    ],
+)
+def test_csv_bad_pixel_is_quoted_with_its_row_and_column(value, message):
+    rows = with_cell(kaggle_rows(3), row=1, column=5, value=value)
+    with pytest.raises(ValueError, match=message):
+        read_digits_csv(csv_text(rows, KAGGLE_TRAIN_HEADER).encode())
+
+
+def test_csv_reports_the_first_bad_cell_in_reading_order():
+    rows = with_cell(kaggle_rows(5), row=3, column=2, value="300")
+    rows = with_cell(rows, row=1, column=700, value="x")
+    with pytest.raises(ValueError, match=r"^Row 2, column 701, holds the pixel value 'x'"):
+        read_digits_csv(csv_text(rows).encode())
+
+
+@pytest.mark.parametrize(
+    "label, message",
+    [
+        ("10", "Row 2 has the label '10', which is not a digit; labels must be whole numbers from 0 to 9"),
+        ("-1", "the label '-1', which is not a digit"),
+        ("seven", "the label 'seven', which is not a number"),
+        ("", "the label '', which is empty"),
+    ],
+)
+def test_csv_bad_label_is_named(label, message):
+    rows = with_cell(kaggle_rows(3), row=1, column=0, value=label)
+    with pytest.raises(ValueError, match=message):
+        read_digits_csv(csv_text(rows).encode())
+
+
+def test_csv_with_more_rows_than_allowed():
+    with pytest.raises(ValueError, match="The file has more than 2 digits"):
+        read_digits_csv(csv_text(kaggle_rows(3), KAGGLE_TRAIN_HEADER).encode(), max_rows=2)
+    assert (
+        read_digits_csv(csv_text(kaggle_rows(2), KAGGLE_TRAIN_HEADER).encode(), max_rows=2)[0].shape[0] == 2
+    )
+
+
+def test_csv_default_limit_is_70000_digits():
+    with pytest.raises(ValueError, match="The file has more than 70,000 digits"):
+        read_digits_csv(b"0,0\n" * 70_001)  # the limit is checked before the (wrong) width of each row
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe\x00l\x00a\x00b\x00e\x00l", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"label,pixel0\x00\n"],
+)
+def test_csv_binary_or_non_utf8_content(content):
+    with pytest.raises(ValueError, match="not a text CSV file"):
+        read_digits_csv(content)
+
+
+def test_csv_missing_path_and_folder(tmp_path):
+    with pytest.raises(ValueError, match="There is no file at"):
+        read_digits_csv(tmp_path / "train.csv")
+    with pytest.raises(ValueError, match="is a folder, not a CSV file"):
+        read_digits_csv(str(tmp_path))
+
+
+def test_csv_unclosed_quote_is_a_sentence():
+    rows = with_cell(kaggle_rows(3), row=1, column=5, value="0")
+    text = csv_text(rows).replace("\n", '\n"', 1)
+    with pytest.raises(ValueError, match="check that it is a plain CSV of numbers"):
+        read_digits_csv(text.encode())
+
+
+def test_csv_rejects_what_is_not_a_file():
+    with pytest.raises(ValueError, match="Expected a CSV file"):
+        read_digits_csv(42)
+
+
+def test_random_junk_only_ever_raises_value_error():
+    generator = np.random.default_rng(2024)
+    alphabet = np.frombuffer(b"0123456789,,,,\n\r\"' .-eE\xff\x00abc", dtype=np.uint8)
+    for attempt in range(300):
+        size = int(generator.integers(0, 3000))
+        if attempt % 2:
+            junk = generator.integers(0, 256, size=size, dtype=np.uint8).tobytes()
+        else:
+            junk = generator.choice(alphabet, size=size).tobytes()
+        with pytest.raises(ValueError):
+            read_digits_csv(junk)
+
+
+def test_randomly_damaged_csv_either_reads_correctly_or_raises_value_error():
+    generator = np.random.default_rng(7)
+    valid = csv_text(kaggle_rows(3), KAGGLE_TRAIN_HEADER).encode()
+    junk_bytes = np.frombuffer(b'0123456789,\n"x.-\xff', dtype=np.uint8)
+    for _ in range(150):
+        damaged = bytearray(valid)
+        for position in generator.integers(0, len(damaged), size=int(generator.integers(1, 4))):
+            damaged[position] = int(generator.choice(junk_bytes))
+        try:
+            images, labels = read_digits_csv(bytes(damaged))
+        except ValueError:
+            continue
+        # Whatever is accepted must still be a valid set of digits.
+        assert images.dtype == np.uint8 and images.shape[1:] == (28, 28)
+        assert labels is not None and labels.min() >= 0 and labels.max() <= 9
+
+
+# --------------------------------------------------------------------------------------------------
+# A dataset from an uploaded CSV
+
+
+def balanced_csv(per_digit: int) -> tuple[bytes, np.ndarray, np.ndarray]:
+    images, labels = small_digits(10 * per_digit, seed=5)
+    return layout_text("kaggle train", images, labels).encode(), images, labels
+
+
+def test_dataset_from_csv_splits_each_digit_in_the_same_proportion():
+    content, images, labels = balanced_csv(per_digit=20)
+    dataset = dataset_from_csv(content, name="Uploaded CSV: train.csv", test_fraction=0.1, seed=0)
+    assert dataset.source == "upload" and dataset.name == "Uploaded CSV: train.csv"
+    assert np.bincount(dataset.y_test, minlength=10).tolist() == [2] * 10
+    assert np.bincount(dataset.y_train, minlength=10).tolist() == [18] * 10
+    # Every row lands in exactly one part, with its own label.
+    original = sorted((image.tobytes(), int(label)) for image, label in zip(images, labels, strict=True))
+    split = [
+        (image.tobytes(), int(label))
+        for part_images, part_labels in ((dataset.x_train, dataset.y_train), (dataset.x_test, dataset.y_test))
+        for image, label in zip(part_images, part_labels, strict=True)
+    ]
+    assert sorted(split) == original
+
+
+def test_dataset_from_csv_split_depends_only_on_the_seed():
+    content, _, _ = balanced_csv(per_digit=20)
+    first = dataset_from_csv(content, name="a", seed=1)
+    again = dataset_from_csv(content, name="a", seed=1)
+    other = dataset_from_csv(content, name="a", seed=2)
+    np.testing.assert_array_equal(first.x_test, again.x_test)
+    assert first.fingerprint == again.fingerprint != other.fingerprint
+
+
+def test_dataset_from_csv_needs_labels():
+    images, labels = small_digits(20)
+    with pytest.raises(ValueError, match="training needs each digit's true label"):
+        dataset_from_csv(layout_text("kaggle test", images, labels).encode(), name="test.csv")
+
+
+def test_dataset_from_csv_needs_enough_rows_to_split():
+    images, labels = small_digits(3)
+    with pytest.raises(ValueError, match="too few to set 10% aside for testing"):
+        dataset_from_csv(layout_text("kaggle train", images, labels).encode(), name="tiny.csv")
+
+
+@pytest.mark.parametrize("fraction", [0, 1, -0.5, 1.5, "0.1"])
+def test_dataset_from_csv_rejects_a_test_fraction_outside_0_to_1(fraction):
+    content, _, _ = balanced_csv(per_digit=2)
+    with pytest.raises(ValueError, match="test fraction must be a number between 0 and 1"):
+        dataset_from_csv(content, name="a", test_fraction=fraction)

@@ -1,0 +1,80 @@
+"""Training: determinism, progress callbacks, cancelling, divergence, and real learning on real digits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cnnlab.config import TrainConfig
+from cnnlab.train import TrainingCancelled, TrainingDiverged, split_indices, train
+
+SMALL = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600, batch_size=50)
+
+
+def test_same_seed_gives_the_same_weights_and_history(sample):
+    first, second = train(SMALL, sample), train(SMALL, sample)
+    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert first.history == second.history
+
+
+def test_another_seed_gives_other_weights(sample):
+    first = train(SMALL, sample)
+    other = train(TrainConfig(**{**SMALL.to_dict(), "seed": 1}), sample)
+    assert not np.array_equal(first.model.get_weights()[0], other.model.get_weights()[0])
+
+
+def test_callbacks_report_every_batch_and_epoch(sample):
+    batches, epochs = [], []
+    result = train(SMALL, sample, on_batch_end=lambda *args: batches.append(args),
+                   on_epoch_end=lambda *args: epochs.append(args))
+    # 600 images, 10 % held back for validation: 540 train → 11 batches of at most 50 per epoch.
+    assert result.train_images == 540 and result.validation_images == 60
+    assert len(batches) == 2 * 11
+    assert batches[0][:3] == (1, 1, 11) and batches[-1][:3] == (2, 11, 11)
+    assert set(batches[0][3]) == {"loss", "accuracy"}
+    assert [epoch for epoch, _ in epochs] == [1, 2]
+    assert set(epochs[0][1]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert result.history["loss"] == [metrics["loss"] for _, metrics in epochs]
+    assert len(result.filter_snapshots) == 3
+    assert result.filter_snapshots[0].shape == (5, 5, 1, 4)
+    assert not np.array_equal(result.filter_snapshots[0], result.filter_snapshots[-1])
+    np.testing.assert_array_equal(result.filter_snapshots[-1], result.model.get_layer("conv1").get_weights()[0])
+
+
+def test_should_stop_cancels_within_a_batch(sample):
+    batches = []
+    with pytest.raises(TrainingCancelled):
+        train(SMALL, sample, on_batch_end=lambda *args: batches.append(args), should_stop=lambda: len(batches) >= 3)
+    assert len(batches) == 3
+
+
+def test_a_learning_rate_that_diverges_is_reported(sample):
+    config = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600,
+                         learning_rate=10.0)
+    with pytest.raises(TrainingDiverged, match="loss became NaN.*lower the learning rate"):
+        train(config, sample)
+
+
+def test_a_subset_keeps_every_digit_in_balance():
+    labels = np.repeat(np.arange(10), 100)
+    config = TrainConfig(train_size=200, validation_fraction=0.0)
+    chosen, held_back = split_indices(labels, config)
+    assert len(chosen) == 200 and len(held_back) == 0
+    assert np.bincount(labels[chosen], minlength=10).tolist() == [20] * 10
+    again, _ = split_indices(labels, config)
+    np.testing.assert_array_equal(chosen, again)
+
+
+def test_validation_images_are_never_trained_on():
+    labels = np.repeat(np.arange(10), 50)
+    trained, validated = split_indices(labels, TrainConfig(validation_fraction=0.2))
+    assert len(validated) == 100 and len(trained) == 400
+    assert not set(trained) & set(validated)
+
+
+def test_the_reference_model_learns_the_sample(reference_result):
+    # 10 % would be guessing; the tutorial's model reads MNIST at about 98 %.
+    assert reference_result.test_accuracy > 0.90
+    assert reference_result.history["accuracy"][-1] > reference_result.history["accuracy"][0]
+    assert len(reference_result.history["val_accuracy"]) == 3
