@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cnnlab.backend import load_keras
-from cnnlab.model import to_model_input
+from cnnlab.model import computing_layers, to_model_input
 
 if TYPE_CHECKING:
     import keras
@@ -49,15 +49,6 @@ def _activation_model(model: keras.Model) -> keras.Model:
             cached = keras.Model(model.inputs, [layer.output for layer in computing_layers(model)])
             _ACTIVATION_MODELS[model] = cached
         return cached
-
-
-def _is_input(layer) -> bool:
-    return type(layer).__name__ == "InputLayer"
-
-
-def computing_layers(model: keras.Model) -> list:
-    """The model's layers that compute something (the input placeholder left out), in order."""
-    return [layer for layer in model.layers if not _is_input(layer)]
 
 
 def layer_activations(model: keras.Model, image: np.ndarray) -> list[LayerOutput]:

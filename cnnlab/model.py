@@ -58,6 +58,11 @@ def build_model(config: TrainConfig | None = None) -> keras.Model:
     return model
 
 
+def computing_layers(model: keras.Model) -> list:
+    """The model's layers that compute something (the input placeholder left out), in order."""
+    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
 def model_summary(model: keras.Model) -> list[dict]:
     """The summary table students read: one row per layer.
 
@@ -70,7 +75,7 @@ def model_summary(model: keras.Model) -> list[dict]:
             "output_shape": (None, *layer.output.shape[1:]),
             "params": int(layer.count_params()),
         }
-        for layer in model.layers
+        for layer in computing_layers(model)
     ]
 
 

@@ -238,8 +238,14 @@ def _progress_class(keras_module):
             if self.cancelled or self.diverged:
                 return
             metrics = {key: float(value) for key, value in (logs or {}).items() if key in HISTORY_KEYS}
+            kernels = conv1_kernels(self.model)
+            # Probabilities are clipped inside the loss, so runaway weights can hide behind a finite loss.
+            if not np.isfinite(kernels).all() or not all(map(math.isfinite, metrics.values())):
+                self.diverged, self.diverged_epoch = True, epoch + 1
+                self.model.stop_training = True
+                return
             self.epochs.append(metrics)
-            self.snapshots.append(conv1_kernels(self.model))
+            self.snapshots.append(kernels)
             if self.epoch_callback is not None:
                 self.epoch_callback(epoch + 1, metrics)
 

@@ -169,3 +169,20 @@ def show_prediction(probabilities: np.ndarray) -> None:
     predicted = int(np.argmax(probabilities))
     st.subheader(f"Prediction: {predicted}")
     st.caption(f"with probability {float(probabilities[predicted]):.1%}")
+
+
+CANVAS_PIXELS = 280
+STROKE_PIXELS = 18  # about MNIST's stroke width once the drawing is scaled into its 20-pixel box
+
+
+def drawing_canvas(key: str) -> np.ndarray | None:
+    """A 280×280 canvas for drawing with white ink on black; returns its RGBA pixels, or None before
+    anything was drawn. The canvas's own toolbar offers undo, redo and clear."""
+    # Imported here, and looked up on the module, so tests can stand in for the browser-side canvas.
+    import streamlit_drawable_canvas
+
+    result = streamlit_drawable_canvas.st_canvas(
+        stroke_width=STROKE_PIXELS, stroke_color="#FFFFFF", background_color="#000000",
+        height=CANVAS_PIXELS, width=CANVAS_PIXELS, drawing_mode="freedraw", return_image_data=True, key=key,
+    )
+    return result.image_data

@@ -25,19 +25,25 @@ KAGGLE_TEST_HEADER = [f"pixel{index}" for index in range(784)]
 
 @pytest.fixture(autouse=True)
 def isolated_loading(monkeypatch, tmp_path):
-    """Every test starts with empty in-process caches, an empty Keras cache and no real MNIST loader."""
+    """Each test starts with no full-MNIST choice made, an empty Keras cache, and Keras out of reach.
+
+    Tests that need a loader install a fake one; reaching the real one (or Keras at all) fails the test.
+    """
+    import cnnlab.backend
+
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    real_loader_calls = []
+    forbidden_calls = []
 
-    def refuse_real_loader():
-        real_loader_calls.append(True)
-        raise RuntimeError("the real Keras MNIST loader was called in a test")
+    def refuse(*args, **kwargs):
+        forbidden_calls.append(True)
+        raise RuntimeError("a test reached Keras or the real MNIST loader")
 
-    monkeypatch.setattr(data, "_download_mnist", refuse_real_loader)
+    monkeypatch.setattr(data, "_download_mnist", refuse)
+    monkeypatch.setattr(cnnlab.backend, "load_keras", refuse)
     data._forget_loaded_datasets()
     yield
     data._forget_loaded_datasets()
-    assert not real_loader_calls, "a test reached the real Keras MNIST loader"
+    assert not forbidden_calls, "a test reached Keras or the real MNIST loader"
 
 
 def small_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -61,13 +67,13 @@ def test_sample_has_400_train_and_100_test_images_of_each_digit():
     assert sample.y_train.dtype == np.int64 and sample.y_test.dtype == np.int64
     assert np.bincount(sample.y_train, minlength=10).tolist() == [400] * 10
     assert np.bincount(sample.y_test, minlength=10).tolist() == [100] * 10
-    # MNIST images use the full 0–255 range (uint8 cannot go outside it, but a scaled copy would not reach 255).
+    # MNIST uses the full 0–255 range; a copy scaled to 0–1 and back would not reach 255.
     assert sample.x_train.min() == 0 and sample.x_train.max() == 255
 
 
 def test_sample_looks_like_mnist():
     sample = load_dataset("sample")
-    images = np.concatenate([sample.x_train, sample.x_test]).astype(np.float64)
+    images = np.concatenate([sample.x_train, sample.x_test])
     # Full MNIST's mean pixel is 33.3 (0.1307 × 255) and about 81% of its pixels are exactly 0.
     assert 30 < images.mean() < 37
     assert 0.75 < (images == 0).mean() < 0.86
@@ -115,8 +121,7 @@ def test_fingerprint_is_stable_across_loads_and_changes_with_any_difference():
     sample = load_dataset("sample")
     first = sample.fingerprint
     assert isinstance(first, str) and len(first) == 16 and int(first, 16) >= 0
-    data._forget_loaded_datasets()
-    reloaded = load_dataset("sample")
+    reloaded = data._load_sample.__wrapped__()  # a fresh read of the file, leaving the shared cache alone
     assert reloaded is not sample and reloaded.fingerprint == first
 
     one_pixel_changed = sample.x_train.copy()
@@ -295,6 +300,30 @@ def test_auto_falls_back_to_the_sample_when_the_download_hangs(monkeypatch):
     assert_is_sample_with_note(dataset, "did not finish loading within 0.05 seconds")
 
 
+def test_mnist_after_auto_gave_up_waits_for_the_same_download(monkeypatch):
+    release = threading.Event()
+    calls = []
+
+    def slow_loader():
+        calls.append(True)
+        release.wait(10)
+        return fake_keras_mnist()
+
+    monkeypatch.setattr(data, "_download_mnist", slow_loader)
+    try:
+        assert load_dataset("auto", timeout=0.05).source == "sample"
+    finally:
+        release.set()
+    assert load_dataset("mnist").source == "mnist"
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), "15"])
+def test_auto_rejects_a_timeout_that_is_not_a_positive_number(timeout):
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        load_dataset("auto", timeout=timeout)
+
+
 @pytest.mark.parametrize("kind", list(corrupt_results()))
 def test_auto_falls_back_to_the_sample_when_the_download_is_damaged(monkeypatch, kind):
     loader, _ = counting_loader(corrupt_results()[kind])
@@ -460,7 +489,8 @@ def test_csv_unlabelled_row_with_missing_pixels_is_named():
     [
         (
             "abc",
-            r"Row 2 \(line 3 of the file\), column 6 \(pixel4\), holds the pixel value 'abc', which is not a number",
+            r"^Row 2 \(line 3 of the file\), column 6 \(pixel4\), holds the pixel value 'abc', "
+            "which is not a number",
         ),
         ("256", "holds the pixel value '256', which is outside 0 to 255"),
         ("-1", "holds the pixel value '-1', which is outside 0 to 255"),
@@ -491,7 +521,7 @@ def test_csv_reports_the_first_bad_cell_in_reading_order():
         ("10", "Row 2 has the label '10', which is not a digit; labels must be whole numbers from 0 to 9"),
         ("-1", "the label '-1', which is not a digit"),
         ("seven", "the label 'seven', which is not a number"),
-        ("", "the label '', which is empty"),
+        ("", "Row 2 has an empty label; labels must be"),
     ],
 )
 def test_csv_bad_label_is_named(label, message):
@@ -529,11 +559,27 @@ def test_csv_missing_path_and_folder(tmp_path):
         read_digits_csv(str(tmp_path))
 
 
-def test_csv_unclosed_quote_is_a_sentence():
-    rows = with_cell(kaggle_rows(3), row=1, column=5, value="0")
-    text = csv_text(rows).replace("\n", '\n"', 1)
-    with pytest.raises(ValueError, match="check that it is a plain CSV of numbers"):
+def test_csv_unclosed_quote_is_quoted_back():
+    text = csv_text(kaggle_rows(3)).replace("\n", '\n"', 1)  # row 2 now starts with a lone quote mark
+    with pytest.raises(ValueError, match="^Row 2 has the label '\"1', which is not a number"):
         read_digits_csv(text.encode())
+
+
+@pytest.mark.parametrize("cell", ["\u0663", "\uff14", "0x1", "1e", "1_0", ' "4"'])
+def test_csv_only_plain_ascii_decimals_count_as_numbers(cell):
+    rows = with_cell(kaggle_rows(2), row=0, column=9, value=cell)
+    with pytest.raises(
+        ValueError, match=r"^Row 1, column 10, holds the pixel value .*, which is not a number"
+    ):
+        read_digits_csv(csv_text(rows).encode())
+
+
+def test_csv_row_that_cannot_be_split_into_numbers_is_still_a_sentence(monkeypatch):
+    # Safety net for a row NumPy refuses although every cell looks like a number to the cell checker.
+    monkeypatch.setattr(data, "_cell_value", lambda text: 1.0)
+    rows = with_cell(kaggle_rows(2), row=1, column=9, value="abc")
+    with pytest.raises(ValueError, match="^Row 2 could not be read as numbers separated by commas"):
+        read_digits_csv(csv_text(rows).encode())
 
 
 def test_csv_rejects_what_is_not_a_file():
@@ -622,3 +668,10 @@ def test_dataset_from_csv_rejects_a_test_fraction_outside_0_to_1(fraction):
     content, _, _ = balanced_csv(per_digit=2)
     with pytest.raises(ValueError, match="test fraction must be a number between 0 and 1"):
         dataset_from_csv(content, name="a", test_fraction=fraction)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", None])
+def test_dataset_from_csv_rejects_a_seed_that_is_not_a_whole_number(seed):
+    content, _, _ = balanced_csv(per_digit=2)
+    with pytest.raises(ValueError, match="seed must be a whole number of at least 0"):
+        dataset_from_csv(content, name="a", seed=seed)

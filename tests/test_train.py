@@ -11,23 +11,30 @@ from cnnlab.train import TrainingCancelled, TrainingDiverged, split_indices, tra
 SMALL = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600, batch_size=50)
 
 
-def test_same_seed_gives_the_same_weights_and_history(sample):
-    first, second = train(SMALL, sample), train(SMALL, sample)
-    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert first.history == second.history
-
-
-def test_another_seed_gives_other_weights(sample):
-    first = train(SMALL, sample)
-    other = train(TrainConfig(**{**SMALL.to_dict(), "seed": 1}), sample)
-    assert not np.array_equal(first.model.get_weights()[0], other.model.get_weights()[0])
-
-
-def test_callbacks_report_every_batch_and_epoch(sample):
+@pytest.fixture(scope="module")
+def small_run(sample):
+    """One small training with every callback recorded."""
     batches, epochs = [], []
     result = train(SMALL, sample, on_batch_end=lambda *args: batches.append(args),
                    on_epoch_end=lambda *args: epochs.append(args))
+    return result, batches, epochs
+
+
+def test_same_seed_gives_the_same_weights_and_history(sample, small_run):
+    first, _, _ = small_run
+    second = train(SMALL, sample)
+    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert first.history == second.history
+    # And the seed matters: another one starts from other random weights.
+    from cnnlab.model import build_model
+
+    other = build_model(TrainConfig(**{**SMALL.to_dict(), "seed": 1}))
+    assert not np.array_equal(second.filter_snapshots[0], other.get_layer("conv1").get_weights()[0])
+
+
+def test_callbacks_report_every_batch_and_epoch(small_run):
+    result, batches, epochs = small_run
     # 600 images, 10 % held back for validation: 540 train → 11 batches of at most 50 per epoch.
     assert result.train_images == 540 and result.validation_images == 60
     assert len(batches) == 2 * 11
@@ -49,11 +56,23 @@ def test_should_stop_cancels_within_a_batch(sample):
     assert len(batches) == 3
 
 
-def test_a_learning_rate_that_diverges_is_reported(sample):
-    config = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600,
-                         learning_rate=10.0)
-    with pytest.raises(TrainingDiverged, match="loss became NaN.*lower the learning rate"):
-        train(config, sample)
+def test_a_loss_that_becomes_nan_ends_training_with_advice(sample, monkeypatch):
+    import cnnlab.train as train_module
+
+    build_model = train_module.build_model
+
+    def poisoned_model(config):
+        # Weights that are not numbers make the very first loss NaN, as a runaway learning rate would.
+        model = build_model(config)
+        kernel, bias = model.get_layer("conv1").get_weights()
+        model.get_layer("conv1").set_weights([np.full_like(kernel, np.nan), bias])
+        return model
+
+    monkeypatch.setattr(train_module, "build_model", poisoned_model)
+    epochs = []
+    with pytest.raises(TrainingDiverged, match="loss became NaN in epoch 1; lower the learning rate"):
+        train(SMALL, sample, on_epoch_end=lambda *args: epochs.append(args))
+    assert epochs == []  # the broken epoch is not reported as a finished one
 
 
 def test_a_subset_keeps_every_digit_in_balance():

@@ -1,0 +1,185 @@
+"""Every page through Streamlit's AppTest: first visit without a model, with a model, inputs, bad files."""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnlab import ui
+from cnnlab.config import TrainConfig
+
+APP = "streamlit_app.py"
+PAGES = ["pages/home.py", "pages/train.py", "pages/filters.py", "pages/activations.py", "pages/prediction.py"]
+TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
+TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
+
+
+def open_page(page: str, **state) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in state.items():
+        app.session_state[key] = value
+    app.switch_page(page)
+    return app.run()
+
+
+def page_text(app: AppTest) -> str:
+    parts = [element.value for element in [*app.markdown, *app.caption, *app.info, *app.error, *app.subheader,
+                                            *app.title, *app.success, *app.warning]]
+    return "\n".join(str(part) for part in parts)
+
+
+@pytest.fixture
+def empty_service(monkeypatch):
+    """A fresh training service with no model, as on a server's first visit."""
+    ui.get_service.clear()
+    yield ui.get_service()
+    ui.get_service.clear()
+
+
+@pytest.fixture(scope="module")
+def trained_service():
+    """The app's service holding one small trained model, as after a student pressed Train."""
+    ui.get_service.clear()
+    service = ui.get_service()
+    job = service.submit(TINY, ui.get_dataset("sample"))
+    assert service.wait(job, 300) and job.error == ""
+    yield service
+    ui.get_service.clear()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_first_visit_without_a_model_never_fails(page, empty_service):
+    app = open_page(page)
+    assert not app.exception, [item.value for item in app.exception]
+    if page in ("pages/filters.py", "pages/activations.py", "pages/prediction.py"):
+        assert "needs a trained model" in page_text(app)
+        assert app.button(key=f"{page.split('/')[1][:-3]}_train_default").label == "Train the default model"
+
+
+def test_one_click_trains_the_default_model_in_the_background(empty_service, monkeypatch):
+    # The button must start the service's job without training inside the script run.
+    submitted = []
+    monkeypatch.setattr(empty_service, "submit", lambda config, dataset: submitted.append(config) or
+                        SimpleNamespace(key=(config, dataset.fingerprint)))
+    app = open_page("pages/filters.py")
+    app.button(key="filters_train_default").click().run()
+    assert submitted == [TrainConfig()]
+
+
+def test_home_page_explains_and_shows_digits(empty_service):
+    app = open_page("pages/home.py")
+    assert "convolutional neural network" in page_text(app)
+    assert "No model trained yet" in page_text(app)
+
+
+def test_train_page_table_follows_the_sliders_before_training(empty_service):
+    app = open_page("pages/train.py")
+    table = app.dataframe[0].value
+    assert int(table["parameters"].iloc[-1]) == 203_933
+    app.slider(key="train_conv1_filters").set_value(8).run()
+    table = app.dataframe[0].value
+    assert int(table.loc[table["layer"] == "conv1", "parameters"].iloc[0]) == 8 * 26
+    assert int(table.loc[table["layer"] == "conv2", "parameters"].iloc[0]) == 15 * (9 * 8 + 1)
+
+
+def test_train_page_reuses_a_model_with_the_same_settings(trained_service):
+    app = open_page("pages/train.py")
+    app.slider(key="train_epochs").set_value(1)
+    app.slider(key="train_conv1_filters").set_value(6)
+    app.slider(key="train_conv2_filters").set_value(4)
+    app.run()
+    # Dense units cannot be chosen on the page; submit the tiny config's twin to check reuse instead.
+    assert trained_service.find(TINY, ui.get_dataset("sample")).result is not None
+    assert not app.exception
+
+
+def test_filters_page_shows_both_layers(trained_service):
+    app = open_page("pages/filters.py")
+    assert not app.exception
+    text = page_text(app)
+    assert "6 filters" in text and "6 × (5×5 + 1) = **156 learnt parameters**" in text
+    assert "4 filters" in text
+    app.slider(key="filters_channel").set_value(3).run()
+    assert not app.exception
+
+
+def test_activations_page_walks_a_random_digit_through_every_layer(trained_service):
+    app = open_page("pages/activations.py")
+    assert not app.exception, [item.value for item in app.exception]
+    text = page_text(app)
+    assert "true label" in text
+    for name in ("conv1", "pool", "conv2", "dropout", "flatten", "dense1", "output"):
+        assert f"#### {name} ·" in text
+    assert "Prediction:" in text
+    assert "6 × 24 × 24" not in text  # sanity: the sentence is built from numbers, not shapes
+    assert "6 × 540 = 3,240 activation maps" in text
+    app.toggle(key="activations_dropout_training").set_value(True).run()
+    assert "Training mode" in page_text(app)
+
+
+def drawn_one() -> np.ndarray:
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas[..., 3] = 255
+    canvas[40:240, 130:150, :3] = 255
+    return canvas
+
+
+def test_activations_page_reads_the_canvas(trained_service, monkeypatch):
+    import streamlit_drawable_canvas
+
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas",
+                        lambda **kwargs: SimpleNamespace(image_data=drawn_one()))
+    app = open_page("pages/activations.py")
+    app.segmented_control(key="activations_input").set_value("draw").run()
+    assert not app.exception, [item.value for item in app.exception]
+    assert "Input: your drawing" in page_text(app)
+    assert "Prediction:" in page_text(app)
+
+
+def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
+    import streamlit_drawable_canvas
+
+    blank = np.zeros((280, 280, 4), dtype=np.uint8)
+    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas", lambda **kwargs: SimpleNamespace(image_data=blank))
+    app = open_page("pages/activations.py")
+    app.segmented_control(key="activations_input").set_value("draw").run()
+    assert not app.exception
+    assert "Draw one digit" in page_text(app)
+
+
+def test_prediction_page_charts_the_current_digit(trained_service):
+    digit = ui.get_dataset("sample").x_test[5]
+    app = open_page("pages/prediction.py", **{ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #5",
+                                               ui.DIGIT_LABEL: 1})
+    assert not app.exception, [item.value for item in app.exception]
+    text = page_text(app)
+    assert "Prediction:" in text and "Runner-up" in text and "test digit #5" in text
+    assert len(app.get("arrow_vega_lite_chart")) == 1
+
+
+def test_a_bad_csv_upload_shows_the_sentence_and_keeps_the_data(empty_service):
+    app = open_page("pages/train.py")
+    app.radio(key=ui.DATASET_CHOICE).set_value("upload").run()
+    app.file_uploader(key="train_csv").set_value(("bad.csv", b"label,pixel0\n3,12\n", "text/csv")).run()
+    assert not app.exception, [item.value for item in app.exception]
+    errors = " ".join(item.value for item in app.error)
+    assert "bad.csv was not used" in errors and "784" in errors
+    assert app.session_state[ui.UPLOADED_DATASET] is None if ui.UPLOADED_DATASET in app.session_state else True
+    assert int(app.dataframe[0].value["parameters"].iloc[-1]) == 203_933  # the page still works
+
+
+def test_a_good_csv_upload_becomes_the_training_data(empty_service, sample):
+    rows = ["label," + ",".join(f"pixel{i}" for i in range(784))]
+    for image, label in zip(sample.x_train[:60], sample.y_train[:60], strict=True):
+        rows.append(f"{label}," + ",".join(str(value) for value in image.ravel()))
+    app = open_page("pages/train.py")
+    app.radio(key=ui.DATASET_CHOICE).set_value("upload").run()
+    app.file_uploader(key="train_csv").set_value(("digits.csv", "\n".join(rows).encode(), "text/csv")).run()
+    assert not app.exception, [item.value for item in app.exception]
+    assert not app.error
+    dataset = app.session_state[ui.UPLOADED_DATASET]
+    assert dataset.source == "upload" and len(dataset.y_train) + len(dataset.y_test) == 60
