@@ -55,8 +55,8 @@ def layer_sentence(layer: LayerOutput, previous: LayerOutput | None, train_image
         active = int((layer.output > 0).sum())
         if layer.name == "output":
             return (
-                f"Ten units, one per digit. Softmax turns their scores into probabilities that add up to 1; "
-                f"the largest is the prediction."
+                "Ten units, one per digit. Softmax turns their scores into probabilities that add up to 1; "
+                "the largest is the prediction."
             )
         return (
             f"Each of the {shape[0]} units weighs all {previous.shape[0]:,} values before it "

@@ -63,7 +63,7 @@ def ink_to_mnist(ink: np.ndarray) -> np.ndarray | None:
     new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
     # Area averaging when shrinking is what gives MNIST digits their soft grey edges.
     resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
-    boxed = np.asarray(Image.fromarray(crop).resize(new_size, resample), dtype=np.float32)
+    boxed = np.array(Image.fromarray(crop).resize(new_size, resample), dtype=np.float32)
     if boxed.max() > 0:
         # Full-strength strokes, as in MNIST, however faintly or thinly the student drew.
         boxed *= 255.0 / boxed.max()

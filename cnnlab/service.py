@@ -17,7 +17,7 @@ import traceback
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset
@@ -30,7 +30,7 @@ DEFAULT_MAX_MODELS = 8
 JobKey = tuple[TrainConfig, str]
 
 
-class JobState(str, Enum):
+class JobState(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
