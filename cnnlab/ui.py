@@ -178,9 +178,13 @@ STROKE_PIXELS = 18  # about MNIST's stroke width once the drawing is scaled into
 def drawing_canvas(key: str) -> np.ndarray | None:
     """A 280×280 canvas for drawing with white ink on black; returns its RGBA pixels, or None before
     anything was drawn. The canvas's own toolbar offers undo, redo and clear."""
-    # Imported here, and looked up on the module, so tests can stand in for the browser-side canvas.
-    import streamlit_drawable_canvas
-
+    # Imported on first use, so tests can stand in for the browser-side canvas.
+    try:
+        import streamlit_drawable_canvas
+    except Exception as error:  # noqa: BLE001 - a missing component must not take the page down
+        st.warning(f"The drawing canvas could not be loaded ({error}); pick a random digit or upload a "
+                   "picture instead.")
+        return None
     result = streamlit_drawable_canvas.st_canvas(
         stroke_width=STROKE_PIXELS, stroke_color="#FFFFFF", background_color="#000000",
         height=CANVAS_PIXELS, width=CANVAS_PIXELS, drawing_mode="freedraw", return_image_data=True, key=key,

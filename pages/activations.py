@@ -65,9 +65,12 @@ def layers_view(result, digit: np.ndarray) -> None:
             scale = max(1, TILE_PIXELS // layer.shape[0])
             if layer.kind == "Dropout" and st.toggle("Show training mode", key="activations_dropout_training"):
                 dropped = dropout_training_view(layer.output, result.config.dropout, seed=result.config.seed)
-                share = float((dropped == 0).mean())
-                st.image(feature_mosaic(dropped, scale=scale),
-                         caption=f"Training mode (one seeded draw): {share:.0%} of values are 0 now.")
+                inference, training = st.columns(2)
+                inference.caption("Prediction time: values pass through unchanged.")
+                inference.image(feature_mosaic(layer.output, scale=scale))
+                training.caption(f"Training mode (one seeded draw): {float((dropped == 0).mean()):.0%} of "
+                                 "values are 0, the rest scaled up.")
+                training.image(feature_mosaic(dropped, scale=scale))
             else:
                 st.image(feature_mosaic(layer.output, scale=scale))
         elif layer.name != "output":

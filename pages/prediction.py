@@ -23,7 +23,8 @@ def prediction_demo() -> None:
     best, runner_up = int(order[0]), int(order[1])
     left, right = st.columns([1, 3])
     with left:
-        st.image(enlarge(digit, 5), caption=ui.digit_origin_text(), width=140)
+        st.image(enlarge(digit, 5), width=140)
+        st.caption(ui.digit_origin_text())
         ui.show_prediction(probabilities)
         st.markdown(
             f"Runner-up: **{runner_up}** at {probabilities[runner_up]:.1%}, "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from cnnlab import ui
 from cnnlab.config import TrainConfig
 
-APP = "streamlit_app.py"
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 PAGES = ["pages/home.py", "pages/train.py", "pages/filters.py", "pages/activations.py", "pages/prediction.py"]
 TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
@@ -120,6 +122,12 @@ def test_activations_page_walks_a_random_digit_through_every_layer(trained_servi
     assert "Training mode" in page_text(app)
 
 
+def fake_canvas(monkeypatch, pixels: np.ndarray) -> None:
+    """Stand in for the browser-side canvas (AppTest cannot load components): it "returns" `pixels`."""
+    module = SimpleNamespace(st_canvas=lambda **kwargs: SimpleNamespace(image_data=pixels))
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", module)
+
+
 def drawn_one() -> np.ndarray:
     canvas = np.zeros((280, 280, 4), dtype=np.uint8)
     canvas[..., 3] = 255
@@ -128,10 +136,7 @@ def drawn_one() -> np.ndarray:
 
 
 def test_activations_page_reads_the_canvas(trained_service, monkeypatch):
-    import streamlit_drawable_canvas
-
-    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas",
-                        lambda **kwargs: SimpleNamespace(image_data=drawn_one()))
+    fake_canvas(monkeypatch, drawn_one())
     app = open_page("pages/activations.py")
     app.segmented_control(key="activations_input").set_value("draw").run()
     assert not app.exception, [item.value for item in app.exception]
@@ -140,10 +145,7 @@ def test_activations_page_reads_the_canvas(trained_service, monkeypatch):
 
 
 def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
-    import streamlit_drawable_canvas
-
-    blank = np.zeros((280, 280, 4), dtype=np.uint8)
-    monkeypatch.setattr(streamlit_drawable_canvas, "st_canvas", lambda **kwargs: SimpleNamespace(image_data=blank))
+    fake_canvas(monkeypatch, np.zeros((280, 280, 4), dtype=np.uint8))
     app = open_page("pages/activations.py")
     app.segmented_control(key="activations_input").set_value("draw").run()
     assert not app.exception
