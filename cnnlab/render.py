@@ -28,10 +28,9 @@ def grid_shape(count: int, max_columns: int = 6) -> tuple[int, int]:
     """(rows, columns) for `count` tiles: 30 → (5, 6), 15 → (3, 5), 8 → (2, 4), 1 → (1, 1)."""
     if count < 1:
         raise ValueError("A grid needs at least one tile.")
-    columns = min(max_columns, count)
-    # Prefer the column count that leaves the fewest empty cells, widest first.
-    columns = min(range(columns, 0, -1), key=lambda cols: (math.ceil(count / cols) * cols - count, -cols))
-    return math.ceil(count / columns), columns
+    rows = math.ceil(count / min(max_columns, count))
+    # As few rows as the width allows, then the columns spread evenly over them (15 → 3 × 5, not 3 × 6).
+    return rows, math.ceil(count / rows)
 
 
 def colourize(values: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
