@@ -159,7 +159,7 @@ def test_prediction_page_charts_the_current_digit(trained_service):
     assert not app.exception, [item.value for item in app.exception]
     text = page_text(app)
     assert "Prediction:" in text and "Runner-up" in text and "test digit #5" in text
-    assert len(app.get("arrow_vega_lite_chart")) == 1
+    assert len(app.get("vega_lite_chart")) == 1  # the probability bars
 
 
 def test_a_bad_csv_upload_shows_the_sentence_and_keeps_the_data(empty_service):
