@@ -27,6 +27,8 @@ from cnnlab.csv_digits import PIXELS_PER_IMAGE as PIXELS_PER_IMAGE
 DOWNLOAD_TIMEOUT_SECONDS = 15.0
 
 SOURCES = ("auto", "sample", "mnist")
+OFFLINE_VARIABLE = "CNNLAB_OFFLINE"
+OFFLINE_NOTE = "CNN Lab is set to work offline (CNNLAB_OFFLINE), so the bundled sample of 5,000 digits is used."
 SAMPLE_PATH = Path(__file__).parent / "assets" / "mnist_sample.npz"
 SAMPLE_NAME = "MNIST sample (5,000 digits bundled with CNN Lab)"
 FULL_MNIST_NAME = "Full MNIST (70,000 digits)"
@@ -280,10 +282,19 @@ def _load_auto(timeout: float) -> Dataset:
             cached = _full_mnist or _dataset_from_keras_cache(
                 note="Full MNIST was found in Keras's cache, so all 70,000 digits are used."
             )
-            _auto_choice = cached or _download_within(timeout)
+            if cached is None and offline():
+                _auto_choice = replace(_load_sample(), note=OFFLINE_NOTE)
+            else:
+                _auto_choice = cached or _download_within(timeout)
             if _auto_choice.source == "mnist":
                 _full_mnist = _auto_choice
         return _auto_choice
+
+
+def offline() -> bool:
+    """True when the environment says there is no network (CNNLAB_OFFLINE=1): "auto" then uses the sample
+    without trying a download. For a classroom without internet, and for tests, which must not touch it."""
+    return os.environ.get(OFFLINE_VARIABLE, "").strip().lower() in ("1", "true", "yes")
 
 
 def _download_within(timeout: float) -> Dataset:

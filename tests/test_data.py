@@ -28,6 +28,7 @@ def isolated_loading(monkeypatch, tmp_path):
     import cnnlab.backend
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    monkeypatch.delenv(data.OFFLINE_VARIABLE, raising=False)
     forbidden_calls = []
 
     def refuse(*args, **kwargs):
@@ -270,6 +271,22 @@ def test_auto_falls_back_to_the_sample_when_the_download_fails(monkeypatch):
     # The explicitly chosen sample stays note-free; the fallback is a copy that only adds the note.
     assert load_dataset("sample").note == ""
     assert dataset.fingerprint == load_dataset("sample").fingerprint
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES"])
+def test_offline_auto_uses_the_sample_without_trying_a_download(monkeypatch, value):
+    monkeypatch.setenv(data.OFFLINE_VARIABLE, value)  # the autouse fixture fails the test if a download starts
+    dataset = load_dataset("auto", timeout=5)
+    assert_is_sample_with_note(dataset, "offline")
+
+
+def test_offline_auto_still_uses_full_mnist_from_keras_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv(data.OFFLINE_VARIABLE, "1")
+    (x_train, y_train), (x_test, y_test) = fake_keras_mnist()
+    cache_file = tmp_path / "keras_home" / "datasets" / "mnist.npz"
+    cache_file.parent.mkdir(parents=True)
+    np.savez(cache_file, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    assert load_dataset("auto").source == "mnist"
 
 
 def test_auto_falls_back_to_the_sample_when_the_download_hangs(monkeypatch):
