@@ -1,4 +1,5 @@
-"""Shared fixtures and helpers: a network guard for every test, small trained models reused across files,
+"""Shared fixtures and helpers: a network guard and a private model folder for every test, small trained models
+reused across files, a way to run code in a separate process (a server that stopped before the test began),
 and the small digits and CSV text that both test_data.py and test_csv_digits.py build their files from.
 
 The helpers are plain functions, imported by those test files with `from conftest import ...`.
@@ -9,7 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import ipaddress
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,6 +55,39 @@ def no_network():
     yield
     socket.socket.connect = _real_connect
     socket.socket.connect_ex = _real_connect_ex
+
+
+@pytest.fixture(autouse=True, scope="session")
+def session_model_directory(tmp_path_factory):
+    """Keep every model any test saves out of the real cache folder, even in session- or module-wide fixtures
+    (which are set up before the per-test folder below)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CNNLAB_MODEL_DIR", str(tmp_path_factory.mktemp("models")))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def model_directory(tmp_path_factory, monkeypatch, session_model_directory):
+    """A fresh, empty model folder for each test, so no test finds a model another one saved."""
+    directory = tmp_path_factory.mktemp("test_models")
+    monkeypatch.setenv("CNNLAB_MODEL_DIR", str(directory))
+    return directory
+
+
+@pytest.fixture
+def earlier_process():
+    """Run Python code in a separate process, as a server that stopped before this test began would have.
+
+    Returns run(code, *arguments) → the finished `subprocess.CompletedProcess` (arguments are in sys.argv).
+    """
+    root = Path(__file__).resolve().parent.parent
+
+    def run(code: str, *arguments: str) -> subprocess.CompletedProcess:
+        environment = {**os.environ, "PYTHONPATH": str(root)}
+        return subprocess.run([sys.executable, "-c", code, *arguments], cwd=root, env=environment,
+                              capture_output=True, text=True, timeout=300)
+
+    return run
 
 
 @pytest.fixture(scope="session")

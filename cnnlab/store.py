@@ -1,0 +1,566 @@
+"""A folder of finished models that outlives the server process, so a restart never loses a training.
+
+Each model is one zip file named by a hash of its key (TrainConfig, dataset fingerprint), holding:
+- `model.keras`: the Keras model (architecture, weights, optimizer state), loaded back with safe mode on;
+- `metadata.json`: the key, history, test scores, timing, image counts and the format version;
+- `filters.npz`: the conv1 filter snapshots, float32 (5, 5, 1, filters), one before training and one per epoch.
+
+Files are written to a temporary file in the same folder and renamed into place, so neither a reader nor a
+crash ever sees half a model. A file that cannot be used is reported, moved aside and treated as missing: the
+model is then retrained on demand. The folder is bounded; the least recently used models go first.
+
+A small "running" marker per training in progress tells the next process which trainings a restart cut short.
+Markers and temporary files are held under an advisory lock while their writer lives (POSIX `flock`), so one
+process never mistakes another live process's files for leftovers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+import zipfile
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from cnnlab.backend import load_keras
+from cnnlab.config import TrainConfig
+from cnnlab.model import summarize_config
+from cnnlab.train import TrainResult
+
+try:
+    import fcntl
+except ImportError:  # Windows has no flock; see `_lock_without_waiting`.
+    fcntl = None
+
+logger = logging.getLogger(__name__)
+
+MODEL_DIR_VARIABLE = "CNNLAB_MODEL_DIR"
+DEFAULT_MAX_MODELS = 20
+# Bump when the layout of a stored file changes; files of another version are set aside and retrained.
+FORMAT_VERSION = 1
+METADATA_NAME = "metadata.json"
+FILTERS_NAME = "filters.npz"
+MODEL_NAME = "model.keras"
+METADATA_KEYS = (
+    "format",
+    "config",
+    "fingerprint",
+    "history",
+    "test_accuracy",
+    "test_loss",
+    "seconds",
+    "dataset_name",
+    "train_images",
+    "validation_images",
+    "snapshot_count",
+    "extras",
+)
+TEMPORARY_PREFIX = ".partial-"
+TEMPORARY_SUFFIX = ".tmp"
+MODEL_SUFFIX = ".zip"
+MARKER_SUFFIX = ".running"
+SET_ASIDE_SUFFIX = ".corrupt"
+MAX_SET_ASIDE_FILES = 3  # kept so an operator can look at what went wrong, but never more
+DIGEST_CHARACTERS = 32  # 128 bits of sha256: no two keys will ever share a file name
+MODEL_FILE_PATTERN = re.compile(rf"^[0-9a-f]{{{DIGEST_CHARACTERS}}}{re.escape(MODEL_SUFFIX)}$")
+
+StoreKey = tuple[TrainConfig, str]
+
+
+def default_store_directory() -> Path:
+    """Where the app keeps trained models: $CNNLAB_MODEL_DIR if set, else the user's cache folder.
+
+    The cache folder is $XDG_CACHE_HOME/cnnlab/models, or ~/.cache/cnnlab/models when that is not set.
+    """
+    configured = os.environ.get(MODEL_DIR_VARIABLE)
+    if configured:
+        return Path(configured).expanduser()
+    cache_home = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG specification says a relative path is invalid and must be ignored.
+    base = Path(cache_home) if cache_home and Path(cache_home).is_absolute() else Path.home() / ".cache"
+    return base / "cnnlab" / "models"
+
+
+def key_digest(config: TrainConfig, fingerprint: str) -> str:
+    """A file-name-safe hash of a key: sha256 of its canonical JSON, DIGEST_CHARACTERS hex characters."""
+    canonical = json.dumps(
+        {"config": config.to_dict(), "fingerprint": fingerprint}, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:DIGEST_CHARACTERS]
+
+
+class UnusableFile(Exception):
+    """A stored file that cannot give back the model it is named for; the message says why."""
+
+
+@dataclass(frozen=True)
+class _StoredFile:
+    path: Path
+    modified_ns: int
+    size: int
+
+
+class ModelStore:
+    """Saves and loads finished `TrainResult`s keyed by (TrainConfig, dataset fingerprint).
+
+    directory: the folder to use (created if missing). If it cannot be created, the store logs a warning
+        and keeps nothing (`available` is False): the app still works, models just do not survive a restart.
+    max_models: how many model files to keep; the least recently saved or loaded go first.
+    max_bytes: an optional budget for all model files together (the newest file is always kept).
+
+    No method raises on a disk problem: saving returns False and loading returns None, after logging why.
+    """
+
+    def __init__(self, directory: Path, max_models: int = DEFAULT_MAX_MODELS, max_bytes: int | None = None):
+        if isinstance(max_models, bool) or not isinstance(max_models, int) or max_models < 1:
+            raise ValueError(f"The model store must keep at least one model; max_models={max_models!r}.")
+        if max_bytes is not None and max_bytes < 1:
+            raise ValueError(f"The model store's byte budget must be positive; max_bytes={max_bytes!r}.")
+        self.directory = Path(directory).expanduser()
+        self.max_models = max_models
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()  # guards the two fields below
+        self._markers: dict[str, BinaryIO] = {}  # digest → open, locked marker of a training in this process
+        self._last_touch_ns = 0
+        self.available = self._open()
+
+    def __repr__(self) -> str:
+        return f"ModelStore({str(self.directory)!r}, max_models={self.max_models})"
+
+    def path_for(self, config: TrainConfig, fingerprint: str) -> Path:
+        """The one file a key's model may live in; the store never reads any other path."""
+        return self.directory / f"{key_digest(config, fingerprint)}{MODEL_SUFFIX}"
+
+    # --- saving and loading ------------------------------------------------------------------------------
+
+    def save(self, result: TrainResult, fingerprint: str) -> bool:
+        """Write `result` atomically as the model for (result.config, fingerprint); True if it was kept.
+
+        Any failure (a full disk, a read-only folder, a model Keras cannot serialise) is logged and leaves
+        no file behind; it is never raised, because it runs in the training worker.
+        """
+        if not self.available:
+            return False
+        path: Path | str = "the model store"
+        temporary: Path | None = None
+        try:
+            path = self.path_for(result.config, fingerprint)
+            metadata = json.dumps(_metadata(result, fingerprint), indent=1).encode()
+            filters = _snapshots_to_bytes(result.filter_snapshots)
+            model = _model_to_bytes(result.model)
+            handle, temporary = self._new_temporary_file()
+            with handle:
+                with zipfile.ZipFile(handle, "w") as archive:
+                    archive.writestr(METADATA_NAME, metadata, compress_type=zipfile.ZIP_DEFLATED)
+                    archive.writestr(FILTERS_NAME, filters, compress_type=zipfile.ZIP_DEFLATED)
+                    # The weights are float32 noise to a compressor: storing them as they are saves time.
+                    archive.writestr(MODEL_NAME, model, compress_type=zipfile.ZIP_STORED)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+            temporary = None
+            with suppress(OSError):  # the model is saved; only its place in the eviction order is uncertain
+                self._touch(path)
+            _sync_directory(self.directory)
+        except OSError as error:
+            logger.error(
+                "The trained model could not be saved to %s (%s); it stays available until the server restarts.",
+                path,
+                error,
+            )
+            return False
+        except Exception:  # noqa: BLE001 - the training worker must go on whatever went wrong here
+            logger.exception("The trained model could not be saved to %s.", path)
+            return False
+        finally:
+            if temporary is not None:
+                with suppress(OSError):
+                    temporary.unlink()
+        self._prune(keep=path)
+        return True
+
+    def load(self, config: TrainConfig, fingerprint: str) -> TrainResult | None:
+        """The stored model for this key, or None if there is none or the file is unusable.
+
+        An unusable file (truncated, not a zip, another key's model, missing fields, a model Keras refuses)
+        is reported with a warning naming it and moved aside, so the model is retrained on demand.
+        """
+        if not self.available:
+            return None
+        path = self.path_for(config, fingerprint)
+        try:
+            # Read once, then parse from memory: a concurrent save or eviction cannot change it underneath.
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            logger.warning(
+                "The stored model %s could not be read (%s); it will be retrained if asked for.", path, error
+            )
+            return None
+        try:
+            keras = load_keras()
+        except Exception as error:  # noqa: BLE001 - not the file's fault, so the file stays
+            logger.warning("Stored models cannot be loaded because Keras failed to import (%s).", error)
+            return None
+        try:
+            result = _parse(data, config, fingerprint, keras)
+        except UnusableFile as problem:
+            self._set_aside(path, str(problem))
+            return None
+        with suppress(OSError):  # a read-only folder still serves its models
+            self._touch(path)
+        return result
+
+    def contains(self, config: TrainConfig, fingerprint: str) -> bool:
+        """Whether a file for this key exists (without reading it, so without importing Keras)."""
+        return self.available and self.path_for(config, fingerprint).is_file()
+
+    # --- trainings in progress ---------------------------------------------------------------------------
+
+    def mark_running(self, config: TrainConfig, fingerprint: str) -> bool:
+        """Leave a marker saying this key is being trained by this process, until `clear_running`."""
+        if not self.available:
+            return False
+        digest = key_digest(config, fingerprint)
+        marker = self.directory / f"{digest}{MARKER_SUFFIX}"
+        content = json.dumps(
+            {
+                "format": FORMAT_VERSION,
+                "config": config.to_dict(),
+                "fingerprint": fingerprint,
+                "pid": os.getpid(),
+                "started_at": time.time(),
+            }
+        ).encode()
+        handle = temporary = None
+        try:
+            # Written whole and renamed, under a lock that lives as long as this process holds the handle.
+            handle, temporary = self._new_temporary_file()
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.replace(temporary, marker)
+        except OSError as error:
+            logger.warning(
+                "Could not note that a training started in %s (%s); a restart during it will not be reported.",
+                marker,
+                error,
+            )
+            if handle is not None:
+                handle.close()
+            if temporary is not None:
+                with suppress(OSError):
+                    temporary.unlink()
+            return False
+        with self._lock:
+            previous = self._markers.pop(digest, None)
+            self._markers[digest] = handle
+        if previous is not None:
+            previous.close()
+        return True
+
+    def clear_running(self, config: TrainConfig, fingerprint: str) -> None:
+        """Remove the marker for this key, whoever left it (the training ended, or was redone)."""
+        if not self.available:
+            return
+        digest = key_digest(config, fingerprint)
+        with self._lock:
+            handle = self._markers.pop(digest, None)
+        try:
+            (self.directory / f"{digest}{MARKER_SUFFIX}").unlink(missing_ok=True)
+        except OSError as error:
+            logger.warning("Could not remove the marker of a finished training (%s).", error)
+        finally:
+            if handle is not None:
+                handle.close()
+
+    def interrupted(self) -> list[StoreKey]:
+        """The (config, fingerprint) of trainings whose process ended before they did (a server restart).
+
+        Markers held by this process, or locked by another live one, are not listed. A marker that cannot
+        be read is removed with a warning.
+        """
+        if not self.available:
+            return []
+        found = []
+        for marker in sorted(self.directory.glob(f"*{MARKER_SUFFIX}")):
+            digest = marker.name.removesuffix(MARKER_SUFFIX)
+            with self._lock:
+                if digest in self._markers:
+                    continue
+            try:
+                handle = marker.open("rb")
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                logger.warning("The training marker %s could not be read (%s).", marker, error)
+                continue
+            with handle:
+                if not _lock_without_waiting(handle) or not _still_named(handle, marker):
+                    continue  # its training is alive in another process, or it ended just now
+                try:
+                    recorded = json.loads(handle.read())
+                    config = TrainConfig(**recorded["config"])
+                    fingerprint = str(recorded["fingerprint"])
+                    if key_digest(config, fingerprint) != digest:
+                        raise ValueError("its content belongs to another file name")
+                except Exception as error:  # noqa: BLE001 - any unreadable marker is simply dropped
+                    logger.warning("The training marker %s is unreadable (%s) and was removed.", marker, error)
+                    with suppress(OSError):
+                        marker.unlink()
+                    continue
+            found.append((config, fingerprint))
+        return found
+
+    # --- housekeeping ------------------------------------------------------------------------------------
+
+    def _open(self) -> bool:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            logger.warning(
+                "Trained models will not be kept across restarts: the folder %s could not be created (%s).",
+                self.directory,
+                error,
+            )
+            return False
+        self._remove_stale_temporary_files()
+        return True
+
+    def _new_temporary_file(self) -> tuple[BinaryIO, Path]:
+        """A new, locked, empty file in the store's folder (same file system, so `os.replace` is atomic)."""
+        descriptor, name = tempfile.mkstemp(dir=self.directory, prefix=TEMPORARY_PREFIX, suffix=TEMPORARY_SUFFIX)
+        handle = open(descriptor, "wb")  # noqa: SIM115 - the caller closes it (or keeps it, for a marker)
+        _lock_without_waiting(handle)
+        return handle, Path(name)
+
+    def _remove_stale_temporary_files(self) -> None:
+        """Delete temporary files a crashed process left behind; live writers hold a lock and are skipped."""
+        for temporary in self.directory.glob(f"{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}"):
+            try:
+                with temporary.open("rb") as handle:
+                    if _lock_without_waiting(handle) and _still_named(handle, temporary):
+                        temporary.unlink()
+                        logger.info("Removed %s, left half-written by an earlier process.", temporary)
+            except OSError:
+                continue
+
+    def _touch(self, path: Path) -> None:
+        """Mark `path` as just used; strictly later than any earlier touch by this store, so order is exact."""
+        with self._lock:
+            now = max(time.time_ns(), self._last_touch_ns + 1)
+            self._last_touch_ns = now
+        os.utime(path, ns=(now, now))
+
+    def _model_files(self) -> list[_StoredFile]:
+        files = []
+        for path in self.directory.iterdir():
+            if MODEL_FILE_PATTERN.match(path.name):
+                with suppress(OSError):  # it may have been evicted by another process meanwhile
+                    status = path.stat()
+                    files.append(_StoredFile(path, status.st_mtime_ns, status.st_size))
+        return sorted(files, key=lambda stored: stored.modified_ns)
+
+    def _prune(self, keep: Path) -> None:
+        """Delete the least recently used models beyond `max_models` (and `max_bytes`), never `keep`."""
+        try:
+            files = self._model_files()
+            count, total = len(files), sum(stored.size for stored in files)
+            for stored in files:
+                over_budget = self.max_bytes is not None and total > self.max_bytes
+                if count <= self.max_models and not over_budget:
+                    break
+                if stored.path == keep:
+                    continue
+                with suppress(FileNotFoundError):
+                    stored.path.unlink()
+                count, total = count - 1, total - stored.size
+            set_aside = sorted(self.directory.glob(f"*{SET_ASIDE_SUFFIX}"), key=lambda path: path.stat().st_mtime_ns)
+            for path in set_aside[:-MAX_SET_ASIDE_FILES]:
+                path.unlink(missing_ok=True)
+        except OSError as error:
+            logger.warning("Old models in %s could not be cleaned up (%s).", self.directory, error)
+
+    def _set_aside(self, path: Path, reason: str) -> None:
+        """Move an unusable model file out of the way (or delete it) and say so."""
+        aside = path.with_suffix(SET_ASIDE_SUFFIX)
+        try:
+            os.replace(path, aside)
+            where = f"it was moved to {aside.name}"
+        except OSError:
+            try:
+                path.unlink(missing_ok=True)
+                where = "it was deleted"
+            except OSError as error:
+                where = f"it could not be removed either ({error})"
+        logger.warning(
+            "The stored model %s cannot be used: %s. %s, and the model will be retrained when it is asked for.",
+            path,
+            reason,
+            where[0].upper() + where[1:],
+        )
+
+
+# --- the file format -------------------------------------------------------------------------------------
+
+
+def _metadata(result: TrainResult, fingerprint: str) -> dict:
+    """Everything in a `TrainResult` except the model and the filter snapshots, as plain JSON values."""
+    plain_extras = {
+        key: value
+        for key, value in result.extras.items()
+        if isinstance(value, (str, int, float, bool)) or value is None
+    }
+    return {
+        "format": FORMAT_VERSION,
+        "config": result.config.to_dict(),
+        "fingerprint": fingerprint,
+        "history": {name: [float(value) for value in values] for name, values in result.history.items()},
+        "test_accuracy": float(result.test_accuracy),
+        "test_loss": float(result.test_loss),
+        "seconds": float(result.seconds),
+        "dataset_name": result.dataset_name,
+        "train_images": int(result.train_images),
+        "validation_images": int(result.validation_images),
+        "snapshot_count": len(result.filter_snapshots),
+        "extras": plain_extras,
+        "saved_at": time.time(),
+    }
+
+
+def _snapshots_to_bytes(snapshots: list[np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        **{f"snapshot_{index:03d}": np.asarray(kernels, dtype=np.float32) for index, kernels in enumerate(snapshots)},
+    )
+    return buffer.getvalue()
+
+
+def _model_to_bytes(model) -> bytes:
+    """The model as a `.keras` archive. Keras's public API writes only to paths ending in .keras."""
+    with tempfile.TemporaryDirectory(prefix="cnnlab-save-") as folder:
+        path = Path(folder) / MODEL_NAME
+        model.save(path)
+        return path.read_bytes()
+
+
+def _model_from_bytes(data: bytes, keras):
+    with tempfile.TemporaryDirectory(prefix="cnnlab-load-") as folder:
+        path = Path(folder) / MODEL_NAME
+        path.write_bytes(data)
+        # Safe mode refuses to deserialise Python code (lambdas), so a doctored file cannot run any.
+        return keras.saving.load_model(path, safe_mode=True)
+
+
+def _parse(data: bytes, config: TrainConfig, fingerprint: str, keras) -> TrainResult:
+    """Rebuild a `TrainResult` from a stored file's bytes; raises `UnusableFile` saying what is wrong."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise UnusableFile(f"it is not a complete zip file ({error})") from error
+    with archive:
+        try:
+            metadata = json.loads(archive.read(METADATA_NAME))
+        except Exception as error:  # noqa: BLE001 - missing entry, bad CRC, bad deflate data, bad JSON
+            raise UnusableFile(f"its {METADATA_NAME} cannot be read ({error})") from error
+        if not isinstance(metadata, dict):
+            raise UnusableFile(f"its {METADATA_NAME} is not a JSON object")
+        missing = [key for key in METADATA_KEYS if key not in metadata]
+        if missing:
+            raise UnusableFile(f"its {METADATA_NAME} lacks {', '.join(missing)}")
+        if metadata["format"] != FORMAT_VERSION:
+            raise UnusableFile(f"it is in format {metadata['format']!r}; this version reads {FORMAT_VERSION}")
+        try:
+            stored_config = TrainConfig(**metadata["config"])
+        except (TypeError, ValueError) as error:
+            raise UnusableFile(f"its settings are not valid ({error})") from error
+        if stored_config != config or metadata["fingerprint"] != fingerprint:
+            raise UnusableFile("it holds the model of other settings or other data than its name says")
+        try:
+            history = {str(name): [float(value) for value in values] for name, values in metadata["history"].items()}
+            numbers = {key: float(metadata[key]) for key in ("test_accuracy", "test_loss", "seconds")}
+            counts = {key: int(metadata[key]) for key in ("train_images", "validation_images", "snapshot_count")}
+            extras = dict(metadata["extras"])
+            with np.load(io.BytesIO(archive.read(FILTERS_NAME)), allow_pickle=False) as arrays:
+                snapshots = [
+                    np.array(arrays[f"snapshot_{index:03d}"], dtype=np.float32)
+                    for index in range(counts["snapshot_count"])
+                ]
+            model_bytes = archive.read(MODEL_NAME)
+        except Exception as error:  # noqa: BLE001 - wrong types, missing arrays, damaged entries
+            raise UnusableFile(f"its contents are damaged ({error})") from error
+    try:
+        model = _model_from_bytes(model_bytes, keras)
+    except Exception as error:  # noqa: BLE001 - Keras raises many kinds of errors on a bad archive
+        raise UnusableFile(f"Keras could not load its model ({error})") from error
+    # An independent check that the model is the one its settings describe: the parameter count by arithmetic.
+    expected_parameters = sum(row["params"] for row in summarize_config(config))
+    if model.count_params() != expected_parameters:
+        raise UnusableFile(
+            f"its model has {model.count_params():,} parameters where its settings give {expected_parameters:,}"
+        )
+    extras["saved_at"] = metadata.get("saved_at")
+    return TrainResult(
+        config=config,
+        model=model,
+        history=history,
+        test_accuracy=numbers["test_accuracy"],
+        test_loss=numbers["test_loss"],
+        seconds=numbers["seconds"],
+        filter_snapshots=snapshots,
+        dataset_name=str(metadata["dataset_name"]),
+        train_images=counts["train_images"],
+        validation_images=counts["validation_images"],
+        extras=extras,
+    )
+
+
+# --- file-system helpers ---------------------------------------------------------------------------------
+
+
+def _lock_without_waiting(handle: BinaryIO) -> bool:
+    """Take an exclusive advisory lock on an open file if no one holds it; True if this handle now holds it.
+
+    The lock ends when the handle is closed or its process dies, which is what makes it a liveness signal.
+    Without `fcntl` (Windows) every lock "succeeds", so files of other live processes look abandoned there.
+    """
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _still_named(handle: BinaryIO, path: Path) -> bool:
+    """Whether `path` still names the file `handle` has open (it may have been replaced or removed)."""
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), path.stat())
+    except OSError:
+        return False
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a rename in `directory` durable (POSIX); best effort, since not every file system allows it."""
+    if os.name != "posix":
+        return
+    with suppress(OSError):
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)

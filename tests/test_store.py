@@ -1,0 +1,263 @@
+"""The model store: round trips, damaged files, a full disk, the size bound, and trainings cut short."""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import signal
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnnlab.config import TrainConfig
+from cnnlab.model import to_model_input
+from cnnlab.store import ModelStore, default_store_directory
+
+FINGERPRINT = "0123456789abcdef"
+SMALL = TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(8,), epochs=1, train_size=200)
+
+# Run in a separate process: note that a training started, as the app's worker does, then exit without
+# clearing the note, as a server that is stopped mid-training does.
+MARK_AND_EXIT = """
+import json, os, sys
+from pathlib import Path
+from cnnlab.config import TrainConfig
+from cnnlab.store import ModelStore
+store = ModelStore(Path(sys.argv[1]))
+assert store.mark_running(TrainConfig(**json.loads(sys.argv[2])), sys.argv[3])
+os._exit(0)
+"""
+
+# Run in a separate process: start a training, then get killed (SIGKILL: no clean-up of any kind) while the
+# finished model is being written, after its bytes are out but before the file is renamed into place.
+KILLED_WHILE_SAVING = """
+import json, os, signal, sys
+from pathlib import Path
+import numpy as np
+from cnnlab.config import TrainConfig
+from cnnlab.store import ModelStore
+from cnnlab.train import TrainResult
+
+class ModelStandIn:
+    def save(self, path):
+        Path(path).write_bytes(b"model bytes " * 1000)
+
+config = TrainConfig(**json.loads(sys.argv[2]))
+store = ModelStore(Path(sys.argv[1]))
+assert store.mark_running(config, sys.argv[3])
+result = TrainResult(config, ModelStandIn(), {"loss": [0.5]}, 0.9, 0.3, 1.0, [np.zeros((5, 5, 1, 2))])
+os.fsync = lambda descriptor: os.kill(os.getpid(), signal.SIGKILL)
+store.save(result, sys.argv[3])
+"""
+
+
+def model_files(directory: Path) -> list[str]:
+    return sorted(path.name for path in directory.iterdir())
+
+
+def predictions(model, images: np.ndarray) -> np.ndarray:
+    return np.asarray(model(to_model_input(images), training=False))
+
+
+def test_a_saved_model_comes_back_with_the_same_predictions_and_numbers(tmp_path, tiny_result, sample):
+    assert ModelStore(tmp_path).save(tiny_result, FINGERPRINT)
+    # A new store object on the same folder, as in a new server process.
+    loaded = ModelStore(tmp_path).load(tiny_result.config, FINGERPRINT)
+    assert loaded is not None and loaded.model is not tiny_result.model
+    digits = sample.x_test[:32]
+    np.testing.assert_allclose(predictions(loaded.model, digits), predictions(tiny_result.model, digits), atol=1e-6)
+    assert loaded.config == tiny_result.config
+    assert loaded.history == tiny_result.history
+    assert (loaded.test_accuracy, loaded.test_loss, loaded.seconds) == (
+        tiny_result.test_accuracy,
+        tiny_result.test_loss,
+        tiny_result.seconds,
+    )
+    assert (loaded.dataset_name, loaded.train_images, loaded.validation_images) == (
+        tiny_result.dataset_name,
+        tiny_result.train_images,
+        tiny_result.validation_images,
+    )
+    assert len(loaded.filter_snapshots) == len(tiny_result.filter_snapshots) == tiny_result.config.epochs + 1
+    for restored, original in zip(loaded.filter_snapshots, tiny_result.filter_snapshots, strict=True):
+        np.testing.assert_array_equal(restored, original)
+    np.testing.assert_array_equal(
+        loaded.model.get_layer("conv1").get_weights()[0], tiny_result.model.get_layer("conv1").get_weights()[0]
+    )
+    assert len(model_files(tmp_path)) == 1
+
+
+def test_a_missing_model_is_none_and_names_never_leave_the_folder(tmp_path):
+    store = ModelStore(tmp_path)
+    assert store.load(SMALL, FINGERPRINT) is None
+    assert store.path_for(SMALL, "../../../etc/passwd").parent == tmp_path
+    assert store.path_for(SMALL, FINGERPRINT) == store.path_for(replace(SMALL, dense_units=[8]), FINGERPRINT)
+    assert store.path_for(SMALL, FINGERPRINT) != store.path_for(replace(SMALL, seed=1), FINGERPRINT)
+    assert store.path_for(SMALL, FINGERPRINT) != store.path_for(SMALL, "fedcba9876543210")
+
+
+def truncate(store: ModelStore, result, path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def random_bytes(store: ModelStore, result, path: Path) -> None:
+    path.write_bytes(np.random.default_rng(0).bytes(5000))
+
+
+def another_keys_model(store: ModelStore, result, path: Path) -> None:
+    # The same model saved for other data, then put where this key's model belongs.
+    assert store.save(result, "fedcba9876543210")
+    os.replace(store.path_for(result.config, "fedcba9876543210"), path)
+
+
+def metadata_without_fields(store: ModelStore, result, path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("metadata.json", json.dumps({"format": 1}))
+
+
+def model_keras_cannot_read(store: ModelStore, result, path: Path) -> None:
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, b"not a keras archive" if name == "model.keras" else data)
+
+
+@pytest.mark.parametrize(
+    "damage", [truncate, random_bytes, another_keys_model, metadata_without_fields, model_keras_cannot_read]
+)
+def test_a_damaged_file_is_reported_set_aside_and_retrained(tmp_path, tiny_result, damage, caplog):
+    store = ModelStore(tmp_path)
+    assert store.save(tiny_result, FINGERPRINT)
+    path = store.path_for(tiny_result.config, FINGERPRINT)
+    damage(store, tiny_result, path)
+    with caplog.at_level(logging.WARNING, logger="cnnlab.store"):
+        assert store.load(tiny_result.config, FINGERPRINT) is None
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert any(path.name in message for message in warnings), warnings
+    assert not path.exists()  # moved aside, so the next request retrains instead of failing again
+    assert store.save(tiny_result, FINGERPRINT)
+    assert store.load(tiny_result.config, FINGERPRINT) is not None
+
+
+def fail_replace(monkeypatch):
+    def replace_on_a_full_disk(source, destination):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", replace_on_a_full_disk)
+
+
+def fail_fsync(monkeypatch):
+    def fsync_on_a_full_disk(descriptor):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", fsync_on_a_full_disk)
+
+
+def fail_writing_the_model(monkeypatch):
+    original = zipfile.ZipFile.writestr
+
+    def writestr_on_a_full_disk(self, name, data, *arguments, **keywords):
+        if name == "model.keras":
+            original(self, name, data[: len(data) // 3], *arguments, **keywords)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return original(self, name, data, *arguments, **keywords)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", writestr_on_a_full_disk)
+
+
+@pytest.mark.parametrize("fill_disk", [fail_replace, fail_fsync, fail_writing_the_model])
+def test_a_full_disk_leaves_no_file_behind_and_keeps_earlier_models(tmp_path, tiny_result, fill_disk, caplog):
+    store = ModelStore(tmp_path)
+    assert store.save(tiny_result, FINGERPRINT)
+    before = model_files(tmp_path)
+    with pytest.MonkeyPatch.context() as patch, caplog.at_level(logging.ERROR, logger="cnnlab.store"):
+        fill_disk(patch)
+        assert store.save(replace(tiny_result, config=replace(tiny_result.config, seed=1)), FINGERPRINT) is False
+    assert any("No space left on device" in record.getMessage() for record in caplog.records)
+    assert model_files(tmp_path) == before
+    assert store.load(tiny_result.config, FINGERPRINT) is not None
+
+
+def test_the_least_recently_used_models_go_first(tmp_path, tiny_result):
+    store = ModelStore(tmp_path, max_models=3)
+    fingerprints = [f"{index:016x}" for index in range(5)]
+    for fingerprint in fingerprints[:3]:
+        assert store.save(tiny_result, fingerprint)
+    assert store.load(tiny_result.config, fingerprints[0]) is not None  # now the second is least recently used
+    for fingerprint in fingerprints[3:]:
+        assert store.save(tiny_result, fingerprint)
+    assert len(model_files(tmp_path)) == 3
+    kept = [fingerprint for fingerprint in fingerprints if store.load(tiny_result.config, fingerprint) is not None]
+    assert kept == [fingerprints[0], fingerprints[3], fingerprints[4]]
+
+
+def test_a_byte_budget_keeps_only_what_fits(tmp_path, tiny_result):
+    probe = ModelStore(tmp_path / "probe")
+    assert probe.save(tiny_result, FINGERPRINT)
+    size = probe.path_for(tiny_result.config, FINGERPRINT).stat().st_size
+    store = ModelStore(tmp_path / "budget", max_bytes=int(size * 2.5))
+    for index in range(4):
+        assert store.save(tiny_result, f"{index:016x}")
+    assert len(model_files(tmp_path / "budget")) == 2
+
+
+def test_a_marker_is_interrupted_only_once_its_process_is_gone(tmp_path, earlier_process):
+    live = ModelStore(tmp_path)
+    assert live.mark_running(SMALL, FINGERPRINT)
+    assert ModelStore(tmp_path).interrupted() == []  # its training is still running here
+    live.clear_running(SMALL, FINGERPRINT)
+    assert model_files(tmp_path) == []
+    finished = earlier_process(MARK_AND_EXIT, str(tmp_path), json.dumps(SMALL.to_dict()), FINGERPRINT)
+    assert finished.returncode == 0, finished.stderr
+    assert ModelStore(tmp_path).interrupted() == [(SMALL, FINGERPRINT)]
+
+
+def test_a_process_killed_while_saving_leaves_no_model_and_its_leftovers_are_cleaned(tmp_path, earlier_process):
+    killed = earlier_process(KILLED_WHILE_SAVING, str(tmp_path), json.dumps(SMALL.to_dict()), FINGERPRINT)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert len(model_files(tmp_path)) == 2  # its marker and its half-done file
+    store = ModelStore(tmp_path)
+    assert len(model_files(tmp_path)) == 1  # the marker only
+    assert not store.contains(SMALL, FINGERPRINT)
+    assert store.load(SMALL, FINGERPRINT) is None
+    assert store.interrupted() == [(SMALL, FINGERPRINT)]
+
+
+def test_an_unreadable_marker_is_dropped_with_a_warning(tmp_path, earlier_process, caplog):
+    finished = earlier_process(MARK_AND_EXIT, str(tmp_path), json.dumps(SMALL.to_dict()), FINGERPRINT)
+    assert finished.returncode == 0, finished.stderr
+    (marker,) = tmp_path.iterdir()
+    marker.write_text("{not json")
+    with caplog.at_level(logging.WARNING, logger="cnnlab.store"):
+        assert ModelStore(tmp_path).interrupted() == []
+    assert marker.name in caplog.text
+    assert model_files(tmp_path) == []
+
+
+def test_the_folder_comes_from_the_environment_or_the_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("CNNLAB_MODEL_DIR", str(tmp_path / "models"))
+    assert default_store_directory() == tmp_path / "models"
+    monkeypatch.delenv("CNNLAB_MODEL_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert default_store_directory() == tmp_path / "cache" / "cnnlab" / "models"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_store_directory() == tmp_path / "home" / ".cache" / "cnnlab" / "models"
+
+
+def test_an_unwritable_folder_keeps_nothing_but_never_raises(tmp_path, tiny_result, caplog):
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    with caplog.at_level(logging.WARNING, logger="cnnlab.store"):
+        store = ModelStore(blocker / "models")
+    assert not store.available and "could not be created" in caplog.text
+    assert store.save(tiny_result, FINGERPRINT) is False
+    assert store.load(tiny_result.config, FINGERPRINT) is None
+    assert store.interrupted() == [] and store.mark_running(SMALL, FINGERPRINT) is False
