@@ -6,11 +6,13 @@ switch or a closed tab never loses it, and every student's session sees the same
 
 - Jobs are keyed by (TrainConfig, dataset fingerprint): identical settings are trained once and shared.
 - One training at a time (Keras seeding is process-wide and the machine has few cores); the rest queue.
-- Finished models are kept in a bounded most-recently-used cache.
+- Finished models are kept in a bounded most-recently-used cache and, given a `ModelStore`, on disk: after a
+  restart a page finds its model without retraining, and learns which trainings the restart cut short.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
@@ -21,11 +23,15 @@ from enum import StrEnum
 
 from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset
+from cnnlab.store import ModelStore
 from cnnlab.train import TrainingCancelled, TrainResult
 from cnnlab.train import train as train_model
 
 WORKER_NAME = "cnnlab-trainer"
 DEFAULT_MAX_MODELS = 8
+INTERRUPTED_MESSAGE = "This training was interrupted by a server restart; press Train to start it again."
+
+logger = logging.getLogger(__name__)
 
 JobKey = tuple[TrainConfig, str]
 
@@ -36,6 +42,8 @@ class JobState(StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # Running in an earlier server process when it stopped; `submit` starts it again.
+    INTERRUPTED = "interrupted"
 
 
 @dataclass
@@ -68,7 +76,7 @@ class Job:
 
     @property
     def finished(self) -> bool:
-        return self.state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+        return self.state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED)
 
     @property
     def progress(self) -> float:
@@ -88,14 +96,22 @@ class TrainingService:
     """Trains models one at a time in a background thread and keeps the latest few.
 
     train_function: `cnnlab.train.train` or a stand-in with the same signature (tests use fakes).
-    max_models: how many finished models to keep; the least recently used is dropped first.
+    max_models: how many finished models to keep in memory; the least recently used is dropped first.
+    store: where finished models are also saved, and looked up when they are not in memory; None keeps
+        nothing beyond this process.
     """
 
-    def __init__(self, train_function: TrainFunction = train_model, max_models: int = DEFAULT_MAX_MODELS):
+    def __init__(
+        self,
+        train_function: TrainFunction = train_model,
+        max_models: int = DEFAULT_MAX_MODELS,
+        store: ModelStore | None = None,
+    ):
         if max_models < 1:
             raise ValueError("The service must keep at least one finished model.")
         self._train = train_function
         self._max_models = max_models
+        self._store = store
         self._lock = threading.Condition()
         self._queue: deque[Job] = deque()
         self._active: dict[JobKey, Job] = {}  # queued or running
@@ -103,12 +119,19 @@ class TrainingService:
         self._failed: dict[JobKey, Job] = {}  # last failure or cancellation per key, until resubmitted
         self._running: Job | None = None
         self._worker: threading.Thread | None = None
+        # Loading from disk can take seconds (it may import TensorFlow), so it happens outside `_lock`, one
+        # load at a time, which keeps two pages from loading the same file twice.
+        self._store_lock = threading.Lock()
+        # Keys an earlier process was training when it stopped, read once: they stay until trained again.
+        self._interrupted: set[JobKey] = set(store.interrupted()) if store is not None else set()
 
     # --- asking for models -------------------------------------------------------------------------------
 
     def submit(self, config: TrainConfig, dataset: Dataset) -> Job:
-        """The job for these settings: a finished one at once, a queued/running one shared, or a new one."""
+        """The job for these settings: a finished one at once (from memory or the store), a queued/running one
+        shared, or a new one."""
         key = (config, dataset.fingerprint)
+        self._recall(config, dataset)
         with self._lock:
             if key in self._finished:
                 self._finished.move_to_end(key)
@@ -116,6 +139,7 @@ class TrainingService:
             if key in self._active:
                 return self._active[key]
             self._failed.pop(key, None)
+            self._interrupted.discard(key)
             job = Job(config=config, dataset=dataset)
             self._active[key] = job
             self._queue.append(job)
@@ -124,10 +148,15 @@ class TrainingService:
             return job
 
     def find(self, config: TrainConfig, dataset: Dataset) -> Job | None:
-        """The job for these settings in any state, or None if they were never submitted (or evicted)."""
+        """The job for these settings in any state, or None if they were never submitted (or evicted).
+
+        A model saved by an earlier process comes back as a DONE job; a training an earlier process did not
+        finish comes back as an INTERRUPTED job whose `error` says so.
+        """
         key = (config, dataset.fingerprint)
+        self._recall(config, dataset)
         with self._lock:
-            return self._finished.get(key) or self._active.get(key) or self._failed.get(key)
+            return self._lookup(key)
 
     def result(self, config: TrainConfig, dataset: Dataset) -> TrainResult | None:
         """The trained model for these settings, if one is ready."""
@@ -167,7 +196,10 @@ class TrainingService:
                 self._end(job, JobState.CANCELLED, "Training was cancelled before it started.")
 
     def wait(self, job: Job, timeout: float | None = None) -> bool:
-        """Block until `job` has finished (tests and scripts); True if it did within `timeout` seconds."""
+        """Block until `job` has finished (tests and scripts); True if it did within `timeout` seconds.
+
+        The model is saved to the store just after; `join_worker` waits for that too.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             while not job.finished:
@@ -178,7 +210,7 @@ class TrainingService:
             return True
 
     def join_worker(self, timeout: float | None = None) -> None:
-        """Wait for the worker thread to exit (it does once the queue is empty)."""
+        """Wait for the worker thread to exit (it does once the queue is empty and the last model is saved)."""
         worker = self._worker
         if worker is not None:
             worker.join(timeout)
@@ -201,11 +233,18 @@ class TrainingService:
                 self._running = job
                 job.state, job.started_at = JobState.RUNNING, time.time()
                 self._lock.notify_all()
+            self._use_store("mark_running", job.config, job.dataset.fingerprint)
             state, error, result = self._run(job)
             with self._lock:
                 job.result = result
                 self._end(job, state, error)
                 self._running = None
+            # Saved after the job is marked done, so no page waits for the disk (about a second for the default
+            # model); the marker goes only once the file is in place, so a restart in between reports the
+            # training as interrupted rather than losing it silently.
+            if state is JobState.DONE:
+                self._use_store("save", result, job.dataset.fingerprint)
+            self._use_store("clear_running", job.config, job.dataset.fingerprint)
 
     def _run(self, job: Job) -> tuple[JobState, str, TrainResult | None]:
         def on_batch_end(epoch: int, batch: int, batches_per_epoch: int, metrics: dict) -> None:
@@ -217,7 +256,10 @@ class TrainingService:
 
         try:
             result = self._train(
-                job.config, job.dataset, on_batch_end=on_batch_end, on_epoch_end=on_epoch_end,
+                job.config,
+                job.dataset,
+                on_batch_end=on_batch_end,
+                on_epoch_end=on_epoch_end,
                 should_stop=job.cancel_requested.is_set,
             )
         except TrainingCancelled:
@@ -235,8 +277,82 @@ class TrainingService:
         self._active.pop(job.key, None)
         if state is JobState.DONE:
             self._finished[job.key] = job
-            while len(self._finished) > self._max_models:
-                self._finished.popitem(last=False)
+            self._trim_finished()
         else:
             self._failed[job.key] = job
         self._lock.notify_all()
+
+    # --- the store ---------------------------------------------------------------------------------------
+
+    def _use_store(self, method: str, *arguments) -> None:
+        """Call a store method from the worker; the store logs its own failures, and nothing it does may
+        stop the worker."""
+        if self._store is None:
+            return
+        try:
+            getattr(self._store, method)(*arguments)
+        except Exception:  # noqa: BLE001 - a store bug must not end the worker (and with it, all training)
+            logger.exception("The model store failed in %s.", method)
+
+    def _lookup(self, key: JobKey) -> Job | None:
+        """The job for `key` in memory, in any state (caller holds the lock)."""
+        return self._finished.get(key) or self._active.get(key) or self._failed.get(key)
+
+    def _recall(self, config: TrainConfig, dataset: Dataset) -> None:
+        """Bring what the store knows about a key not in memory into memory: a saved model as a DONE job, or
+        a training an earlier process left unfinished as an INTERRUPTED one."""
+        if self._store is None:
+            return
+        key = (config, dataset.fingerprint)
+        with self._lock:
+            if self._lookup(key) is not None:
+                return
+            interrupted = key in self._interrupted
+        if not interrupted and not self._store.contains(config, dataset.fingerprint):
+            return  # the common miss: one stat, no TensorFlow
+        with self._store_lock:
+            with self._lock:
+                if self._lookup(key) is not None:  # another page loaded or submitted it meanwhile
+                    return
+            result = self._store.load(config, dataset.fingerprint)
+            with self._lock:
+                if self._lookup(key) is not None:
+                    return
+                if result is not None:
+                    self._finished[key] = self._stored_job(config, dataset, result)
+                    self._trim_finished()
+                    self._interrupted.discard(key)
+                elif interrupted:
+                    self._failed[key] = Job(
+                        config=config,
+                        dataset=dataset,
+                        state=JobState.INTERRUPTED,
+                        error=INTERRUPTED_MESSAGE,
+                        finished_at=time.time(),
+                    )
+        if result is not None and interrupted:
+            # The earlier process stopped after saving but before removing its marker: the training did finish.
+            self._store.clear_running(config, dataset.fingerprint)
+
+    @staticmethod
+    def _stored_job(config: TrainConfig, dataset: Dataset, result: TrainResult) -> Job:
+        """A DONE job for a model loaded from the store, with the per-epoch records the curves are drawn from."""
+        epoch_count = min((len(values) for values in result.history.values()), default=0)
+        epochs = tuple(
+            {"epoch": index + 1, **{name: values[index] for name, values in result.history.items()}}
+            for index in range(epoch_count)
+        )
+        return Job(
+            config=config,
+            dataset=dataset,
+            state=JobState.DONE,
+            epoch=epoch_count,
+            epochs=epochs,
+            result=result,
+            finished_at=result.extras.get("saved_at") or time.time(),
+        )
+
+    def _trim_finished(self) -> None:
+        """Drop the least recently used finished jobs beyond `max_models` (caller holds the lock)."""
+        while len(self._finished) > self._max_models:
+            self._finished.popitem(last=False)

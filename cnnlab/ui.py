@@ -14,6 +14,7 @@ from cnnlab.charts import training_curves
 from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset, load_dataset
 from cnnlab.service import Job, JobState, TrainingService
+from cnnlab.store import ModelStore, default_store_directory
 from cnnlab.train import TrainResult
 
 # Session-state keys, shared by every page.
@@ -29,8 +30,12 @@ PROGRESS_REFRESH_SECONDS = 0.5
 
 @st.cache_resource
 def get_service() -> TrainingService:
-    """The process-wide training service: created once, shared by every session and page."""
-    return TrainingService()
+    """The process-wide training service: created once, shared by every session and page.
+
+    Its models are also kept on disk ($CNNLAB_MODEL_DIR, else ~/.cache/cnnlab/models), so a server restart
+    loses neither a finished model nor the news that a training was cut short.
+    """
+    return TrainingService(store=ModelStore(default_store_directory()))
 
 
 @st.cache_resource(show_spinner="Loading the digits…")
@@ -102,6 +107,9 @@ def require_model(page_key: str) -> TrainResult | None:
     service = get_service()
     dataset = chosen_dataset()
     pending = service.find(TrainConfig(), dataset)
+    if pending is not None and pending.state is JobState.DONE:  # e.g. saved before a server restart
+        use_job(pending)
+        return pending.result
     if pending is not None and not pending.finished:
         st.info("The default model is being trained; this page fills in as soon as it is ready.")
         follow_job(pending)

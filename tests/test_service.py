@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from cnnlab.config import TrainConfig
+from cnnlab.model import to_model_input
 from cnnlab.service import WORKER_NAME, JobState, TrainingService
+from cnnlab.store import ModelStore
 from cnnlab.train import TrainingCancelled, TrainingDiverged
 
 
@@ -169,3 +174,103 @@ def test_the_real_trainer_runs_in_the_service(sample):
     assert job.state is JobState.DONE, job.error
     assert job.result.model.get_layer("conv1").filters == 3
     service.join_worker(5)
+
+
+# --- with a model store: nothing is lost across a restart -----------------------------------------------------
+
+TINY = TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(8,), epochs=2, train_size=200)
+
+
+class ForbiddenTrainer:
+    """A train function for a service that must find its model on disk: any call is a test failure."""
+
+    def __init__(self):
+        self.calls: list[TrainConfig] = []
+
+    def __call__(self, config, dataset, **callbacks):
+        self.calls.append(config)
+        raise RuntimeError("this service was expected to load the model, not train it")
+
+
+def test_a_restarted_service_finds_the_saved_model_without_training(sample, tmp_path):
+    before_restart = TrainingService(store=ModelStore(tmp_path))
+    trained = before_restart.submit(TINY, sample)
+    assert before_restart.wait(trained, 300) and trained.state is JobState.DONE, trained.error
+    before_restart.join_worker(60)  # the model is saved once the job is done
+
+    forbidden = ForbiddenTrainer()
+    after_restart = TrainingService(forbidden, store=ModelStore(tmp_path))
+    found = after_restart.find(TINY, sample)
+    assert found is not None and found.state is JobState.DONE and found.finished
+    digits = to_model_input(sample.x_test[:32])
+    np.testing.assert_allclose(
+        np.asarray(found.result.model(digits)), np.asarray(trained.result.model(digits)), atol=1e-6
+    )
+    assert found.result.test_accuracy == trained.result.test_accuracy
+    assert found.epochs == trained.epochs  # the curves a page draws, as they were reported live
+    assert found.progress == 1.0
+    assert after_restart.submit(TINY, sample) is found
+    assert after_restart.result(TINY, sample) is found.result
+    assert after_restart.latest() is found
+    assert forbidden.calls == []
+    assert ModelStore(tmp_path).interrupted() == []
+
+
+def test_a_training_cut_short_by_a_restart_is_reported_and_can_be_trained_again(sample, tmp_path, earlier_process):
+    marked = earlier_process(
+        "import json, os, sys\n"
+        "from pathlib import Path\n"
+        "from cnnlab.config import TrainConfig\n"
+        "from cnnlab.store import ModelStore\n"
+        "ModelStore(Path(sys.argv[1])).mark_running(TrainConfig(**json.loads(sys.argv[2])), sys.argv[3])\n"
+        "os._exit(0)  # the server stops mid-training: nothing is cleaned up\n",
+        str(tmp_path),
+        json.dumps(TINY.to_dict()),
+        sample.fingerprint,
+    )
+    assert marked.returncode == 0, marked.stderr
+
+    service = TrainingService(store=ModelStore(tmp_path))
+    interrupted = service.find(TINY, sample)
+    assert interrupted is not None and interrupted.state is JobState.INTERRUPTED and interrupted.finished
+    assert "interrupted by a server restart" in interrupted.error and "press Train" in interrupted.error
+    assert service.result(TINY, sample) is None
+    assert service.find(TrainConfig(), sample) is None  # other settings were not being trained
+    assert not ModelStore(tmp_path).contains(TINY, sample.fingerprint)  # no half-saved model
+
+    again = service.submit(TINY, sample)
+    assert again is not interrupted
+    assert service.wait(again, 300) and again.state is JobState.DONE, again.error
+    service.join_worker(60)
+    assert ModelStore(tmp_path).interrupted() == []
+    assert TrainingService(ForbiddenTrainer(), store=ModelStore(tmp_path)).find(TINY, sample).state is JobState.DONE
+
+
+def test_a_model_that_cannot_be_saved_still_finishes_and_the_worker_goes_on(trainer, sample, tmp_path, caplog):
+    # The fake trainer's "model" is a string, which no store can save.
+    service = TrainingService(trainer, store=ModelStore(tmp_path))
+    configs = [TrainConfig(epochs=1, seed=seed) for seed in range(2)]
+    with caplog.at_level(logging.ERROR, logger="cnnlab.store"):
+        jobs = [service.submit(config, sample) for config in configs]
+        for config in configs:
+            trainer.release(config)
+        for job in jobs:
+            assert service.wait(job, 5) and job.state is JobState.DONE
+        service.join_worker(5)
+    assert "could not be saved" in caplog.text
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # no model, no temporary file, no marker
+    assert service.result(configs[0], sample) == f"model for {configs[0]}"
+
+
+def test_a_cancelled_training_leaves_no_marker(trainer, sample, tmp_path):
+    service = TrainingService(trainer, store=ModelStore(tmp_path))
+    job = service.submit(TrainConfig(epochs=1), sample)
+    deadline = time.monotonic() + 5
+    while not list(tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert job.state is JobState.RUNNING and len(list(tmp_path.iterdir())) == 1  # the running marker
+    service.cancel(job)
+    assert service.wait(job, 5) and job.state is JobState.CANCELLED
+    service.join_worker(5)
+    assert list(tmp_path.iterdir()) == []
+    assert TrainingService(trainer, store=ModelStore(tmp_path)).find(TrainConfig(epochs=1), sample) is None
