@@ -239,9 +239,10 @@ class TrainingService:
                 job.result = result
                 self._end(job, state, error)
                 self._running = None
-            # Saved after the job is marked done, so no page waits for the disk (about a second for the default
-            # model); the marker goes only once the file is in place, so a restart in between reports the
-            # training as interrupted rather than losing it silently.
+            # Saved after the job is marked done, so no page waits for the disk (usually a few hundredths of a
+            # second for the default model, but over a second on a busy machine or a slow disk). The marker goes
+            # only once the file is in place, so a restart in between reports the training as interrupted
+            # rather than losing it silently.
             if state is JobState.DONE:
                 self._use_store("save", result, job.dataset.fingerprint)
             self._use_store("clear_running", job.config, job.dataset.fingerprint)
