@@ -1,14 +1,10 @@
 """Shared fixtures and helpers: a network guard and a private model folder for every test, small trained models
-reused across files, a way to run code in a separate process (a server that stopped before the test began),
-and the small digits and CSV text that both test_data.py and test_csv_digits.py build their files from.
-
-The helpers are plain functions, imported by those test files with `from conftest import ...`.
+reused across files, and a way to run code in a separate process (a server that stopped before the test began).
+Plain helper functions shared by test files live in `helpers.py`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import ipaddress
 import os
 import socket
@@ -16,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 _real_connect = socket.socket.connect
@@ -114,40 +109,3 @@ def reference_result(sample):
     from cnnlab.train import train
 
     return train(TrainConfig(), sample)
-
-
-# --------------------------------------------------------------------------------------------------
-# Digits and CSV text for the data and CSV tests
-
-KAGGLE_TRAIN_HEADER = ["label"] + [f"pixel{index}" for index in range(784)]
-KAGGLE_TEST_HEADER = [f"pixel{index}" for index in range(784)]
-
-
-def small_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Known random digits: images uint8 (count, 28, 28) including 0 and 255, labels cycling 0–9."""
-    generator = np.random.default_rng(seed)
-    images = generator.integers(0, 256, size=(count, 28, 28), dtype=np.uint8)
-    images[0, 0, 0], images[0, 0, 1] = 0, 255
-    labels = np.arange(count) % 10
-    return images, labels
-
-
-def csv_text(rows: list[list], header: list[str] | None = None, line_ending: str = "\n") -> str:
-    """CSV text written by the standard csv module, independent of the reader under test."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=line_ending)
-    if header is not None:
-        writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def layout_text(layout: str, images: np.ndarray, labels: np.ndarray) -> str:
-    """The digits as CSV text in one layout: "kaggle train", "kaggle test" (no labels) or header-less."""
-    pixels = images.reshape(len(images), 784).tolist()
-    labelled = [[int(label), *row] for label, row in zip(labels, pixels, strict=True)]
-    if layout == "kaggle train":
-        return csv_text(labelled, KAGGLE_TRAIN_HEADER)
-    if layout == "kaggle test":
-        return csv_text(pixels, KAGGLE_TEST_HEADER)
-    return csv_text(labelled)  # header-less MNIST CSV

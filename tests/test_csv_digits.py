@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import KAGGLE_TEST_HEADER, KAGGLE_TRAIN_HEADER, csv_text, layout_text, small_digits
+from helpers import KAGGLE_TEST_HEADER, KAGGLE_TRAIN_HEADER, csv_text, layout_text, small_digits
 
 import cnnlab.data
 from cnnlab import csv_digits

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import layout_text, small_digits
+from helpers import layout_text, small_digits
 
 from cnnlab import data
 from cnnlab.data import Dataset, dataset_from_csv, load_dataset
