@@ -1,18 +1,23 @@
 """CNN Lab: see what a convolutional neural network does, one layer at a time.
 
-Run with `streamlit run streamlit_app.py`. This file only sets up navigation; each page lives in `pages/`.
+Run with `streamlit run streamlit_app.py`. This file only sets up navigation; each page lives in `app_pages/`.
+Not `pages/`: Streamlit treats a folder of that name as its older, automatic navigation, which runs a page
+without this file for a student who opens a page's address first.
 """
 
 import streamlit as st
 
+from cnnlab import ui
+
 st.set_page_config(page_title="CNN Lab", page_icon="🔬", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/filters.py", title="Filters", icon=":material/grid_on:"),
-    st.Page("pages/activations.py", title="Activations", icon=":material/layers:"),
-    st.Page("pages/prediction.py", title="Prediction", icon=":material/bar_chart:"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/filters.py", title="Filters", icon=":material/grid_on:"),
+    st.Page("app_pages/activations.py", title="Activations", icon=":material/layers:"),
+    st.Page("app_pages/prediction.py", title="Prediction", icon=":material/bar_chart:"),
 ]
 
+ui.keep_widget_values()
 st.navigation(PAGES).run()

@@ -27,6 +27,29 @@ DIGIT_LABEL = "digit_label"  # the true label when known, else None
 
 PROGRESS_REFRESH_SECONDS = 0.5
 
+# Streamlit forgets a widget's value once a run of the app does not draw it, i.e. on any other page. These
+# widgets' values are copied under KEPT_PREFIX on every run and put back after a page switch, so a student
+# who leaves the Train page during a training comes back to the same sliders, and so to the same job.
+# (Buttons and file uploaders cannot be set, so they are not kept.)
+KEPT_PREFIX = "kept:"
+KEPT_WIDGET_KEYS = (
+    "train_epochs", "train_conv1_filters", "train_conv2_filters", "train_dropout", "train_batch_size",
+    "train_learning_rate", "train_size", "train_seed", "train_dense_units", "train_augment", DATASET_CHOICE,
+    "activations_input",
+)
+
+
+def keep_widget_values() -> None:
+    """Remember the kept widgets' latest values, and restore any a page switch has cleared.
+
+    Call at the start of every run, before a page draws its widgets (the app's entry point does).
+    """
+    for key in KEPT_WIDGET_KEYS:
+        if key in st.session_state:
+            st.session_state[KEPT_PREFIX + key] = st.session_state[key]
+        elif KEPT_PREFIX + key in st.session_state:
+            st.session_state[key] = st.session_state[KEPT_PREFIX + key]
+
 
 @st.cache_resource
 def get_service() -> TrainingService:

@@ -14,17 +14,22 @@ from cnnlab import ui
 from cnnlab.config import TrainConfig
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-PAGES = ["pages/home.py", "pages/train.py", "pages/filters.py", "pages/activations.py", "pages/prediction.py"]
+PAGES = [f"app_pages/{name}.py" for name in ("home", "train", "filters", "activations", "prediction")]
 TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
+# By hand: conv1 6×(25+1), conv2 4×(6×9+1), dense 16×(4×10×10+1), output 10×(16+1).
+TINY_PARAMETERS = 6 * 26 + 4 * 55 + 16 * 401 + 10 * 17
 
 
 def open_page(page: str, **state) -> AppTest:
+    """The app opened at its entry point (which sets up navigation), then switched to `page`."""
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
     for key, value in state.items():
         app.session_state[key] = value
-    app.switch_page(page)
-    return app.run()
+    app.run()
+    if page != PAGES[0]:
+        app.switch_page(page).run()
+    return app
 
 
 def page_text(app: AppTest) -> str:
@@ -56,7 +61,7 @@ def trained_service():
 def test_first_visit_without_a_model_never_fails(page, empty_service):
     app = open_page(page)
     assert not app.exception, [item.value for item in app.exception]
-    if page in ("pages/filters.py", "pages/activations.py", "pages/prediction.py"):
+    if page in ("app_pages/filters.py", "app_pages/activations.py", "app_pages/prediction.py"):
         assert "needs a trained model" in page_text(app)
         assert app.button(key=f"{page.split('/')[1][:-3]}_train_default").label == "Train the default model"
 
@@ -66,19 +71,19 @@ def test_one_click_trains_the_default_model_in_the_background(empty_service, mon
     submitted = []
     monkeypatch.setattr(empty_service, "submit", lambda config, dataset: submitted.append(config) or
                         SimpleNamespace(key=(config, dataset.fingerprint)))
-    app = open_page("pages/filters.py")
+    app = open_page("app_pages/filters.py")
     app.button(key="filters_train_default").click().run()
     assert submitted == [TrainConfig()]
 
 
 def test_home_page_explains_and_shows_digits(empty_service):
-    app = open_page("pages/home.py")
+    app = open_page("app_pages/home.py")
     assert "convolutional neural network" in page_text(app)
     assert "No model trained yet" in page_text(app)
 
 
 def test_train_page_table_follows_the_sliders_before_training(empty_service):
-    app = open_page("pages/train.py")
+    app = open_page("app_pages/train.py")
     table = app.dataframe[0].value
     assert int(table["parameters"].iloc[-1]) == 203_933
     app.slider(key="train_conv1_filters").set_value(8).run()
@@ -87,19 +92,37 @@ def test_train_page_table_follows_the_sliders_before_training(empty_service):
     assert int(table.loc[table["layer"] == "conv2", "parameters"].iloc[0]) == 15 * (9 * 8 + 1)
 
 
+def test_train_settings_survive_a_visit_to_another_page(empty_service):
+    app = open_page("app_pages/train.py")
+    app.slider(key="train_epochs").set_value(7)
+    app.selectbox(key="train_dense_units").set_value((64,))
+    app.run()
+    app.switch_page("app_pages/home.py").run()
+    app.switch_page("app_pages/train.py").run()
+    assert not app.exception
+    assert app.slider(key="train_epochs").value == 7
+    assert app.selectbox(key="train_dense_units").value == (64,)
+    table = app.dataframe[0].value
+    assert int(table.loc[table["layer"] == "dense1", "parameters"].iloc[0]) == 64 * (1500 + 1)
+
+
 def test_train_page_reuses_a_model_with_the_same_settings(trained_service):
-    app = open_page("pages/train.py")
+    app = open_page("app_pages/train.py")
     app.slider(key="train_epochs").set_value(1)
     app.slider(key="train_conv1_filters").set_value(6)
     app.slider(key="train_conv2_filters").set_value(4)
+    app.selectbox(key="train_dense_units").set_value((16,))
+    app.select_slider(key="train_size").set_value(600)
     app.run()
-    # Dense units cannot be chosen on the page; submit the tiny config's twin to check reuse instead.
-    assert trained_service.find(TINY, ui.get_dataset("sample")).result is not None
+    assert int(app.dataframe[0].value["parameters"].iloc[-1]) == TINY_PARAMETERS
+    app.button(key="train_start").click().run()
     assert not app.exception
+    assert "already trained" in "\n".join(item.value for item in app.success)
+    assert trained_service.running() is None  # nothing new was queued
 
 
 def test_filters_page_shows_both_layers(trained_service):
-    app = open_page("pages/filters.py")
+    app = open_page("app_pages/filters.py")
     assert not app.exception
     text = page_text(app)
     assert "6 filters" in text and "6 × (5×5 + 1) = **156 learnt parameters**" in text
@@ -109,7 +132,7 @@ def test_filters_page_shows_both_layers(trained_service):
 
 
 def test_activations_page_walks_a_random_digit_through_every_layer(trained_service):
-    app = open_page("pages/activations.py")
+    app = open_page("app_pages/activations.py")
     assert not app.exception, [item.value for item in app.exception]
     text = page_text(app)
     assert "true label" in text
@@ -137,7 +160,7 @@ def drawn_one() -> np.ndarray:
 
 def test_activations_page_reads_the_canvas(trained_service, monkeypatch):
     fake_canvas(monkeypatch, drawn_one())
-    app = open_page("pages/activations.py")
+    app = open_page("app_pages/activations.py")
     app.segmented_control(key="activations_input").set_value("draw").run()
     assert not app.exception, [item.value for item in app.exception]
     assert "Input: your drawing" in page_text(app)
@@ -146,7 +169,7 @@ def test_activations_page_reads_the_canvas(trained_service, monkeypatch):
 
 def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
     fake_canvas(monkeypatch, np.zeros((280, 280, 4), dtype=np.uint8))
-    app = open_page("pages/activations.py")
+    app = open_page("app_pages/activations.py")
     app.segmented_control(key="activations_input").set_value("draw").run()
     assert not app.exception
     assert "Draw one digit" in page_text(app)
@@ -154,7 +177,7 @@ def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
 
 def test_prediction_page_charts_the_current_digit(trained_service):
     digit = ui.get_dataset("sample").x_test[5]
-    app = open_page("pages/prediction.py", **{ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #5",
+    app = open_page("app_pages/prediction.py", **{ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #5",
                                                ui.DIGIT_LABEL: 1})
     assert not app.exception, [item.value for item in app.exception]
     text = page_text(app)
@@ -163,7 +186,7 @@ def test_prediction_page_charts_the_current_digit(trained_service):
 
 
 def test_a_bad_csv_upload_shows_the_sentence_and_keeps_the_data(empty_service):
-    app = open_page("pages/train.py")
+    app = open_page("app_pages/train.py")
     app.radio(key=ui.DATASET_CHOICE).set_value("upload").run()
     app.file_uploader(key="train_csv").set_value(("bad.csv", b"label,pixel0\n3,12\n", "text/csv")).run()
     assert not app.exception, [item.value for item in app.exception]
@@ -177,7 +200,7 @@ def test_a_good_csv_upload_becomes_the_training_data(empty_service, sample):
     rows = ["label," + ",".join(f"pixel{i}" for i in range(784))]
     for image, label in zip(sample.x_train[:60], sample.y_train[:60], strict=True):
         rows.append(f"{label}," + ",".join(str(value) for value in image.ravel()))
-    app = open_page("pages/train.py")
+    app = open_page("app_pages/train.py")
     app.radio(key=ui.DATASET_CHOICE).set_value("upload").run()
     app.file_uploader(key="train_csv").set_value(("digits.csv", "\n".join(rows).encode(), "text/csv")).run()
     assert not app.exception, [item.value for item in app.exception]

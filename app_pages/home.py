@@ -35,7 +35,7 @@ def home_demo() -> None:
         trained with the same settings by anyone is reused at once.
         """
     )
-    st.page_link("pages/train.py", label="Start on the Train page", icon=":material/arrow_forward:")
+    st.page_link("app_pages/train.py", label="Start on the Train page", icon=":material/arrow_forward:")
 
 
 st.title("🔬 CNN Lab")

@@ -12,7 +12,9 @@ from cnnlab.service import JobState
 
 BATCH_SIZES = [16, 32, 50, 64, 100, 128, 200, 256, 512]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
-TRAIN_SIZES = ["all", 500, 1000, 2000, 5000, 10000, 20000]
+TRAIN_SIZES = ["all", 600, 1000, 2000, 5000, 10000, 20000]
+# Hidden dense layers between Flatten and the 10 outputs; () goes straight from the maps to the answer.
+DENSE_CHOICES = [(), (16,), (32,), (64,), (128,), (64, 32), (128, 50), (256, 128), (256, 128, 64)]
 DATA_CHOICES = {
     "auto": "Automatic: full MNIST if it can be downloaded, else the bundled sample",
     "sample": "Bundled sample: 5,000 real MNIST digits, works offline",
@@ -35,9 +37,14 @@ def settings_ui() -> TrainConfig:
         train_size = left.select_slider("Training images", TRAIN_SIZES, "all", key="train_size")
         seed = middle.number_input("Seed", 0, 2**31 - 1, 0, key="train_seed",
                                    help="The same seed and settings always give the same model.")
-        augment = right.checkbox("Augment (random small shifts, turns and zooms)", key="train_augment",
+        dense_units = right.selectbox(
+            "Hidden dense layers", DENSE_CHOICES, index=DENSE_CHOICES.index((128, 50)), key="train_dense_units",
+            format_func=lambda units: " → ".join(map(str, units)) + " units" if units else "none",
+            help="The fully connected layers after Flatten; each number is one layer's size.")
+        augment = left.checkbox("Augment (random small shifts, turns and zooms)", key="train_augment",
                                  help="Helps the network read hand-drawn digits, which are never as tidy as MNIST's.")
-    return TrainConfig(conv1_filters=conv1, conv2_filters=conv2, dropout=dropout, epochs=epochs,
+    return TrainConfig(conv1_filters=conv1, conv2_filters=conv2, dropout=dropout, dense_units=dense_units,
+                       epochs=epochs,
                        batch_size=batch_size, learning_rate=learning_rate, seed=int(seed), augment=augment,
                        train_size=None if train_size == "all" else train_size)
 
