@@ -13,49 +13,60 @@ INPUTS = {"random": "Random test digit", "draw": "Draw a digit", "upload": "Uplo
 TILE_PIXELS = 96  # every feature map is drawn this many pixels wide, whatever its resolution
 
 
-def input_ui(result) -> None:
-    """Where the digit comes from; each choice ends by storing the digit in the session."""
+def input_ui() -> np.ndarray | None:
+    """Where the digit comes from; returns the digit this choice gives (also stored for the Prediction page),
+    or None while the chosen input has none yet (a blank canvas, no upload)."""
     choice = st.segmented_control("Input", list(INPUTS), format_func=INPUTS.get, default="random",
                                   key="activations_input") or "random"
     if choice == "random":
-        if st.button("Random digit", key="activations_random") or st.session_state.get(ui.DIGIT) is None:
+        if (st.button("Random digit", key="activations_random") or st.session_state.get(ui.DIGIT) is None
+                or st.session_state.get(ui.DIGIT_LABEL) is None):
             ui.pick_random_digit()
-    elif choice == "draw":
-        draw_ui()
-    else:
-        upload = st.file_uploader("A photo or scan of one digit", type=["png", "jpg", "jpeg"],
-                                  key="activations_upload")
-        if upload is not None:
-            try:
-                digit = image_to_mnist(upload.getvalue())
-            except ValueError as error:
-                st.error(str(error))
-                return
-            if digit is None:
-                st.warning("No digit could be found in that picture: it looks empty.")
-            else:
-                ui.set_digit(digit, f"your picture {upload.name}")
+        return st.session_state[ui.DIGIT]
+    if choice == "draw":
+        return draw_ui()
+    return upload_ui()
 
 
-def draw_ui() -> None:
+def draw_ui() -> np.ndarray | None:
     """The drawing canvas: white ink on black, like MNIST. Every finished stroke updates the digit."""
     image_data = ui.drawing_canvas("activations_canvas")
-    if image_data is None:
-        return
-    digit = canvas_to_mnist(image_data)
+    digit = canvas_to_mnist(image_data) if image_data is not None else None
     if digit is None:
-        st.caption("Draw one digit, large or small, anywhere on the black square.")
-    else:
-        ui.set_digit(digit, "your drawing")
+        st.caption("Draw one digit, large or small, anywhere on the black square. The toolbar that appears "
+                   "over the square undoes a stroke or clears it.")
+        return None
+    ui.set_digit(digit, "your drawing")
+    return digit
 
 
-def layers_view(result, digit: np.ndarray) -> None:
-    """The digit, then every layer's output with a sentence, then the prediction."""
-    left, right = st.columns([1, 2])
-    left.image(enlarge(digit, 6), caption="What the network sees: 28 × 28 pixels", width=168)
-    layers = layer_activations(result.model, digit)
-    with right:
-        ui.show_prediction(layers[-1].output)
+def upload_ui() -> np.ndarray | None:
+    """A photo or scan of one digit, turned into MNIST's format; a bad file is a sentence, not an error."""
+    upload = st.file_uploader("A photo or scan of one digit", type=["png", "jpg", "jpeg"],
+                              key="activations_upload")
+    if upload is None:
+        return None
+    try:
+        digit = image_to_mnist(upload.getvalue())
+    except ValueError as error:
+        st.error(str(error))
+        return None
+    if digit is None:
+        st.warning("No digit could be found in that picture: it looks empty.")
+        return None
+    ui.set_digit(digit, f"your picture {upload.name}")
+    return digit
+
+
+def seen_view(digit: np.ndarray, layers: list) -> None:
+    """The 28 × 28 image the network reads, where it came from, and what it answers."""
+    st.image(enlarge(digit, 6), caption="What the network sees: 28 × 28 pixels", width=168)
+    st.caption(ui.digit_origin_text())
+    ui.show_prediction(layers[-1].output)
+
+
+def layers_view(result, layers: list) -> None:
+    """Every layer's output in order, each with a sentence built from this model's numbers."""
     previous = None
     for layer in layers:
         st.markdown(f"#### {layer.name} · {layer.kind} · output {layer.shape}")
@@ -86,12 +97,15 @@ def activations_demo() -> None:
     # Only this part reruns when the student draws, so the rest of the page stays put.
     @st.fragment
     def digit_and_layers() -> None:
-        input_ui(result)
-        digit = st.session_state.get(ui.DIGIT)
+        source, seen = st.columns(2)
+        with source:
+            digit = input_ui()
         if digit is None:
             return
-        st.caption(ui.digit_origin_text())
-        layers_view(result, digit)
+        layers = layer_activations(result.model, digit)
+        with seen:
+            seen_view(digit, layers)
+        layers_view(result, layers)
 
     digit_and_layers()
 

@@ -88,7 +88,13 @@ def current_job() -> Job | None:
         for job in service.finished_jobs():
             if job.key == key:
                 return job
-    return service.latest()
+    latest = service.latest()
+    if latest is not None:
+        return latest
+    # After a server restart nothing is in memory yet, but the default model may be on disk: the sidebar,
+    # drawn first, must show the same model the page below it uses.
+    stored = service.find(TrainConfig(), chosen_dataset())
+    return stored if stored is not None and stored.state is JobState.DONE else None
 
 
 def current_result() -> TrainResult | None:

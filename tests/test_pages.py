@@ -173,6 +173,8 @@ def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
     app.segmented_control(key="activations_input").set_value("draw").run()
     assert not app.exception
     assert "Draw one digit" in page_text(app)
+    # The random digit shown before is not passed off as the drawing.
+    assert "Prediction:" not in page_text(app) and "test digit #" not in page_text(app)
 
 
 def test_prediction_page_charts_the_current_digit(trained_service):
