@@ -92,8 +92,11 @@ def train_demo() -> None:
     if dataset.note:
         st.caption(dataset.note)
     st.subheader("The network these settings build")
-    st.dataframe(summary_table(config), hide_index=True, column_config={
+    table = summary_table(config)
+    st.dataframe(table, hide_index=True, column_config={
         "parameters": st.column_config.NumberColumn(format="localized")})
+    st.markdown(f"In all, **{int(table['parameters'].iloc[-1]):,} learnt parameters**: every one a number the "
+                "training adjusts.")
     service = ui.get_service()
     if st.button("Train", type="primary", key="train_start"):
         job = service.submit(config, dataset)

@@ -7,15 +7,26 @@ model should trigger it, by calling `load_keras()`.
 from __future__ import annotations
 
 import os
-from functools import cache
+import threading
+
+# The training worker and the pages' script threads may all reach for Keras first at the same moment. One
+# import at a time: TensorFlow's import graph is large and circular, and concurrent first imports of it are
+# where Python's per-module import locks are weakest.
+_IMPORT_LOCK = threading.Lock()
+_keras = None
 
 
-@cache
 def load_keras():
     """Import and return the `keras` module on the TensorFlow backend (imported once per process)."""
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    # TensorFlow's C++ start-up notes (CPU instructions, oneDNN) mean nothing to a student.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
+    global _keras
+    if _keras is not None:
+        return _keras
+    with _IMPORT_LOCK:
+        if _keras is None:
+            os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+            # TensorFlow's C++ start-up notes (CPU instructions, oneDNN) mean nothing to a student.
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            import keras
 
-    return keras
+            _keras = keras
+    return _keras
