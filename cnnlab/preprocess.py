@@ -8,9 +8,10 @@ centre. A network trained on MNIST reads a drawing best when the drawing has bee
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 DIGIT_SIZE = 28
 BOX_SIZE = 20
@@ -20,6 +21,13 @@ INK_THRESHOLD = 40
 MIN_INK_SHARE = 0.0004
 # Uploads larger than this are refused before decoding, so a "decompression bomb" cannot eat memory.
 MAX_UPLOAD_PIXELS = 4096 * 4096
+# Larger pictures are averaged down to this many pixels on their longer side before anything else is done
+# with them. The digit ends up 20 pixels tall, so nothing is lost, and a 16-megapixel upload then needs tens of
+# megabytes of memory instead of hundreds, on a server that may have 1 GB in all.
+WORKING_SIDE = 1024
+# What an upload may be (Pillow's format names): photos, scans and screenshots, and the first frame of a GIF.
+ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF")
+EXIF_ORIENTATION = 0x0112  # the EXIF tag saying how the camera was held
 
 
 def canvas_to_mnist(rgba: np.ndarray) -> np.ndarray | None:
@@ -87,24 +95,13 @@ def _centre_by_mass(digit: np.ndarray) -> np.ndarray:
 
 
 def image_to_mnist(data: bytes) -> np.ndarray | None:
-    """An MNIST-style digit from an uploaded PNG/JPG (dark ink on light paper or light on dark).
+    """An MNIST-style digit from an uploaded PNG/JPG/GIF (dark ink on light paper or light on dark).
 
     data: the file's bytes. Returns uint8 (28, 28) or None when the picture holds no visible digit.
-    Raises ValueError with a sentence for anything that is not a readable still image.
+    Raises ValueError with a sentence a student can act on for anything that is not a readable still image;
+    no other exception escapes, whatever the bytes are.
     """
-    try:
-        with Image.open(io.BytesIO(data)) as picture:
-            if picture.width * picture.height > MAX_UPLOAD_PIXELS:
-                raise ValueError(
-                    f"The picture is {picture.width}×{picture.height} pixels; please upload one under "
-                    f"{MAX_UPLOAD_PIXELS:,} pixels (a photo of one digit needs far fewer)."
-                )
-            picture.seek(0)  # the first frame of an animation
-            grey = np.asarray(_flatten_to_grey(picture), dtype=np.float32)
-    except ValueError:
-        raise
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as error:
-        raise ValueError(f"This file could not be read as a PNG or JPG picture ({error}).") from error
+    grey = _decode_grey(data)
     # Photos of paper are dark-on-light; MNIST is light-on-dark. The border tells which we have.
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     if np.median(border) > 127:
@@ -112,6 +109,77 @@ def image_to_mnist(data: bytes) -> np.ndarray | None:
     # Lift the background to black so paper texture and shadows do not count as ink.
     grey = np.clip(grey - np.median(border if np.median(border) <= 127 else 255.0 - border), 0, 255)
     return ink_to_mnist(grey)
+
+
+def _decode_grey(data: bytes) -> np.ndarray:
+    """The first frame of an uploaded picture as float32 (height, width) in 0–255, upright as the camera meant.
+
+    Raises ValueError with a sentence for an empty, unknown, oversized, damaged or incomplete file.
+    """
+    if not data:
+        raise ValueError("The file is empty. Please upload a PNG, JPG or GIF picture of one digit.")
+    try:
+        # Only these formats' decoders may run: others (TIFF, PSD, EPS, which would start Ghostscript, …) are
+        # refused from their first bytes, so a renamed file cannot reach a less hardened decoder.
+        picture = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except Image.DecompressionBombError as error:
+        raise ValueError(_too_large_sentence(None)) from error
+    except Exception as error:  # noqa: BLE001 - whatever a decoder raises on hostile bytes, the student gets this
+        raise ValueError(
+            "This file is not a picture CNN Lab can read. Please upload a PNG, JPG or GIF photo or scan of one digit."
+        ) from error
+    with picture:
+        # Image.open reads only the header; refusing here means a huge picture is never decoded into memory.
+        if picture.width * picture.height > MAX_UPLOAD_PIXELS:
+            raise ValueError(_too_large_sentence(picture.size))
+        orientation = _exif_orientation(picture)
+        try:
+            if picture.format == "JPEG":
+                # JPEG can decode at 1/2, 1/4 or 1/8 scale directly: a 12-megapixel photo never exists in full.
+                picture.draft(None, (WORKING_SIDE, WORKING_SIDE))
+            picture.load()  # the first frame of an animation
+            picture = _shrink_to_working_size(picture)
+            if orientation != 1:
+                picture = ImageOps.exif_transpose(picture)
+            return np.asarray(_flatten_to_grey(picture), dtype=np.float32)
+        except Exception as error:  # noqa: BLE001 - truncated data, bad chunks, Pillow's own limits
+            raise ValueError(
+                "This picture is damaged or incomplete (perhaps cut off while it was saved or uploaded), so it "
+                "could not be read. Please save it again, or take a new photo, and upload that."
+            ) from error
+
+
+def _shrink_to_working_size(picture: Image.Image) -> Image.Image:
+    """`picture` averaged down by a whole factor until its longer side is at most WORKING_SIDE, in a mode
+    whose pixels can be averaged (palette indices and 1-bit pixels cannot be)."""
+    factor = math.ceil(max(picture.size) / WORKING_SIDE)
+    if factor <= 1:
+        return picture
+    if picture.mode in ("P", "PA"):
+        picture = picture.convert("RGBA")
+    elif picture.mode == "1":
+        picture = picture.convert("L")
+    elif picture.mode.startswith("I;16"):
+        picture = picture.convert("I")
+    return picture.reduce(factor)
+
+
+def _too_large_sentence(size: tuple[int, int] | None) -> str:
+    dimensions = f"is {size[0]:,}×{size[1]:,} pixels" if size is not None else "declares an enormous size"
+    return (
+        f"The picture {dimensions}; please upload one under {MAX_UPLOAD_PIXELS:,} pixels (about "
+        f"{int(MAX_UPLOAD_PIXELS**0.5):,}×{int(MAX_UPLOAD_PIXELS**0.5):,}). A photo of one digit needs far fewer: "
+        "crop it, or save it at a smaller size."
+    )
+
+
+def _exif_orientation(picture: Image.Image) -> int:
+    """The EXIF orientation (1–8) a phone camera records instead of turning the pixels; 1 when absent or unreadable."""
+    try:
+        orientation = int(picture.getexif().get(EXIF_ORIENTATION, 1))
+    except Exception:  # noqa: BLE001 - a damaged EXIF block must not cost the student the picture itself
+        return 1
+    return orientation if 1 <= orientation <= 8 else 1
 
 
 def _flatten_to_grey(picture: Image.Image) -> Image.Image:

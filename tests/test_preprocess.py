@@ -91,5 +91,5 @@ def test_a_blank_photo_gives_none():
 
 @pytest.mark.parametrize("junk", [b"", b"not an image at all", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40])
 def test_files_that_are_not_pictures_are_refused_with_a_sentence(junk):
-    with pytest.raises(ValueError, match="could not be read as a PNG or JPG"):
+    with pytest.raises(ValueError, match="upload a PNG, JPG or GIF"):
         image_to_mnist(junk)
