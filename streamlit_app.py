@@ -17,6 +17,7 @@ PAGES = [
     st.Page("app_pages/filters.py", title="Filters", icon=":material/grid_on:"),
     st.Page("app_pages/activations.py", title="Activations", icon=":material/layers:"),
     st.Page("app_pages/prediction.py", title="Prediction", icon=":material/bar_chart:"),
+    st.Page("app_pages/explorer.py", title="How one number is made", icon=":material/calculate:"),
 ]
 
 ui.keep_widget_values()

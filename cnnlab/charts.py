@@ -118,3 +118,98 @@ def unit_bars(values: np.ndarray, title: str) -> alt.Chart:
                 y=alt.Y("activation:Q"), tooltip=["unit", alt.Tooltip("activation:Q", format=".3f")])
         .properties(height=140)
     )
+
+
+def number_grid(values: np.ndarray, title: str, centred: bool = False, decimals: int = 2, cell: int = 36,
+                winner: tuple[int, int] | None = None) -> alt.LayerChart:
+    """A small 2-D array as coloured squares with each number written in it (a patch, a kernel, products).
+
+    values: float (rows, columns). centred: a red–blue scale centred on zero (weights, products) instead of
+    black-to-white (pixels, ink white as in the digit). winner: (row, column) of a cell to outline, e.g. the
+    maximum of a pooling window.
+    """
+    values = np.asarray(values, dtype=float)
+    rows, columns = np.meshgrid(np.arange(values.shape[0]), np.arange(values.shape[1]), indexing="ij")
+    frame = pd.DataFrame({"row": rows.ravel(), "column": columns.ravel(), "value": values.ravel()})
+    frame["label"] = frame["value"].map(lambda value: f"{value:.{decimals}f}")
+    if centred:
+        limit = float(np.abs(values).max()) or 1.0
+        scale = alt.Scale(scheme="redblue", domain=[-limit, limit], domainMid=0)
+        # White text where the square is dark enough that black would disappear.
+        frame["dark"] = np.abs(frame["value"]) > 0.6 * limit
+    else:
+        low, high = float(values.min()), float(values.max())
+        high = high if high > low else low + 1.0
+        # Reversed so that ink is white on black, as in the digit itself.
+        scale = alt.Scale(scheme="greys", domain=[low, high], reverse=True)
+        frame["dark"] = frame["value"] < low + 0.55 * (high - low)
+    frame["winner"] = False
+    if winner is not None:
+        frame.loc[(frame["row"] == winner[0]) & (frame["column"] == winner[1]), "winner"] = True
+    base = alt.Chart(frame, title=title).encode(x=alt.X("column:O", axis=None), y=alt.Y("row:O", axis=None))
+    squares = base.mark_rect().encode(
+        color=alt.Color("value:Q", scale=scale, legend=None),
+        stroke=alt.condition("datum.winner", alt.value(HIGHLIGHT), alt.value("#dddddd")),
+        strokeWidth=alt.condition("datum.winner", alt.value(4), alt.value(0.5)),
+        tooltip=[alt.Tooltip("row:O", title="row (from 0)"), alt.Tooltip("column:O", title="column (from 0)"),
+                 alt.Tooltip("value:Q", format=".5f")],
+    )
+    labels = base.mark_text(fontSize=max(8, cell // 4)).encode(
+        text="label:N", color=alt.condition("datum.dark", alt.value("white"), alt.value("black")))
+    # "pad" keeps every square at `cell` pixels; Streamlit's default ("fit") would squeeze them into the column.
+    return (squares + labels).properties(width=values.shape[1] * cell, height=values.shape[0] * cell,
+                                         autosize=alt.AutoSizeParams(type="pad"))
+
+
+def map_picker(values: np.ndarray, selected: tuple[int, int], name: str = "cell", cell: int = 11) -> alt.LayerChart:
+    """One feature map as a heatmap that a click selects a position in, the `selected` one outlined.
+
+    values: float (rows, columns). Rows and columns are 1-based in the chart, as the page's sliders are.
+    The click is an Altair point selection called `name` over the fields "row" and "column".
+    """
+    values = np.asarray(values, dtype=float)
+    rows, columns = np.meshgrid(np.arange(values.shape[0]), np.arange(values.shape[1]), indexing="ij")
+    frame = pd.DataFrame({"row": rows.ravel() + 1, "column": columns.ravel() + 1, "value": values.ravel()})
+    picked = alt.selection_point(name=name, fields=["row", "column"], on="click", clear=False)
+    x = alt.X("column:O", axis=alt.Axis(values=[1, values.shape[1]], labelAngle=0, title="column"))
+    y = alt.Y("row:O", axis=alt.Axis(values=[1, values.shape[0]], title="row"))
+    heatmap = (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(x=x, y=y, color=alt.Color("value:Q", scale=alt.Scale(scheme="magma"), title="value"),
+                tooltip=["row", "column", alt.Tooltip("value:Q", format=".4f")])
+        .add_params(picked)
+    )
+    chosen = frame[(frame["row"] == selected[0] + 1) & (frame["column"] == selected[1] + 1)]
+    outline = alt.Chart(chosen).mark_rect(fill=None, stroke="#00c2ff", strokeWidth=3).encode(x=x, y=y)
+    return (heatmap + outline).properties(width=values.shape[1] * cell, height=values.shape[0] * cell,
+                                          autosize=alt.AutoSizeParams(type="pad"))
+
+
+def channel_contributions(channel_sums: np.ndarray) -> alt.Chart:
+    """One bar per input map: how much it adds to (blue) or takes from (red) a conv2 value."""
+    channel_sums = np.asarray(channel_sums, dtype=float).ravel()
+    frame = pd.DataFrame({"input map": np.arange(1, len(channel_sums) + 1), "contribution": channel_sums,
+                          "sign": np.where(channel_sums >= 0, "adds", "takes away")})
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(x=alt.X("input map:O", axis=alt.Axis(labelAngle=0, labels=len(channel_sums) <= 40)),
+                y=alt.Y("contribution:Q", title="sum of its 3×3 products"),
+                color=alt.Color("sign:N", scale=alt.Scale(domain=["adds", "takes away"],
+                                                          range=["#2166ac", "#b2182b"]), title=None),
+                tooltip=["input map", alt.Tooltip("contribution:Q", format=".4f")])
+        .properties(height=200)
+    )
+
+
+def selected_point(chart_state, name: str) -> dict | None:
+    """The first point a student clicked in a chart drawn with `on_select`, or None.
+
+    chart_state: what Streamlit returns or keeps for such a chart, {"selection": {name: [{field: value}, …]}}
+    (a plain dict works too). Returns {field: value} of the first selected point.
+    """
+    if not chart_state:
+        return None
+    points = (chart_state.get("selection") or {}).get(name) or []
+    return dict(points[0]) if isinstance(points, list) and points else None

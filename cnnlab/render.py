@@ -81,3 +81,24 @@ def strip(values: np.ndarray, scale: int = 6, max_width: int = 50) -> np.ndarray
     coloured = colourize(np.nan_to_num(padded, nan=0.0), low=0.0 if values.min() >= 0 else None)
     coloured[np.isnan(padded)] = GAP_COLOUR
     return enlarge(coloured.reshape(rows, columns, 3), scale)
+
+
+def outline_square(image: np.ndarray, top: int, left: int, size: int, scale: int = 8,
+                   colour: tuple[int, int, int] = (0, 194, 255)) -> np.ndarray:
+    """A grey digit enlarged `scale` times, with a `size`×`size` square of its pixels outlined in `colour`.
+
+    image: uint8 (height, width), e.g. a 28×28 digit; top, left: the square's corner in its pixels.
+    Returns uint8 (height × scale, width × scale, 3). Shows the patch a filter reads.
+    """
+    image = np.asarray(image)
+    if image.ndim != 2:
+        raise ValueError(f"Pass one grey image of shape (height, width); got {image.shape}.")
+    picture = enlarge(np.repeat(image.astype(np.uint8)[..., None], 3, axis=2), scale)
+    line = max(1, scale // 4)
+    y0, x0 = top * scale, left * scale
+    y1, x1 = (top + size) * scale, (left + size) * scale
+    picture[y0 : y0 + line, x0:x1] = colour
+    picture[y1 - line : y1, x0:x1] = colour
+    picture[y0:y1, x0 : x0 + line] = colour
+    picture[y0:y1, x1 - line : x1] = colour
+    return picture

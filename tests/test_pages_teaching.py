@@ -1,0 +1,119 @@
+"""The teaching pages (issue 5) through Streamlit's AppTest: first visit without a model, then with one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnlab import ui
+from cnnlab.config import TrainConfig
+from cnnlab.inspect import layer_activations
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
+TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
+TEACHING_PAGES = ["explorer"]
+
+
+def open_page(page: str, **state) -> AppTest:
+    """The app opened at its entry point (which sets up navigation), then switched to `page`."""
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in state.items():
+        app.session_state[key] = value
+    app.run()
+    app.switch_page(page).run()
+    return app
+
+
+def page_text(app: AppTest) -> str:
+    parts = [element.value for element in [*app.markdown, *app.caption, *app.info, *app.error, *app.subheader,
+                                            *app.title, *app.success, *app.warning]]
+    return "\n".join(str(part) for part in parts)
+
+
+def no_exception(app: AppTest) -> bool:
+    return not app.exception
+
+
+@pytest.fixture
+def empty_service():
+    """A fresh training service with no model, as on a server's first visit."""
+    ui.get_service.clear()
+    yield ui.get_service()
+    ui.get_service.clear()
+
+
+@pytest.fixture(scope="module")
+def trained_service():
+    """The app's service holding one small trained model (two epochs), as after a student pressed Train."""
+    ui.get_service.clear()
+    service = ui.get_service()
+    job = service.submit(TINY, ui.get_dataset("sample"))
+    assert service.wait(job, 300) and job.error == ""
+    yield service
+    ui.get_service.clear()
+
+
+@pytest.fixture
+def digit_state():
+    digit = ui.get_dataset("sample").x_test[7]
+    return {ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #7", ui.DIGIT_LABEL: int(ui.get_dataset("sample").y_test[7])}
+
+
+@pytest.mark.parametrize("page", TEACHING_PAGES)
+def test_first_visit_without_a_model_offers_training(page, empty_service):
+    app = open_page(f"app_pages/{page}.py")
+    assert no_exception(app), [item.value for item in app.exception]
+    assert "needs a trained model" in page_text(app)
+    assert app.button(key=f"{page}_train_default").label == "Train the default model"
+
+
+def shown_numbers(text: str, phrase: str) -> list[float]:
+    """The bold numbers after `phrase` in the page's text, e.g. the model's own output values."""
+    return [float(value) for value in re.findall(re.escape(phrase) + r" \*\*(-?[0-9.]+)\*\*", text)]
+
+
+def test_explorer_explains_conv1_pool_and_conv2_with_the_models_numbers(trained_service, digit_state):
+    app = open_page("app_pages/explorer.py", **digit_state)
+    assert no_exception(app), [item.value for item in app.exception]
+    app.slider(key="explorer_filter").set_value(3)
+    app.slider(key="explorer_row").set_value(10)
+    app.slider(key="explorer_column").set_value(14)
+    app.slider(key="explorer_conv2_filter").set_value(2)
+    app.slider(key="explorer_conv2_row").set_value(4)
+    app.slider(key="explorer_conv2_column").set_value(7)
+    app.run()
+    assert no_exception(app), [item.value for item in app.exception]
+    text = page_text(app)
+    assert text.count("the same number") == 3 and "different" not in text
+    # The values the page names, checked against the layer outputs computed here, outside the page.
+    layers = {layer.name: layer.output for layer in
+              layer_activations(trained_service.latest().result.model, digit_state[ui.DIGIT])}
+    conv1, pool, conv2 = shown_numbers(text, "own output at this position is")
+    assert conv1 == pytest.approx(layers["conv1"][9, 13, 2], abs=1e-4)
+    assert pool == pytest.approx(layers["pool"][4, 6, 2], abs=1e-4)
+    assert pool == pytest.approx(layers["conv1"][8:10, 12:14, 2].max(), abs=1e-4)
+    assert conv2 == pytest.approx(layers["conv2"][3, 6, 1], abs=1e-4)
+    assert "rows 9–10 and columns 13–14" in text
+    assert len(app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")) >= 6
+
+
+def test_explorer_reaches_the_last_row_and_column(trained_service, digit_state):
+    app = open_page("app_pages/explorer.py", **digit_state)
+    app.slider(key="explorer_row").set_value(24)
+    app.slider(key="explorer_column").set_value(24)
+    app.slider(key="explorer_conv2_row").set_value(10)
+    app.run()
+    assert no_exception(app), [item.value for item in app.exception]
+    assert page_text(app).count("the same number") == 3
+
+
+def test_explorer_picks_a_digit_on_a_first_visit(trained_service):
+    app = open_page("app_pages/explorer.py")
+    assert no_exception(app), [item.value for item in app.exception]
+    assert "true label" in page_text(app)
+    assert isinstance(app.session_state[ui.DIGIT], np.ndarray)

@@ -1,0 +1,59 @@
+"""Charts and pictures added for the teaching pages, checked against values written out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cnnlab.charts import channel_contributions, map_picker, number_grid, selected_point
+from cnnlab.render import outline_square
+
+
+def chart_rows(chart) -> list[dict]:
+    """The rows of the first data set in a chart's Vega-Lite spec."""
+    datasets = chart.to_dict()["datasets"]
+    return next(iter(datasets.values()))
+
+
+def test_number_grid_writes_every_number_and_outlines_the_winner():
+    values = np.array([[0.5, -1.25], [2.0, 0.0]])
+    rows = chart_rows(number_grid(values, "t", centred=True, winner=(1, 0)))
+    assert [row["label"] for row in rows] == ["0.50", "-1.25", "2.00", "0.00"]
+    assert [row["winner"] for row in rows] == [False, False, True, False]
+    assert [(row["row"], row["column"]) for row in rows] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+def test_map_picker_rows_are_one_based_and_selectable():
+    chart = map_picker(np.arange(6.0).reshape(2, 3), selected=(1, 2))
+    spec = chart.to_dict()
+    (selection,) = spec["params"]
+    assert selection["name"] == "cell" and selection["select"]["fields"] == ["row", "column"]
+    rows = [row for rows in spec["datasets"].values() for row in rows]
+    assert {"row": 2, "column": 3, "value": 5.0} in rows
+
+
+def test_channel_contributions_signs():
+    rows = chart_rows(channel_contributions(np.array([0.5, -0.25])))
+    assert [(row["input map"], row["sign"]) for row in rows] == [(1, "adds"), (2, "takes away")]
+
+
+@pytest.mark.parametrize(("state", "expected"), [
+    (None, None),
+    ({"selection": {"cell": []}}, None),
+    ({"selection": {}}, None),
+    ({"selection": {"cell": [{"row": 3, "column": 9}, {"row": 1, "column": 1}]}}, {"row": 3, "column": 9}),
+])
+def test_selected_point(state, expected):
+    assert selected_point(state, "cell") == expected
+
+
+def test_outline_square_draws_only_the_border():
+    image = np.zeros((6, 6), dtype=np.uint8)
+    picture = outline_square(image, top=1, left=2, size=3, scale=4, colour=(9, 8, 7))
+    assert picture.shape == (24, 24, 3) and picture.dtype == np.uint8
+    coloured = (picture == (9, 8, 7)).all(axis=2)
+    # Border one pixel thick (scale 4 → line 1) around rows 4–15, columns 8–19; inside and outside untouched.
+    assert coloured[4, 8:20].all() and coloured[15, 8:20].all()
+    assert coloured[4:16, 8].all() and coloured[4:16, 19].all()
+    assert coloured.sum() == 2 * 12 + 2 * 10
+    assert not picture[5:15, 9:19].any()
