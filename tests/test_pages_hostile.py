@@ -1,0 +1,251 @@
+"""Hostile uploads and extreme settings through the pages, as a student meets them (Streamlit's AppTest).
+
+Each case asserts the sentence the student sees (st.error / st.warning) and that the page keeps working
+afterwards: a good picture uploaded next is read and predicted.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from cnnlab import ui
+from cnnlab.config import TrainConfig
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
+SMALL = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
+
+
+def open_page(page: str, **state) -> AppTest:
+    """The app opened at its entry point (which sets up navigation), then switched to `page`."""
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in state.items():
+        app.session_state[key] = value
+    app.run()
+    app.switch_page(page).run()
+    return app
+
+
+def shown(app: AppTest) -> str:
+    parts = [*app.markdown, *app.caption, *app.info, *app.error, *app.warning, *app.subheader, *app.success]
+    return "\n".join(str(part.value) for part in parts)
+
+
+def png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def seven_on_paper() -> np.ndarray:
+    paper = np.full((120, 100), 255, dtype=np.uint8)
+    paper[20:32, 24:75] = 0
+    paper[20:100, 63:75] = 0
+    return paper
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) + chunk(
+        b"IEND", b"")
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    """The app's own training service holding one small trained model."""
+    ui.get_service.clear()
+    service = ui.get_service()
+    job = service.submit(SMALL, ui.get_dataset("sample"))
+    assert service.wait(job, 300) and job.error == "", job.error
+    yield job
+    ui.get_service.clear()
+
+
+# (file name, bytes, what kind of message, a phrase of it). Names end in .png or .jpg because the browser only
+# offers those; what is inside is up to the student.
+UPLOADS = {
+    "a text file renamed": ("homework.png", lambda: b"Dear teacher, my digit is a 7.\n", "error",
+                            "not a picture CNN Lab can read"),
+    "an empty file": ("empty.png", lambda: b"", "error", "The file is empty"),
+    "a truncated PNG": ("cut.png", lambda: _half(png(seven_on_paper())), "error", "damaged or incomplete"),
+    "a truncated JPEG": ("cut.jpg", lambda: _half(_jpeg(seven_on_paper())), "error", "damaged or incomplete"),
+    "a decompression bomb": ("bomb.png", lambda: png_header_only(100_000, 100_000), "error",
+                             "under 16,777,216 pixels"),
+    "a huge picture": ("huge.png", lambda: png_header_only(6000, 4000), "error", "6,000×4,000 pixels"),
+    "a TIFF renamed": ("scan.png", lambda: _tiff(seven_on_paper()), "error", "PNG, JPG or GIF"),
+    "an all-white picture": ("white.png", lambda: png(np.full((60, 60), 255, np.uint8)), "warning",
+                             "No digit could be found"),
+    "an all-black picture": ("black.png", lambda: png(np.zeros((60, 60), np.uint8)), "warning",
+                             "No digit could be found"),
+    "a 1×1 picture": ("dot.png", lambda: png(np.zeros((1, 1), np.uint8)), "warning", "No digit could be found"),
+}
+
+
+def _half(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def _jpeg(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _tiff(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "TIFF")
+    return buffer.getvalue()
+
+
+def upload(app: AppTest, name: str, data: bytes) -> None:
+    kind = "image/jpeg" if name.endswith(".jpg") else "image/png"
+    app.file_uploader(key="activations_upload").set_value((name, data, kind)).run()
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("case", UPLOADS)
+def test_a_bad_upload_shows_a_sentence_and_the_page_keeps_working(case, small_model):
+    name, make, kind, phrase = UPLOADS[case]
+    app = open_page("app_pages/activations.py", **{ui.MODEL_KEY: small_model.key})
+    app.segmented_control(key="activations_input").set_value("upload").run()
+    upload(app, name, make())
+    assert not app.exception, [item.value for item in app.exception]
+    messages = " ".join(item.value for item in (app.error if kind == "error" else app.warning))
+    assert phrase in messages
+    assert "Traceback" not in shown(app)
+    # The same session then reads a good picture: nothing was left broken.
+    upload(app, "seven.png", png(seven_on_paper()))
+    assert not app.exception, [item.value for item in app.exception]
+    assert not app.error
+    assert "Input: your picture seven.png" in shown(app)
+    assert "Prediction:" in shown(app)
+
+
+# --- every Train-page setting at both ends of its range ------------------------------------------------------------
+
+# The Train page's ranges (app_pages/train.py): filters 1–64, epochs 1–30, dropout 0–0.9, batch 16–512,
+# learning rate 0.0001–1, dense layers none to 256 → 128 → 64, 600 images to all, seed 0 to 2³¹ − 1, augment on/off.
+# The largest learning rate is the divergence test below; every other end trains.
+EXTREMES = {
+    "smallest": TrainConfig(conv1_filters=1, conv2_filters=1, dropout=0.0, dense_units=(), epochs=1, batch_size=16,
+                            learning_rate=0.0001, train_size=600, seed=0),
+    "largest": TrainConfig(conv1_filters=64, conv2_filters=64, dropout=0.9, dense_units=(256, 128, 64), epochs=1,
+                           batch_size=512, learning_rate=0.001, train_size=600, seed=2**31 - 1, augment=True),
+    "longest": TrainConfig(conv1_filters=1, conv2_filters=1, dense_units=(), epochs=30, batch_size=512,
+                           train_size=600),
+}
+# By hand, from the layer shapes: conv1 f1×(25+1), conv2 f2×(9·f1+1), then the dense layers from 10·10·f2 inputs.
+EXPECTED_PARAMETERS = {
+    "smallest": 1 * 26 + 1 * (9 * 1 + 1) + 10 * (100 * 1 + 1),
+    "largest": 64 * 26 + 64 * (9 * 64 + 1) + 256 * (6400 + 1) + 128 * (256 + 1) + 64 * (128 + 1) + 10 * (64 + 1),
+    "longest": 1 * 26 + 1 * (9 * 1 + 1) + 10 * (100 * 1 + 1),
+}
+
+
+@pytest.fixture(scope="module")
+def extreme_jobs():
+    """The app's service after training every extreme configuration on 600 sample digits."""
+    ui.get_service.clear()
+    service = ui.get_service()
+    dataset = ui.get_dataset("sample")
+    jobs = {name: service.submit(config, dataset) for name, config in EXTREMES.items()}
+    for job in jobs.values():
+        assert service.wait(job, 600)
+    yield jobs
+    ui.get_service.clear()
+
+
+@pytest.mark.parametrize("name", EXTREMES)
+def test_every_setting_at_either_end_trains(name, extreme_jobs):
+    job = extreme_jobs[name]
+    assert job.error == "" and job.result is not None
+    assert job.result.model.count_params() == EXPECTED_PARAMETERS[name]
+    assert len(job.epochs) == job.config.epochs
+    assert all(np.isfinite(epoch["loss"]) for epoch in job.epochs)
+    assert 0.0 <= job.result.test_accuracy <= 1.0
+
+
+@pytest.mark.parametrize("name", EXTREMES)
+def test_filters_and_activations_pages_show_an_extreme_model(name, extreme_jobs):
+    job = extreme_jobs[name]
+    count = job.config.conv1_filters
+    filters = open_page("app_pages/filters.py", **{ui.MODEL_KEY: job.key})
+    assert not filters.exception, [item.value for item in filters.exception]
+    assert f"**{count} filters**" in shown(filters)
+    activations = open_page("app_pages/activations.py", **{ui.MODEL_KEY: job.key})
+    assert not activations.exception, [item.value for item in activations.exception]
+    text = shown(activations)
+    assert "Prediction:" in text
+    assert "#### output ·" in text
+    assert ("#### dense1 ·" in text) == bool(job.config.dense_units)
+
+
+DIVERGING = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600,
+                        learning_rate=1.0)
+
+
+def test_the_largest_learning_rate_stops_the_job_with_advice():
+    from cnnlab.service import JobState, TrainingService
+
+    service = TrainingService()
+    job = service.submit(DIVERGING, ui.get_dataset("sample"))
+    assert service.wait(job, 300)
+    assert job.state is JobState.FAILED
+    assert "lower the learning rate (it is 1)" in job.error and "ran away in epoch 1" in job.error
+    assert job.result is None
+
+
+def test_a_nan_loss_stops_the_job_with_advice(monkeypatch):
+    import cnnlab.train as train_module
+    from cnnlab.service import JobState, TrainingService
+
+    build_model = train_module.build_model
+
+    def model_with_nan_weights(config):
+        # Not-a-number weights make the first loss NaN, as a learning rate that overflows the weights would.
+        model = build_model(config)
+        kernel, bias = model.get_layer("conv1").get_weights()
+        model.get_layer("conv1").set_weights([np.full_like(kernel, np.nan), bias])
+        return model
+
+    monkeypatch.setattr(train_module, "build_model", model_with_nan_weights)
+    service = TrainingService()
+    job = service.submit(SMALL, ui.get_dataset("sample"))
+    assert service.wait(job, 300)
+    assert job.state is JobState.FAILED
+    assert "the loss became nan in epoch 1; lower the learning rate" in job.error.lower()
+
+
+def test_the_train_page_shows_why_a_diverging_training_stopped():
+    ui.get_service.clear()
+    try:
+        app = open_page("app_pages/train.py", **{ui.DATASET_CHOICE: "sample"})
+        app.slider(key="train_epochs").set_value(1)
+        app.slider(key="train_conv1_filters").set_value(4)
+        app.slider(key="train_conv2_filters").set_value(4)
+        app.selectbox(key="train_dense_units").set_value((16,))
+        app.select_slider(key="train_size").set_value(600)
+        app.select_slider(key="train_learning_rate").set_value(1.0)
+        app.run()
+        app.button(key="train_start").click().run()
+        assert not app.exception, [item.value for item in app.exception]
+        service = ui.get_service()
+        job = service.find(DIVERGING, ui.get_dataset("sample"))
+        assert job is not None and service.wait(job, 300)
+        app.run()
+        assert not app.exception, [item.value for item in app.exception]
+        errors = " ".join(item.value for item in app.error)
+        assert "lower the learning rate (it is 1) and train again" in errors
+        assert int(app.dataframe[0].value["parameters"].iloc[-1]) > 0  # the page still works
+    finally:
+        ui.get_service.clear()
