@@ -3,8 +3,9 @@
 import streamlit as st
 
 from cnnlab import ui
-from cnnlab.charts import kernel_grid
+from cnnlab.charts import curves_with_epoch, kernel_grid
 from cnnlab.inspect import conv_filters
+from cnnlab.learning import filter_change, filters_at_epoch, history_records
 from cnnlab.render import grid_shape
 
 
@@ -35,6 +36,36 @@ def filters_demo() -> None:
     channel = st.slider("Input map (a filter of layer 1)", 1, inputs, 1, key="filters_channel") if inputs > 1 else 1
     _, columns = grid_shape(count)
     st.altair_chart(kernel_grid(second, channel=channel - 1, columns=columns, cell=22))
+    learning_section(result)
+
+
+def learning_section(result) -> None:
+    """Replay the first layer's filters epoch by epoch, next to the curves with that epoch marked."""
+    st.subheader("Watch the filters learn")
+    snapshots = result.filter_snapshots
+    last = len(snapshots) - 1
+    if last < 1:
+        st.info("This model kept no weights from during its training, so its learning cannot be replayed.")
+        return
+    st.markdown(
+        "The weights were saved before training (epoch 0: random numbers) and after every epoch. Move the "
+        "slider from the random start to the end and watch which weights grow and which fade; the dashed line "
+        "marks the same moment on the training curves. Train longer or on more digits and the filters turn "
+        "into clearer stroke and edge detectors."
+    )
+    epoch = st.slider("Epoch (0 = before training)", 0, last, last, key="filters_epoch")
+    kernels = filters_at_epoch(snapshots, epoch)
+    changes = filter_change(snapshots)
+    if epoch == 0:
+        st.caption("Before training: the weights are small random numbers, so the filters look like noise.")
+    else:
+        st.caption(f"During epoch {epoch} the weights moved by {changes[epoch - 1]:.0%} of their starting size "
+                   "on average.")
+    # One colour scale for every epoch, so that a weight growing shows as a colour deepening.
+    limit = max(float(abs(snapshot).max()) for snapshot in snapshots)
+    _, columns = grid_shape(kernels.shape[3])
+    st.altair_chart(kernel_grid(kernels, columns=columns, cell=16, limit=limit))
+    st.altair_chart(curves_with_epoch(history_records(result.history), last, epoch))
 
 
 st.title("Filters")

@@ -63,10 +63,14 @@ def kernel_frame(kernels: np.ndarray, channel: int = 0) -> pd.DataFrame:
     })
 
 
-def kernel_grid(kernels: np.ndarray, channel: int = 0, columns: int = 6, cell: int = 14) -> alt.FacetChart:
-    """Each filter as a small heatmap on a red–blue scale centred on zero (blue positive, red negative)."""
+def kernel_grid(kernels: np.ndarray, channel: int = 0, columns: int = 6, cell: int = 14,
+                limit: float | None = None) -> alt.FacetChart:
+    """Each filter as a small heatmap on a red–blue scale centred on zero (blue positive, red negative).
+
+    limit: the weight drawn at full colour (default: the largest |weight| shown), fixed when pictures of
+    different epochs must compare."""
     frame = kernel_frame(kernels, channel)
-    limit = float(np.abs(frame["weight"]).max()) or 1.0
+    limit = limit or float(np.abs(frame["weight"]).max()) or 1.0
     return (
         alt.Chart(frame)
         .mark_rect()
@@ -213,3 +217,27 @@ def selected_point(chart_state, name: str) -> dict | None:
         return None
     points = (chart_state.get("selection") or {}).get(name) or []
     return dict(points[0]) if isinstance(points, list) and points else None
+
+
+def curves_with_epoch(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int) -> alt.HConcatChart:
+    """Loss and accuracy per epoch (as `training_curves`), with a vertical rule at `chosen_epoch`.
+
+    The x axis starts at 0, "before training", so the rule has a place for the random initial weights too.
+    """
+    frame = history_frame(epochs)
+    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[0, max(total_epochs, 1)]),
+              axis=alt.Axis(tickMinStep=1, format="d"))
+    colour = alt.Color("data:N", title=None, scale=alt.Scale(domain=["training", "validation"],
+                                                             range=["#1f77b4", HIGHLIGHT]))
+    marker = pd.DataFrame({"epoch": [chosen_epoch]})
+    charts = []
+    for metric, title in (("loss", "Loss (lower is better)"), ("accuracy", "Accuracy (higher is better)")):
+        curve = (
+            alt.Chart(frame[frame["metric"] == metric], title=title)
+            .mark_line(point=True)
+            .encode(x=x, y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)), color=colour,
+                    tooltip=["epoch", "data", alt.Tooltip("value:Q", format=".4f")])
+        )
+        rule = alt.Chart(marker).mark_rule(color="#444444", strokeDash=[4, 3], strokeWidth=2).encode(x=x)
+        charts.append((curve + rule).properties(width=260, height=200))
+    return alt.hconcat(*charts).resolve_scale(color="shared")

@@ -117,3 +117,18 @@ def test_explorer_picks_a_digit_on_a_first_visit(trained_service):
     assert no_exception(app), [item.value for item in app.exception]
     assert "true label" in page_text(app)
     assert isinstance(app.session_state[ui.DIGIT], np.ndarray)
+
+
+def test_filters_page_replays_the_learning_epoch_by_epoch(trained_service):
+    app = open_page("app_pages/filters.py")
+    assert no_exception(app), [item.value for item in app.exception]
+    slider = app.slider(key="filters_epoch")
+    assert (slider.min, slider.max, slider.value) == (0, 2, 2)
+    charts_before = len(app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart"))
+    snapshots = np.asarray(trained_service.latest().result.filter_snapshots, dtype=np.float64)
+    moved = np.abs(snapshots[2] - snapshots[1]).mean() / np.abs(snapshots[0]).mean()
+    assert f"During epoch 2 the weights moved by {moved:.0%}" in page_text(app)
+    slider.set_value(0).run()
+    assert no_exception(app), [item.value for item in app.exception]
+    assert "Before training" in page_text(app)
+    assert len(app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")) == charts_before

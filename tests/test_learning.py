@@ -1,0 +1,58 @@
+"""Replaying the filters' learning: snapshots against a freshly built model and hand-computed changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cnnlab.backend import load_keras
+from cnnlab.charts import curves_with_epoch
+from cnnlab.learning import filter_change, filters_at_epoch, history_records
+from cnnlab.model import build_model
+
+
+def test_epoch_0_is_the_random_start_and_the_last_is_the_trained_model(tiny_result):
+    # Independently: the same seed builds the same untrained network, whose conv1 weights epoch 0 must show.
+    load_keras().utils.set_random_seed(tiny_result.config.seed)
+    untrained = build_model(tiny_result.config)
+    np.testing.assert_array_equal(filters_at_epoch(tiny_result.filter_snapshots, 0),
+                                  untrained.get_layer("conv1").get_weights()[0])
+    last = len(tiny_result.filter_snapshots) - 1
+    assert last == tiny_result.config.epochs
+    np.testing.assert_array_equal(filters_at_epoch(tiny_result.filter_snapshots, last),
+                                  tiny_result.model.get_layer("conv1").get_weights()[0])
+    assert not np.array_equal(filters_at_epoch(tiny_result.filter_snapshots, 0),
+                              filters_at_epoch(tiny_result.filter_snapshots, last))
+
+
+def test_epochs_outside_the_training_are_a_sentence(tiny_result):
+    with pytest.raises(ValueError, match="between 0 \\(before training\\) and 1; 2 is out of range"):
+        filters_at_epoch(tiny_result.filter_snapshots, 2)
+    with pytest.raises(ValueError, match="no filter snapshots"):
+        filters_at_epoch([], 0)
+
+
+def test_filter_change_on_known_weights():
+    start = np.full((5, 5, 1, 2), 2.0)
+    after_one = start + 1.0  # every weight moved by 1, half the initial size of 2
+    after_two = after_one.copy()
+    after_two[0, 0, 0, 0] += 50.0  # one weight of 50 moved by 50: mean step 50 / 50 = 1
+    np.testing.assert_allclose(filter_change([start, after_one, after_two]), [0.5, 0.5])
+    assert filter_change([start]).shape == (0,)
+
+
+def test_history_records_are_one_per_epoch():
+    history = {"loss": [0.9, 0.4], "accuracy": [0.7, 0.9]}
+    assert history_records(history) == [{"epoch": 1, "loss": 0.9, "accuracy": 0.7},
+                                        {"epoch": 2, "loss": 0.4, "accuracy": 0.9}]
+    assert history_records({}) == []
+    with pytest.raises(ValueError, match="one value per epoch"):
+        history_records({"loss": [1.0], "accuracy": []})
+
+
+def test_curves_mark_the_chosen_epoch():
+    spec = curves_with_epoch([{"epoch": 1, "loss": 0.5, "accuracy": 0.8}], 3, chosen_epoch=2).to_dict()
+    rules = [layer for view in spec["hconcat"] for layer in view["layer"] if layer["mark"]["type"] == "rule"]
+    assert len(rules) == 2
+    marked = {row["epoch"] for rows in spec["datasets"].values() for row in rows if set(row) == {"epoch"}}
+    assert marked == {2}
