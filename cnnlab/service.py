@@ -30,6 +30,7 @@ from cnnlab.train import train as train_model
 WORKER_NAME = "cnnlab-trainer"
 DEFAULT_MAX_MODELS = 8
 INTERRUPTED_MESSAGE = "This training was interrupted by a server restart; press Train to start it again."
+WORKER_DIED_MESSAGE = "This training stopped because the server's training thread ended; press Train to start it again."
 
 logger = logging.getLogger(__name__)
 
@@ -224,28 +225,51 @@ class TrainingService:
             self._worker.start()
 
     def _work(self) -> None:
-        while True:
-            with self._lock:
-                if not self._queue:
-                    self._worker = None
-                    return
-                job = self._queue.popleft()
-                self._running = job
-                job.state, job.started_at = JobState.RUNNING, time.time()
-                self._lock.notify_all()
-            self._use_store("mark_running", job.config, job.dataset.fingerprint)
-            state, error, result = self._run(job)
-            with self._lock:
-                job.result = result
-                self._end(job, state, error)
-                self._running = None
-            # Saved after the job is marked done, so no page waits for the disk (usually a few hundredths of a
-            # second for the default model, but over a second on a busy machine or a slow disk). The marker goes
-            # only once the file is in place, so a restart in between reports the training as interrupted
-            # rather than losing it silently.
-            if state is JobState.DONE:
-                self._use_store("save", result, job.dataset.fingerprint)
+        job: Job | None = None
+        try:
+            while True:
+                with self._lock:
+                    if not self._queue:
+                        self._worker = None
+                        return
+                    job = self._queue.popleft()
+                    self._running = job
+                    job.state, job.started_at = JobState.RUNNING, time.time()
+                    self._lock.notify_all()
+                self._use_store("mark_running", job.config, job.dataset.fingerprint)
+                state, error, result = self._run(job)
+                with self._lock:
+                    job.result = result
+                    self._end(job, state, error)
+                    self._running = None
+                # Saved after the job is marked done, so no page waits for the disk (usually a few hundredths of a
+                # second for the default model, but over a second on a busy machine or a slow disk). The marker goes
+                # only once the file is in place, so a restart in between reports the training as interrupted
+                # rather than losing it silently.
+                if state is JobState.DONE:
+                    self._use_store("save", result, job.dataset.fingerprint)
+                self._use_store("clear_running", job.config, job.dataset.fingerprint)
+                job = None
+        except BaseException:
+            # The thread is dying (SystemExit or KeyboardInterrupt raised in it, or a bug here). Without this, its
+            # job would stay RUNNING for ever: every page waiting on it would hang and it could never be retrained.
+            self._worker_died(job)
+            raise
+
+    def _worker_died(self, job: Job | None) -> None:
+        """End the dying worker's job with a sentence and hand any queued jobs to a new worker."""
+        logger.error("The training thread ended unexpectedly; its job is marked as failed.")
+        # The marker goes first, so that whoever the job's end wakes finds the store already tidy.
+        if job is not None:
             self._use_store("clear_running", job.config, job.dataset.fingerprint)
+        with self._lock:
+            if job is not None and not job.finished:
+                self._end(job, JobState.FAILED, WORKER_DIED_MESSAGE)
+            self._running = None
+            if self._worker is threading.current_thread():
+                self._worker = None
+            if self._queue:
+                self._ensure_worker()
 
     def _run(self, job: Job) -> tuple[JobState, str, TrainResult | None]:
         def on_batch_end(epoch: int, batch: int, batches_per_epoch: int, metrics: dict) -> None:
