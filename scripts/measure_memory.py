@@ -1,0 +1,310 @@
+"""Measure what one CNN Lab server needs, as a student uses it, and check that a restart keeps the trained model.
+
+Starts `streamlit run streamlit_app.py` offline (the bundled sample) with a fresh model folder, and drives it with
+a real Chromium: Home, then "Train the default model" on the Filters page, then Activations and Prediction. Reads
+the server's resident memory from /proc (VmRSS now, VmHWM the peak) along the way, and training throughput from
+the saved model and the server's CPU time. Then opens more browser sessions to see what each one adds, stops the
+server with SIGTERM, starts it again on the same model folder and checks that the Filters page shows the model
+(with "Test accuracy" in the sidebar) without anyone pressing Train.
+
+    python3 scripts/measure_memory.py [--budget-mb 900] [--extra-sessions 4] [--full-size] [--json results.json]
+
+--full-size gives the server a stand-in for full MNIST (70,000 digits: the bundled sample repeated) in a private
+Keras cache, so that memory and training time are those of a server that downloaded MNIST, still offline.
+
+Prints the figures; exits 1 if the peak memory is above the budget or the restart lost the model, 2 if the run
+itself failed. Needs Linux (/proc), Playwright and Debian's `chromium`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run"]
+DEFAULT_BUDGET_MB = 900  # Community Cloud gives small apps about 1 GB; the rest is headroom
+START_SECONDS = 600  # the first page run imports TensorFlow, which takes minutes on a busy 2-core machine
+TRAIN_SECONDS = 3600  # the default model on 54,000 images (--full-size) takes about ten minutes on 2 cores
+PAGE_SECONDS = 300
+SAMPLE_INTERVAL = 0.25  # seconds between memory readings
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmRSS (resident now) and VmHWM (resident peak) of a process, in KiB, from /proc/PID/status."""
+    figures = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                figures[name] = int(value.split()[0])
+    return figures
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far, in seconds (all its threads)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        # The command name (field 2) may contain spaces; the fields after its closing parenthesis do not.
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+class Server:
+    """A `streamlit run` child process, with a thread that keeps the highest VmRSS it has seen."""
+
+    def __init__(self, model_dir: Path, port: int, log_path: Path, keras_home: Path | None = None):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        environment = {**os.environ, "CNNLAB_OFFLINE": "1", "CNNLAB_MODEL_DIR": str(model_dir),
+                       "PYTHONUNBUFFERED": "1"}
+        if keras_home is not None:
+            environment["KERAS_HOME"] = str(keras_home)
+        command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+                   "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+        self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
+        self.highest_rss = 0
+        self._stop_sampling = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+
+    def _sample(self) -> None:
+        while not self._stop_sampling.wait(SAMPLE_INTERVAL):
+            try:
+                self.highest_rss = max(self.highest_rss, memory_kib(self.process.pid)["VmRSS"])
+            except (OSError, KeyError):
+                return
+
+    def wait_healthy(self) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < START_SECONDS:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"The server exited with code {self.process.returncode}; see its log.")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return time.monotonic() - started
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("The server did not answer its health check in time.")
+
+    def memory(self) -> dict[str, int]:
+        return memory_kib(self.process.pid)
+
+    def stop(self) -> int:
+        """SIGTERM, as a host stopping a container does; returns the exit code."""
+        self._stop_sampling.set()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self.log.close()
+        return code
+
+
+def mib(kib: int) -> float:
+    return kib / 1024
+
+
+def open_page(browser_context, url: str, wait_for_text: str, timeout_seconds: float = PAGE_SECONDS):
+    """Open `url` in a new tab and wait until `wait_for_text` is on it; returns the page."""
+    page = browser_context.new_page()
+    page.goto(url, timeout=timeout_seconds * 1000)
+    page.get_by_text(wait_for_text).first.wait_for(timeout=timeout_seconds * 1000)
+    return page
+
+
+def sidebar_has(page, text: str, timeout_seconds: float = 60) -> bool:
+    try:
+        page.get_by_test_id("stSidebar").get_by_text(text).first.wait_for(timeout=timeout_seconds * 1000)
+        return True
+    except Exception:  # noqa: BLE001 - Playwright's timeout: the text never appeared
+        return False
+
+
+def stored_training(model_dir: Path) -> dict:
+    """The metadata of the one model the server saved: settings, image counts, seconds."""
+    files = sorted(model_dir.glob("*.zip"))
+    if len(files) != 1:
+        raise RuntimeError(f"Expected one saved model in {model_dir}, found {len(files)}.")
+    with zipfile.ZipFile(files[0]) as archive:
+        return json.loads(archive.read("metadata.json"))
+
+
+def write_full_size_stand_in(keras_home: Path) -> None:
+    """A Keras MNIST cache file of full MNIST's shapes (60,000 + 10,000 digits), made by repeating the sample.
+
+    The app reads a cached mnist.npz before it considers downloading, so the server trains at full size offline.
+    """
+    import numpy as np
+
+    with np.load(ROOT / "cnnlab" / "assets" / "mnist_sample.npz") as sample:
+        images = np.concatenate([sample["x_train"], sample["x_test"]])
+        labels = np.concatenate([sample["y_train"], sample["y_test"]])
+    repeats = -(-70_000 // len(labels))
+    images, labels = np.tile(images, (repeats, 1, 1))[:70_000], np.tile(labels, repeats)[:70_000]
+    folder = keras_home / "datasets"
+    folder.mkdir(parents=True)
+    np.savez(folder / "mnist.npz", x_train=images[:60_000], y_train=labels[:60_000],
+             x_test=images[60_000:], y_test=labels[60_000:])
+
+
+def measure(budget_mb: float, extra_sessions: int, full_size: bool = False) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise RuntimeError("Chromium is not installed (Debian package `chromium`).")
+    work = Path(tempfile.mkdtemp(prefix="cnnlab-measure-"))
+    model_dir = work / "models"
+    port = free_port()
+    keras_home = None
+    if full_size:
+        keras_home = work / "keras"
+        write_full_size_stand_in(keras_home)
+    figures: dict = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+                   f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB",
+        "python": platform.python_version(),
+        "budget_mib": budget_mb,
+        "data": "full-MNIST-sized stand-in (70,000 digits)" if full_size else "bundled sample (5,000 digits)",
+    }
+    print(f"Working in {work}; server logs are kept there.", flush=True)
+    server = Server(model_dir, port, work / "server-1.log", keras_home)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            figures["start_seconds"] = round(server.wait_healthy(), 1)
+            figures["idle_mib"] = round(mib(server.memory()["VmRSS"]), 1)
+            student = browser.new_context()
+            open_page(student, f"{server.url}/", "No model trained yet")
+            figures["home_mib"] = round(mib(server.memory()["VmRSS"]), 1)
+            print(f"Home open: {figures['home_mib']} MiB", flush=True)
+
+            filters = open_page(student, f"{server.url}/filters", "Train the default model")
+            cpu_before, clock_before = cpu_seconds(server.process.pid), time.monotonic()
+            filters.get_by_role("button", name="Train the default model").click()
+            filters.get_by_text("The first layer has").first.wait_for(timeout=TRAIN_SECONDS * 1000)
+            cpu_used, wall = cpu_seconds(server.process.pid) - cpu_before, time.monotonic() - clock_before
+            figures["after_training_mib"] = round(mib(server.memory()["VmRSS"]), 1)
+            training = stored_training(model_dir)
+            images_seen = training["train_images"] * training["config"]["epochs"]
+            figures["training"] = {
+                "dataset": training["dataset_name"],
+                "train_images": training["train_images"],
+                "epochs": training["config"]["epochs"],
+                "training_seconds": round(training["seconds"], 1),
+                "click_to_filters_seconds": round(wall, 1),
+                "images_per_second": round(images_seen / training["seconds"], 1),
+                "cores_busy": round(cpu_used / wall, 2),
+                # Per core: images over the CPU time the server used while training (all threads).
+                "images_per_cpu_second": round(images_seen / cpu_used, 1),
+                "test_accuracy": round(training["test_accuracy"], 4),
+            }
+            print(f"Trained: {figures['training']}", flush=True)
+
+            open_page(student, f"{server.url}/activations", "Prediction:")
+            open_page(student, f"{server.url}/prediction", "Runner-up")
+            time.sleep(10)  # let garbage collection and TensorFlow's allocator settle
+            memory = server.memory()
+            figures["settled_mib"] = round(mib(memory["VmRSS"]), 1)
+            figures["peak_mib"] = round(mib(max(memory["VmHWM"], server.highest_rss)), 1)
+            print(f"One student: settled {figures['settled_mib']} MiB, peak {figures['peak_mib']} MiB", flush=True)
+
+            if extra_sessions:
+                # Each new browser context is a new Streamlit session (its own session state and script runs).
+                before = server.memory()["VmRSS"]
+                contexts = []
+                for _ in range(extra_sessions):
+                    context = browser.new_context()
+                    open_page(context, f"{server.url}/activations", "Prediction:")
+                    open_page(context, f"{server.url}/prediction", "Runner-up")
+                    contexts.append(context)
+                time.sleep(10)
+                memory = server.memory()
+                figures["extra_sessions"] = extra_sessions
+                figures["with_extra_sessions_mib"] = round(mib(memory["VmRSS"]), 1)
+                figures["per_session_mib"] = round(mib(memory["VmRSS"] - before) / extra_sessions, 1)
+                figures["peak_mib"] = round(mib(max(memory["VmHWM"], server.highest_rss)), 1)
+                for context in contexts:
+                    context.close()
+            student.close()
+
+            figures["sigterm_exit_code"] = server.stop()
+            figures["files_after_stop"] = sorted(path.name for path in model_dir.iterdir())
+
+            # The restart check: same model folder, a new process, nobody presses Train.
+            server = Server(model_dir, port, work / "server-2.log", keras_home)
+            server.wait_healthy()
+            returning = browser.new_context()
+            page = open_page(returning, f"{server.url}/filters", "The first layer has")
+            figures["restart_filters_shown"] = True
+            figures["restart_sidebar_test_accuracy"] = sidebar_has(page, "Test accuracy")
+            figures["restart_train_button_shown"] = page.get_by_text("Train the default model").count() > 0
+            figures["restart_files"] = sorted(path.name for path in model_dir.iterdir())
+            figures["restart_settled_mib"] = round(mib(server.memory()["VmRSS"]), 1)
+            returning.close()
+        finally:
+            browser.close()
+            if server.process.poll() is None:
+                server.stop()
+    figures["work_folder"] = str(work)
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budget-mb", type=float, default=DEFAULT_BUDGET_MB,
+                        help="fail when the server's peak resident memory exceeds this many MiB")
+    parser.add_argument("--extra-sessions", type=int, default=4,
+                        help="more browser sessions, to measure what each one costs")
+    parser.add_argument("--full-size", action="store_true", help="train on 70,000 digits instead of the sample")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    arguments = parser.parse_args()
+    # Stopped from outside, the script still stops its server and browser (the `finally` blocks run).
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(3))
+    try:
+        figures = measure(arguments.budget_mb, arguments.extra_sessions, arguments.full_size)
+    except Exception as error:  # noqa: BLE001 - a failed run is reported as such, not as a budget miss
+        print(f"The measurement did not complete: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(figures, indent=2))
+    if arguments.json:
+        arguments.json.write_text(json.dumps(figures, indent=2) + "\n")
+    problems = []
+    if figures["peak_mib"] > arguments.budget_mb:
+        problems.append(f"peak memory {figures['peak_mib']} MiB is above the budget of {arguments.budget_mb:g} MiB")
+    if not figures["restart_sidebar_test_accuracy"] or figures["restart_train_button_shown"]:
+        problems.append("after the restart the Filters page did not show the saved model in the sidebar")
+    for problem in problems:
+        print(f"FAIL: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
