@@ -18,6 +18,7 @@ PAGES = [
     st.Page("app_pages/activations.py", title="Activations", icon=":material/layers:"),
     st.Page("app_pages/prediction.py", title="Prediction", icon=":material/bar_chart:"),
     st.Page("app_pages/explorer.py", title="How one number is made", icon=":material/calculate:"),
+    st.Page("app_pages/evaluation.py", title="Evaluation", icon=":material/fact_check:"),
 ]
 
 ui.keep_widget_values()

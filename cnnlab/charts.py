@@ -241,3 +241,58 @@ def curves_with_epoch(epochs: Sequence[dict], total_epochs: int, chosen_epoch: i
         rule = alt.Chart(marker).mark_rule(color="#444444", strokeDash=[4, 3], strokeWidth=2).encode(x=x)
         charts.append((curve + rule).properties(width=260, height=200))
     return alt.hconcat(*charts).resolve_scale(color="shared")
+
+
+def confusion_chart(confusion: np.ndarray, selected: tuple[int, int] | None = None, name: str = "cell",
+                    cell: int = 38) -> alt.LayerChart:
+    """The confusion matrix as a clickable heatmap: rows the true digit, columns the model's answer.
+
+    confusion: int (10, 10), [true, predicted] counts. Counts are written in the squares; the colour scale is
+    logarithmic-like (symlog), so a handful of mistakes still shows next to hundreds of right answers.
+    The click is an Altair point selection called `name` over the fields "true" and "predicted";
+    `selected` (true, predicted) is outlined.
+    """
+    confusion = np.asarray(confusion)
+    true, predicted = np.meshgrid(np.arange(confusion.shape[0]), np.arange(confusion.shape[1]), indexing="ij")
+    frame = pd.DataFrame({"true": true.ravel(), "predicted": predicted.ravel(), "count": confusion.ravel()})
+    frame["label"] = frame["count"].map(lambda count: f"{count:,}" if count else "")
+    frame["right"] = frame["true"] == frame["predicted"]
+    picked = alt.selection_point(name=name, fields=["true", "predicted"], on="click", clear=False)
+    x = alt.X("predicted:O", title="the model's answer", axis=alt.Axis(labelAngle=0, orient="top"))
+    y = alt.Y("true:O", title="true digit")
+    squares = (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(x=x, y=y, color=alt.Color("count:Q", scale=alt.Scale(type="symlog", scheme="blues"), legend=None),
+                tooltip=[alt.Tooltip("true:O", title="true digit"), alt.Tooltip("predicted:O", title="read as"),
+                         alt.Tooltip("count:Q", format=",")])
+        .add_params(picked)
+    )
+    limit = float(np.log1p(confusion.max())) if confusion.size else 1.0
+    frame["dark"] = np.log1p(frame["count"]) > 0.6 * limit
+    labels = alt.Chart(frame).mark_text(fontSize=11).encode(
+        x=x, y=y, text="label:N", color=alt.condition("datum.dark", alt.value("white"), alt.value("black")))
+    layers = [squares, labels]
+    if selected is not None:
+        chosen = frame[(frame["true"] == selected[0]) & (frame["predicted"] == selected[1])]
+        layers.append(alt.Chart(chosen).mark_rect(fill=None, stroke=HIGHLIGHT, strokeWidth=3).encode(x=x, y=y))
+    return alt.layer(*layers).properties(width=confusion.shape[1] * cell, height=confusion.shape[0] * cell,
+                                         autosize=alt.AutoSizeParams(type="pad"))
+
+
+def per_class_bars(per_class: np.ndarray) -> alt.Chart:
+    """One bar per digit: the share of its test digits the model reads correctly (0–100 %)."""
+    per_class = np.asarray(per_class, dtype=float).ravel()
+    frame = pd.DataFrame({"digit": [str(digit) for digit in range(len(per_class))], "accuracy": per_class})
+    worst = int(np.nanargmin(per_class)) if np.isfinite(per_class).any() else -1
+    frame["worst"] = ["hardest" if digit == worst else "other" for digit in range(len(per_class))]
+    return (
+        alt.Chart(frame.dropna())
+        .mark_bar()
+        .encode(x=alt.X("digit:N", sort=None, axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+                color=alt.Color("worst:N", legend=None,
+                                scale=alt.Scale(domain=["hardest", "other"], range=[HIGHLIGHT, MUTED])),
+                tooltip=["digit", alt.Tooltip("accuracy:Q", format=".1%")])
+        .properties(height=220)
+    )

@@ -12,11 +12,12 @@ from streamlit.testing.v1 import AppTest
 from cnnlab import ui
 from cnnlab.config import TrainConfig
 from cnnlab.inspect import layer_activations
+from cnnlab.model import to_model_input
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
-TEACHING_PAGES = ["explorer"]
+TEACHING_PAGES = ["explorer", "evaluation"]
 
 
 def open_page(page: str, **state) -> AppTest:
@@ -132,3 +133,51 @@ def test_filters_page_replays_the_learning_epoch_by_epoch(trained_service):
     assert no_exception(app), [item.value for item in app.exception]
     assert "Before training" in page_text(app)
     assert len(app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")) == charts_before
+
+
+def test_evaluation_page_counts_and_opens_a_digit_in_activations(trained_service):
+    dataset = ui.get_dataset("sample")
+    model = trained_service.latest().result.model
+    predictions = model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
+    app = open_page("app_pages/evaluation.py")
+    assert no_exception(app), [item.value for item in app.exception]
+    assert app.metric[0].value == f"{(predictions == dataset.y_test).mean():.2%}"
+    assert app.metric[2].value == f"{int((predictions != dataset.y_test).sum()):,}"
+    # The pickers start on the most frequent mistake, counted here with NumPy.
+    counts = np.zeros((10, 10), dtype=int)
+    np.add.at(counts, (dataset.y_test, predictions), 1)
+    best = int(np.argmax(np.diag(counts)))  # the digit read correctly most often
+    np.fill_diagonal(counts, 0)
+    true, predicted = np.unravel_index(counts.argmax(), counts.shape)
+    assert (app.selectbox(key="evaluation_true").value, app.selectbox(key="evaluation_predicted").value) == (
+        true, predicted)
+    assert f"**{counts[true, predicted]:,}** test digits {true} were read as {predicted}" in page_text(app)
+    # A square of right answers, then the first digit of it opened in Activations.
+    true = best
+    app.selectbox(key="evaluation_true").set_value(true)
+    app.selectbox(key="evaluation_predicted").set_value(true).run()
+    assert no_exception(app), [item.value for item in app.exception]
+    assert f"test digits {true} were read correctly" in page_text(app)
+    open_buttons = [button for button in app.button if button.key.startswith("evaluation_open_")]
+    assert 0 < len(open_buttons) <= 12
+    index = int(open_buttons[0].key.removeprefix("evaluation_open_"))
+    assert dataset.y_test[index] == true and predictions[index] == true
+    open_buttons[0].click().run()
+    assert no_exception(app), [item.value for item in app.exception]
+    np.testing.assert_array_equal(app.session_state[ui.DIGIT], dataset.x_test[index])
+    assert app.session_state[ui.DIGIT_LABEL] == true
+    assert f"Input: test digit #{index:,} · true label: {true}" in page_text(app)  # the Activations page
+
+
+def test_evaluation_page_says_when_a_square_is_empty(trained_service):
+    app = open_page("app_pages/evaluation.py")
+    dataset = ui.get_dataset("sample")
+    model = trained_service.latest().result.model
+    predictions = model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
+    counts = np.zeros((10, 10), dtype=int)
+    np.add.at(counts, (dataset.y_test, predictions), 1)
+    true, predicted = map(int, np.argwhere(counts == 0)[0])
+    app.selectbox(key="evaluation_true").set_value(true)
+    app.selectbox(key="evaluation_predicted").set_value(predicted).run()
+    assert no_exception(app)
+    assert f"No test digit {true} was" in page_text(app)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.charts import channel_contributions, map_picker, number_grid, selected_point
+from cnnlab.charts import (
+    channel_contributions,
+    confusion_chart,
+    map_picker,
+    number_grid,
+    per_class_bars,
+    selected_point,
+)
 from cnnlab.render import outline_square
 
 
@@ -57,3 +64,23 @@ def test_outline_square_draws_only_the_border():
     assert coloured[4:16, 8].all() and coloured[4:16, 19].all()
     assert coloured.sum() == 2 * 12 + 2 * 10
     assert not picture[5:15, 9:19].any()
+
+
+def test_confusion_chart_writes_the_counts_and_selects_by_digit():
+    confusion = np.zeros((10, 10), dtype=int)
+    confusion[4, 9], confusion[4, 4] = 7, 1200
+    spec = confusion_chart(confusion, selected=(4, 9)).to_dict()
+    (selection,) = spec["params"]
+    assert selection["name"] == "cell" and selection["select"]["fields"] == ["true", "predicted"]
+    rows = [row for rows in spec["datasets"].values() for row in rows]
+    labelled = {(row["true"], row["predicted"]): row["label"] for row in rows if row.get("label")}
+    assert labelled == {(4, 9): "7", (4, 4): "1,200"}
+    outlines = [layer for layer in spec["layer"] if layer["mark"].get("fill") is None and "stroke" in layer["mark"]]
+    assert len(outlines) == 1
+
+
+def test_per_class_bars_highlight_the_hardest_digit():
+    accuracy = np.array([0.99, 0.98, 0.9, 0.7, 0.95, 0.93, 0.97, 0.96, np.nan, 0.94])
+    rows = chart_rows(per_class_bars(accuracy))
+    assert [row["digit"] for row in rows if row["worst"] == "hardest"] == ["3"]
+    assert "8" not in [row["digit"] for row in rows]  # no examples: no bar rather than a bar at 0

@@ -1,0 +1,94 @@
+"""Evaluation: test accuracy, per digit, and a confusion matrix whose squares open a gallery of those digits."""
+
+import streamlit as st
+
+from cnnlab import ui
+from cnnlab.charts import confusion_chart, per_class_bars, selected_point
+from cnnlab.evaluate import Evaluation, evaluate
+from cnnlab.render import enlarge
+
+GALLERY_SIZE = 12
+GALLERY_COLUMNS = 6
+DIGITS = list(range(10))
+
+
+@st.cache_data(show_spinner="Reading every test digit…", max_entries=4)
+def evaluation_for(model_key: str, _model, _dataset) -> Evaluation:
+    """The model's answers on its test digits, computed once per model (`model_key` names it)."""
+    return evaluate(_model, _dataset.x_test, _dataset.y_test)
+
+
+def use_clicked_square() -> None:
+    """A click on the matrix sets the two digit pickers (a callback runs before they are drawn)."""
+    point = selected_point(st.session_state.get("evaluation_matrix"), "cell")
+    if point is not None:
+        st.session_state["evaluation_true"] = int(point["true"])
+        st.session_state["evaluation_predicted"] = int(point["predicted"])
+
+
+def cell_ui(evaluation: Evaluation) -> tuple[int, int]:
+    """Which square of the matrix to look into; starts on the most frequent mistake."""
+    true_default, predicted_default = evaluation.most_confused() or (0, 0)
+    left, right = st.columns(2)
+    true = left.selectbox("True digit", DIGITS, index=true_default, key="evaluation_true")
+    predicted = right.selectbox("Read as", DIGITS, index=predicted_default, key="evaluation_predicted")
+    return true, predicted
+
+
+def gallery(dataset, evaluation: Evaluation, true: int, predicted: int) -> None:
+    """The digits in one square, most confident first, each with a button that opens it in Activations."""
+    indices = evaluation.cell_indices(true, predicted)
+    what = "read correctly" if true == predicted else f"read as {predicted}"
+    if len(indices) == 0:
+        st.info(f"No test digit {true} was {what}.")
+        return
+    shown = indices[:GALLERY_SIZE]
+    if len(indices) == 1:
+        st.markdown(f"**1** test digit {true} was {what}:")
+    elif len(indices) == len(shown):
+        st.markdown(f"**{len(indices):,}** test digits {true} were {what}; here they all are, the surest first.")
+    else:
+        st.markdown(f"**{len(indices):,}** test digits {true} were {what}; here are the {len(shown)} the model was "
+                    "surest about.")
+    columns = st.columns(GALLERY_COLUMNS)
+    for position, index in enumerate(shown):
+        with columns[position % GALLERY_COLUMNS]:
+            st.image(enlarge(dataset.x_test[index], 3),
+                     caption=f"#{index:,} · {evaluation.confidence[index]:.0%} sure")
+            if st.button("Open in Activations", key=f"evaluation_open_{index}"):
+                ui.set_digit(dataset.x_test[index], f"test digit #{index:,}", int(dataset.y_test[index]))
+                st.switch_page("app_pages/activations.py")
+
+
+def evaluation_demo() -> None:
+    result = ui.require_model("evaluation")
+    if result is None:
+        return
+    job = ui.current_job()
+    if job is None or job.result is not result:
+        st.info("The model is not ready to be evaluated yet; open this page again in a moment.")
+        return
+    dataset = job.dataset
+    evaluation = evaluation_for(repr(job.key), result.model, dataset)
+    left, middle, right = st.columns(3)
+    left.metric("Test accuracy", f"{evaluation.accuracy:.2%}")
+    middle.metric("Test digits", f"{len(evaluation.labels):,}")
+    right.metric("Mistakes", f"{int(evaluation.confusion.sum() - evaluation.confusion.trace()):,}")
+    st.subheader("Accuracy per digit")
+    st.altair_chart(per_class_bars(evaluation.per_class_accuracy))
+    st.subheader("Which digits it mistakes for which")
+    st.markdown("Each row is a true digit, each column the model's answer; the diagonal holds the right answers. "
+                "Click a square, or pick it below, to see those digits.")
+    true, predicted = cell_ui(evaluation)
+    st.altair_chart(confusion_chart(evaluation.confusion, (true, predicted)), key="evaluation_matrix",
+                    on_select=use_clicked_square, selection_mode="cell", width="content")
+    gallery(dataset, evaluation, true, predicted)
+
+
+st.title("Evaluation")
+st.markdown(
+    "How good is the model on digits it never trained on? The test digits were kept apart during training, "
+    "so they show what the network has really learnt, and where it still fails."
+)
+ui.show_sidebar()
+evaluation_demo()
