@@ -6,7 +6,10 @@ import streamlit as st
 from cnnlab import ui
 from cnnlab.charts import probability_bars
 from cnnlab.inspect import predict_proba
-from cnnlab.render import enlarge
+from cnnlab.render import enlarge, saliency_overlay, signed_image
+from cnnlab.saliency import class_gradient, saliency_map
+
+GRADIENT_KINDS = {"score": "the score before softmax", "probability": "the probability"}
 
 
 def prediction_demo() -> None:
@@ -36,6 +39,34 @@ def prediction_demo() -> None:
         "The last layer's softmax turns ten scores into probabilities that add up to 100 %. "
         "Draw or pick another digit on the Activations page; it appears here too."
     )
+    why_section(result, digit, best)
+
+
+def why_section(result, digit, predicted: int) -> None:
+    """Which pixels the answer depends on: the gradient of a class's score with respect to every pixel."""
+    st.subheader("Why this answer?")
+    st.markdown(
+        "For every pixel, the network can say how much a digit's score would change if that pixel were a little "
+        "brighter (its *gradient*). Bright spots in the middle picture are the pixels the answer depends on most; "
+        "on the right, **blue** pixels would raise the score with more ink and **red** ones would lower it."
+    )
+    left, right = st.columns(2)
+    target = left.selectbox("Explain the score of", [None, *range(10)], key="prediction_why_digit",
+                            format_func=lambda digit: f"the prediction ({predicted})" if digit is None else str(digit))
+    kind = right.radio("Gradient of", list(GRADIENT_KINDS), format_func=GRADIENT_KINDS.get, horizontal=True,
+                       key="prediction_why_kind")
+    target = predicted if target is None else target
+    gradient = class_gradient(result.model, digit, target, kind=kind)
+    if not gradient.any():
+        st.info(f"The {kind} of {target} does not change with any pixel here (every path to it is switched off "
+                "by a ReLU), so there is nothing to show.")
+        return
+    pictures = st.columns(3)
+    pictures[0].image(enlarge(digit, 6), caption="The input", width=168)
+    pictures[1].image(saliency_overlay(digit, saliency_map(gradient), scale=6),
+                      caption=f"Where the {kind} of {target} is decided", width=168)
+    pictures[2].image(signed_image(gradient, scale=6), caption="More ink here: blue raises it, red lowers it",
+                      width=168)
 
 
 st.title("Prediction")

@@ -102,3 +102,32 @@ def outline_square(image: np.ndarray, top: int, left: int, size: int, scale: int
     picture[y0:y1, x0 : x0 + line] = colour
     picture[y0:y1, x1 - line : x1] = colour
     return picture
+
+
+def saliency_overlay(image: np.ndarray, saliency: np.ndarray, scale: int = 5) -> np.ndarray:
+    """The digit dimmed to grey with the saliency painted over it on the ramp, see-through where it is low.
+
+    image: uint8 (28, 28), 0–255; saliency: float (28, 28) in [0, 1]. Returns uint8 (28 × scale, 28 × scale, 3).
+    """
+    image, saliency = np.asarray(image, dtype=np.float32), np.clip(np.asarray(saliency, dtype=np.float32), 0, 1)
+    if image.shape != saliency.shape:
+        raise ValueError(f"The digit {image.shape} and its saliency {saliency.shape} must have the same shape.")
+    # Dimmed, so that the colour, not the ink, catches the eye; the ink still shows where the strokes are.
+    base = np.repeat((image * 0.35)[..., None], 3, axis=2)
+    heat = RAMP[(saliency * 255).astype(np.uint8)].astype(np.float32)
+    # A square-root opacity lets middling values show instead of only the very top few pixels.
+    alpha = np.sqrt(saliency)[..., None]
+    return enlarge((base * (1 - alpha) + heat * alpha).round().astype(np.uint8), scale)
+
+
+def signed_image(values: np.ndarray, scale: int = 5) -> np.ndarray:
+    """Positive values in blue, negative in red, zero white, each on the array's own largest |value|.
+
+    values: float (height, width). Returns uint8 (height × scale, width × scale, 3).
+    """
+    values = np.asarray(values, dtype=np.float32)
+    limit = float(np.abs(values).max()) or 1.0
+    strength = np.clip(np.abs(values) / limit, 0, 1)[..., None]
+    colour = np.where(values[..., None] >= 0, np.array([33, 102, 172], np.float32), np.array([178, 24, 43], np.float32))
+    white = np.full(3, 255, np.float32)
+    return enlarge((white * (1 - strength) + colour * strength).round().astype(np.uint8), scale)

@@ -181,3 +181,24 @@ def test_evaluation_page_says_when_a_square_is_empty(trained_service):
     app.selectbox(key="evaluation_predicted").set_value(predicted).run()
     assert no_exception(app)
     assert f"No test digit {true} was" in page_text(app)
+
+
+def image_captions(app: AppTest) -> list[str]:
+    return [caption for element in app.get("image") for caption in element.captions]
+
+
+def test_prediction_page_explains_why_with_the_gradient(trained_service, digit_state):
+    app = open_page("app_pages/prediction.py", **digit_state)
+    assert no_exception(app), [item.value for item in app.exception]
+    model = trained_service.latest().result.model
+    predicted = int(model.predict(to_model_input(digit_state[ui.DIGIT]), verbose=0).argmax())
+    assert app.selectbox(key="prediction_why_digit").format_func(None) == f"the prediction ({predicted})"
+    captions = image_captions(app)
+    assert f"Where the score of {predicted} is decided" in captions
+    assert "More ink here: blue raises it, red lowers it" in captions
+    other = (predicted + 1) % 10
+    app.selectbox(key="prediction_why_digit").set_value(other)
+    app.radio(key="prediction_why_kind").set_value("probability").run()
+    assert no_exception(app), [item.value for item in app.exception]
+    captions = image_captions(app)
+    assert f"Where the probability of {other} is decided" in captions or "does not change" in page_text(app)

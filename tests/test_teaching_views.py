@@ -13,7 +13,7 @@ from cnnlab.charts import (
     per_class_bars,
     selected_point,
 )
-from cnnlab.render import outline_square
+from cnnlab.render import RAMP, outline_square, saliency_overlay, signed_image
 
 
 def chart_rows(chart) -> list[dict]:
@@ -84,3 +84,22 @@ def test_per_class_bars_highlight_the_hardest_digit():
     rows = chart_rows(per_class_bars(accuracy))
     assert [row["digit"] for row in rows if row["worst"] == "hardest"] == ["3"]
     assert "8" not in [row["digit"] for row in rows]  # no examples: no bar rather than a bar at 0
+
+
+def test_saliency_overlay_keeps_the_dimmed_digit_where_the_saliency_is_zero():
+    image = np.zeros((28, 28), dtype=np.uint8)
+    image[10, 10] = 200
+    saliency = np.zeros((28, 28))
+    saliency[0, 0] = 1.0
+    picture = saliency_overlay(image, saliency, scale=2)
+    assert picture.shape == (56, 56, 3) and picture.dtype == np.uint8
+    np.testing.assert_array_equal(picture[20, 20], [70, 70, 70])  # 200 × 0.35, no colour on top
+    np.testing.assert_array_equal(picture[0, 0], RAMP[255])  # full saliency: the ramp's brightest colour
+    assert not picture[40:, 40:].any()
+    with pytest.raises(ValueError, match="same shape"):
+        saliency_overlay(image, np.zeros((27, 27)))
+
+
+def test_signed_image_colours():
+    picture = signed_image(np.array([[2.0, -1.0, 0.0]]), scale=1)
+    np.testing.assert_array_equal(picture[0], [[33, 102, 172], [216, 140, 149], [255, 255, 255]])
