@@ -19,7 +19,9 @@ PAGES = [
     st.Page("app_pages/prediction.py", title="Prediction", icon=":material/bar_chart:"),
     st.Page("app_pages/explorer.py", title="How one number is made", icon=":material/calculate:"),
     st.Page("app_pages/evaluation.py", title="Evaluation", icon=":material/fact_check:"),
+    st.Page("app_pages/robustness.py", title="What it tolerates", icon=":material/rotate_right:"),
 ]
 
+ui.keep_keras_state_across_reruns()
 ui.keep_widget_values()
 st.navigation(PAGES).run()

@@ -296,3 +296,23 @@ def per_class_bars(per_class: np.ndarray) -> alt.Chart:
                 tooltip=["digit", alt.Tooltip("accuracy:Q", format=".1%")])
         .properties(height=220)
     )
+
+
+def sweep_chart(angles: np.ndarray, probabilities: np.ndarray, digit: int, current: float) -> alt.LayerChart:
+    """How sure the model stays of `digit` as the picture turns: probability per angle, `current` marked.
+
+    angles: float (n,) degrees; probabilities: float (n,) in [0, 1], the probability of `digit` at each angle.
+    """
+    frame = pd.DataFrame({"angle": np.asarray(angles, dtype=float),
+                          "probability": np.asarray(probabilities, dtype=float)})
+    x = alt.X("angle:Q", title="rotation (degrees, anticlockwise)",
+              scale=alt.Scale(domain=[float(frame["angle"].min()), float(frame["angle"].max())], nice=False))
+    line = (
+        alt.Chart(frame, title=f"Probability of {digit} as the digit turns")
+        .mark_line(point=alt.OverlayMarkDef(color=HIGHLIGHT), color=HIGHLIGHT)
+        .encode(x=x, y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+                tooltip=[alt.Tooltip("angle:Q", format=".0f"), alt.Tooltip("probability:Q", format=".1%")])
+    )
+    rule = alt.Chart(pd.DataFrame({"angle": [float(current)]})).mark_rule(
+        color="#444444", strokeDash=[4, 3], strokeWidth=2).encode(x=x)
+    return (line + rule).properties(height=220)

@@ -17,7 +17,7 @@ from cnnlab.model import to_model_input
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
-TEACHING_PAGES = ["explorer", "evaluation"]
+TEACHING_PAGES = ["explorer", "evaluation", "robustness"]
 
 
 def open_page(page: str, **state) -> AppTest:
@@ -202,3 +202,31 @@ def test_prediction_page_explains_why_with_the_gradient(trained_service, digit_s
     assert no_exception(app), [item.value for item in app.exception]
     captions = image_captions(app)
     assert f"Where the probability of {other} is decided" in captions or "does not change" in page_text(app)
+
+
+def test_robustness_page_follows_the_sliders(trained_service, digit_state):
+    digit = digit_state[ui.DIGIT]
+    model = trained_service.latest().result.model
+    app = open_page("app_pages/robustness.py", **digit_state)
+    assert no_exception(app), [item.value for item in app.exception]
+    assert any("Still read as" in text for text in [item.value for item in app.markdown])
+    app.slider(key="robustness_shift_right").set_value(3)
+    app.checkbox(key="robustness_erase_on").check().run()
+    app.slider(key="robustness_erase").set_value((12, 15)).run()
+    assert no_exception(app), [item.value for item in app.exception]
+    # The same change made here with NumPy slicing: three pixels to the right, rows 12–15 blacked out.
+    expected = np.zeros_like(digit)
+    expected[:, 3:] = digit[:, :-3]
+    expected[12:16] = 0
+    before = int(model.predict(to_model_input(digit), verbose=0).argmax())
+    probabilities = model.predict(to_model_input(expected), verbose=0)[0]
+    after = int(probabilities.argmax())
+    sentence = (f"Still read as **{after}**" if after == before else f"Now read as **{after}**")
+    assert any(sentence in item.value and f"({probabilities[after]:.0%} sure)" in item.value for item in app.markdown)
+    app.button(key="robustness_reset").click().run()
+    assert no_exception(app)
+    assert app.slider(key="robustness_shift_right").value == 0
+    assert not app.checkbox(key="robustness_erase_on").value
+    app.slider(key="robustness_rotation").set_value(-45)
+    app.slider(key="robustness_scale").set_value(0.5).run()
+    assert no_exception(app), [item.value for item in app.exception]

@@ -12,6 +12,7 @@ from cnnlab.charts import (
     number_grid,
     per_class_bars,
     selected_point,
+    sweep_chart,
 )
 from cnnlab.render import RAMP, outline_square, saliency_overlay, signed_image
 
@@ -103,3 +104,10 @@ def test_saliency_overlay_keeps_the_dimmed_digit_where_the_saliency_is_zero():
 def test_signed_image_colours():
     picture = signed_image(np.array([[2.0, -1.0, 0.0]]), scale=1)
     np.testing.assert_array_equal(picture[0], [[33, 102, 172], [216, 140, 149], [255, 255, 255]])
+
+
+def test_sweep_chart_marks_the_current_angle():
+    spec = sweep_chart(np.array([-45, 0, 45]), np.array([0.1, 0.9, 0.2]), digit=7, current=15).to_dict()
+    assert [layer.get("title") for layer in spec["layer"]][0] == "Probability of 7 as the digit turns"
+    rows = [row for rows in spec["datasets"].values() for row in rows]
+    assert {"angle": 15.0} in rows and {"angle": 0.0, "probability": 0.9} in rows

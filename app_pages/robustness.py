@@ -1,0 +1,78 @@
+"""What it tolerates: shift, turn, resize or partly erase the current digit and watch the prediction."""
+
+import numpy as np
+import streamlit as st
+
+from cnnlab import ui
+from cnnlab.charts import probability_bars, sweep_chart
+from cnnlab.inspect import predict_proba
+from cnnlab.render import enlarge
+from cnnlab.transform import ROTATION_RANGE, SCALE_RANGE, SHIFT_RANGE, Distortion, distort, rotation_sweep
+
+SWEEP_ANGLES = np.arange(ROTATION_RANGE[0], ROTATION_RANGE[1] + 1, 5)
+DEFAULTS = {"robustness_shift_right": 0, "robustness_shift_down": 0, "robustness_rotation": 0,
+            "robustness_scale": 1.0, "robustness_erase_on": False}
+
+
+def reset() -> None:
+    """Put every slider back to "no change" (a callback, so it runs before the sliders are drawn)."""
+    st.session_state.update(DEFAULTS)
+
+
+def distortion_ui() -> Distortion:
+    """The sliders; returns the chosen changes."""
+    left, right = st.columns(2)
+    shift_right = left.slider("Shift right (pixels)", *SHIFT_RANGE, 0, key="robustness_shift_right")
+    shift_down = right.slider("Shift down (pixels)", *SHIFT_RANGE, 0, key="robustness_shift_down")
+    rotation = left.slider("Rotate (degrees, anticlockwise)", *ROTATION_RANGE, 0, key="robustness_rotation")
+    scale = right.slider("Scale", *SCALE_RANGE, 1.0, 0.05, key="robustness_scale")
+    erase = None
+    direction = "rows"
+    if left.checkbox("Erase a band", key="robustness_erase_on"):
+        direction = right.radio("Band of", ["rows", "columns"], horizontal=True, key="robustness_erase_direction")
+        erase = left.slider(f"Erased {direction}", 0, 27, (12, 15), key="robustness_erase")
+    st.button("Reset", key="robustness_reset", on_click=reset)
+    return Distortion(shift_right, shift_down, rotation, scale, erase, direction)
+
+
+def verdict(before: int, after: int, probability: float) -> str:
+    if after == before:
+        return f"Still read as **{after}** ({probability:.0%} sure)."
+    return f"Now read as **{after}** ({probability:.0%} sure) instead of {before}."
+
+
+def robustness_demo() -> None:
+    result = ui.require_model("robustness")
+    if result is None:
+        return
+    if st.button("Random digit", key="robustness_random") or st.session_state.get(ui.DIGIT) is None:
+        ui.pick_random_digit()
+    digit = st.session_state[ui.DIGIT]
+    st.caption(ui.digit_origin_text() + " · draw your own on the Activations page.")
+
+    # Only this part reruns while the sliders move, so the prediction follows them without redrawing the page.
+    @st.fragment
+    def live() -> None:
+        distortion = distortion_ui()
+        changed = distort(digit, distortion)
+        original, now = predict_proba(result.model, np.stack([digit, changed]))
+        before, after = int(original.argmax()), int(now.argmax())
+        left, middle, right = st.columns([1, 1, 2])
+        left.image(enlarge(digit, 5), caption=f"Original: read as {before}", width=140)
+        middle.image(enlarge(changed, 5), caption="Changed", width=140)
+        middle.markdown(verdict(before, after, float(now[after])))
+        right.altair_chart(probability_bars(now))
+        sweep = predict_proba(result.model, rotation_sweep(digit, SWEEP_ANGLES, distortion))[:, before]
+        st.altair_chart(sweep_chart(SWEEP_ANGLES, sweep, before, distortion.rotation))
+
+    live()
+
+
+st.title("What it tolerates")
+st.markdown(
+    "A person reads a 7 whether it is small, tilted or off-centre. Does the network? Move, turn, shrink or "
+    "partly erase the digit and watch its answer. The network only ever saw MNIST's centred, upright digits "
+    "(unless it was trained with *Augment*), so some changes fool it quickly."
+)
+ui.show_sidebar()
+robustness_demo()
