@@ -22,6 +22,5 @@ PAGES = [
     st.Page("app_pages/robustness.py", title="What it tolerates", icon=":material/rotate_right:"),
 ]
 
-ui.keep_keras_state_across_reruns()
 ui.keep_widget_values()
 st.navigation(PAGES).run()
