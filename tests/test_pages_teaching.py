@@ -17,7 +17,7 @@ from cnnlab.model import to_model_input
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
-TEACHING_PAGES = ["explorer", "evaluation", "robustness"]
+TEACHING_PAGES = ["explorer", "evaluation", "robustness", "compare"]
 
 
 def open_page(page: str, **state) -> AppTest:
@@ -230,3 +230,41 @@ def test_robustness_page_follows_the_sliders(trained_service, digit_state):
     app.slider(key="robustness_rotation").set_value(-45)
     app.slider(key="robustness_scale").set_value(0.5).run()
     assert no_exception(app), [item.value for item in app.exception]
+
+
+SMALLER = TrainConfig(conv1_filters=3, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
+
+
+@pytest.fixture
+def two_models(trained_service):
+    """The module's trained model and a second, smaller one: 3 filters, 1 epoch."""
+    job = trained_service.submit(SMALLER, ui.get_dataset("sample"))
+    assert trained_service.wait(job, 300) and job.error == ""
+    return trained_service
+
+
+def test_compare_page_asks_for_a_second_model(trained_service):
+    if len(trained_service.finished_jobs()) > 1:
+        pytest.skip("another test of this module already trained a second model")
+    app = open_page("app_pages/compare.py")
+    assert no_exception(app), [item.value for item in app.exception]
+    assert "only one trained model" in page_text(app)
+
+
+def test_compare_page_puts_two_models_side_by_side(two_models, digit_state):
+    app = open_page("app_pages/compare.py", **digit_state)
+    assert no_exception(app), [item.value for item in app.exception]
+    text = page_text(app)
+    # Most recently used first: the smaller model, then the module's model.
+    assert "**filters in conv layer 1**: 3 vs 6" in text and "**epochs**: 1 vs 2" in text
+    dataset = ui.get_dataset("sample")
+    right = {}
+    for job in two_models.finished_jobs()[:2]:
+        predictions = job.result.model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
+        right[job.config.conv1_filters] = predictions == dataset.y_test
+    both, neither = int((right[3] & right[6]).sum()), int((~right[3] & ~right[6]).sum())
+    assert f"**{both:,}** both read correctly" in text and f"**{neither:,}** neither" in text
+    assert len([metric for metric in app.metric if metric.label == "Test accuracy"]) == 3  # two + the sidebar
+    assert text.count("Prediction:") == 2
+    app.selectbox(key="compare_second").set_value(0).run()
+    assert "Pick two different models" in page_text(app)

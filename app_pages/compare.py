@@ -1,0 +1,96 @@
+"""Compare two models: the same digit through two trained networks, side by side."""
+
+import streamlit as st
+
+from cnnlab import ui
+from cnnlab.charts import kernel_grid, probability_bars
+from cnnlab.compare import compare_answers, config_differences, describe_config
+from cnnlab.evaluate import Evaluation, evaluate
+from cnnlab.inspect import conv_filters, layer_activations
+from cnnlab.render import feature_mosaic, grid_shape
+
+
+@st.cache_data(show_spinner="Reading every test digit…", max_entries=4)
+def evaluation_for(model_key: str, _model, _dataset) -> Evaluation:
+    """The model's answers on its test digits, computed once per model (`model_key` names it)."""
+    return evaluate(_model, _dataset.x_test, _dataset.y_test)
+
+
+def choose_ui(jobs) -> tuple:
+    """Two pickers over the finished models; returns the two chosen jobs."""
+    labels = [f"{describe_config(job.config)} ({job.result.test_accuracy:.1%})" for job in jobs]
+    left, right = st.columns(2)
+    first = left.selectbox("First model", range(len(jobs)), index=0, format_func=labels.__getitem__,
+                           key="compare_first")
+    second = right.selectbox("Second model", range(len(jobs)), index=1, format_func=labels.__getitem__,
+                             key="compare_second")
+    return jobs[first], jobs[second]
+
+
+def differences_text(first, second) -> str:
+    changes = config_differences(first.config, second.config)
+    if not changes:
+        return "These two models have the same settings (they differ in the data they were trained on)."
+    return "They differ in " + "; ".join(f"**{name}**: {a} vs {b}" for name, a, b in changes) + "."
+
+
+def model_column(job, digit) -> None:
+    """One model's numbers and pictures for the current digit."""
+    result = job.result
+    st.metric("Test accuracy", f"{result.test_accuracy:.2%}")
+    st.caption(f"{result.model.count_params():,} learnt parameters · data: {job.dataset.name}")
+    layers = {layer.name: layer for layer in layer_activations(result.model, digit)}
+    probabilities = layers["output"].output
+    ui.show_prediction(probabilities)
+    st.altair_chart(probability_bars(probabilities))
+    kernels = conv_filters(result.model, 0)
+    _, columns = grid_shape(kernels.shape[3])
+    st.caption("Its conv1 filters")
+    st.altair_chart(kernel_grid(kernels, columns=columns, cell=10))
+    st.caption("Its conv1 maps for this digit")
+    st.image(feature_mosaic(layers["conv1"].output, scale=2))
+
+
+def answers_text(first, second) -> str:
+    if first.dataset.fingerprint != second.dataset.fingerprint:
+        return "The two models were tested on different data, so their answers cannot be compared digit by digit."
+    counts = compare_answers(evaluation_for(repr(first.key), first.result.model, first.dataset),
+                             evaluation_for(repr(second.key), second.result.model, second.dataset))
+    return (f"On the {counts.total:,} test digits: **{counts.both_right:,}** both read correctly, "
+            f"**{counts.only_first_right:,}** only the first, **{counts.only_second_right:,}** only the second, "
+            f"and **{counts.both_wrong:,}** neither.")
+
+
+def compare_demo() -> None:
+    if ui.require_model("compare") is None:
+        return
+    jobs = [job for job in ui.get_service().finished_jobs() if job.result is not None]
+    if len(jobs) < 2:
+        st.info("There is only one trained model so far. Train a second one on the Train page, for example with "
+                "4 filters instead of 30, or 1 epoch instead of 3, and come back.")
+        st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/arrow_forward:")
+        return
+    first, second = choose_ui(jobs)
+    if first is second:
+        st.warning("Pick two different models to compare.")
+        return
+    st.markdown(differences_text(first, second))
+    st.markdown(answers_text(first, second))
+    if st.button("Random digit", key="compare_random") or st.session_state.get(ui.DIGIT) is None:
+        ui.pick_random_digit()
+    digit = st.session_state[ui.DIGIT]
+    st.caption(ui.digit_origin_text())
+    left, right = st.columns(2)
+    with left:
+        model_column(first, digit)
+    with right:
+        model_column(second, digit)
+
+
+st.title("Compare two models")
+st.markdown(
+    "Does a network with more filters, or more epochs, really read digits better, and where? Pick two trained "
+    "models: both read the same digit, and both are scored on the same test digits."
+)
+ui.show_sidebar()
+compare_demo()
