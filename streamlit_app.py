@@ -20,6 +20,7 @@ PAGES = [
     st.Page("app_pages/explorer.py", title="How one number is made", icon=":material/calculate:"),
     st.Page("app_pages/evaluation.py", title="Evaluation", icon=":material/fact_check:"),
     st.Page("app_pages/robustness.py", title="What it tolerates", icon=":material/rotate_right:"),
+    st.Page("app_pages/compare.py", title="Compare two models", icon=":material/compare:"),
 ]
 
 ui.keep_widget_values()
