@@ -23,5 +23,6 @@ PAGES = [
     st.Page("app_pages/compare.py", title="Compare two models", icon=":material/compare:"),
 ]
 
+ui.keep_keras_state_across_reruns()
 ui.keep_widget_values()
 st.navigation(PAGES).run()

@@ -39,6 +39,26 @@ KEPT_WIDGET_KEYS = (
 )
 
 
+def keep_keras_state_across_reruns() -> None:
+    """Stop Streamlit from resetting Keras after every script run, which would break a training in progress.
+
+    After each run (twice a second on a page that follows a training) Streamlit calls
+    `keras.backend.clear_session()`, meant for apps that build a model inside the script. Here models are built
+    by the training worker, in another thread: a reset in the middle of its graph tracing stalled the training
+    for good (seen with two tabs following one job), and it also resets the global seed state that makes
+    training reproducible. CNN Lab keeps its own models and releases them itself, so the reset is switched off.
+    Call once per run, before the pages (the app's entry point does); the check is cheap.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    if getattr(script_runner, "_clean_problem_modules", None) not in (None, _leave_keras_alone):
+        script_runner._clean_problem_modules = _leave_keras_alone
+
+
+def _leave_keras_alone() -> None:
+    """Streamlit's after-run clean-up without the Keras reset (CNN Lab draws no matplotlib figures either)."""
+
+
 def keep_widget_values() -> None:
     """Remember the kept widgets' latest values, and restore any a page switch has cleared.
 

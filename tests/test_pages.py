@@ -209,3 +209,17 @@ def test_a_good_csv_upload_becomes_the_training_data(empty_service, sample):
     assert not app.error
     dataset = app.session_state[ui.UPLOADED_DATASET]
     assert dataset.source == "upload" and len(dataset.y_train) + len(dataset.y_test) == 60
+
+
+def test_page_runs_leave_keras_alone_so_a_training_in_progress_is_not_reset(empty_service, monkeypatch):
+    # Streamlit resets Keras after every script run unless the app stops it; a reset from a page thread in the
+    # middle of the worker's graph tracing stalled trainings that two tabs were following.
+    from cnnlab.backend import load_keras
+
+    keras = load_keras()
+    resets = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *args, **kwargs: resets.append(args))
+    app = open_page("app_pages/train.py")
+    app.slider(key="train_epochs").set_value(2).run()
+    assert not app.exception
+    assert resets == []
