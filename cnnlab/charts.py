@@ -63,12 +63,21 @@ def kernel_frame(kernels: np.ndarray, channel: int = 0) -> pd.DataFrame:
     })
 
 
+# A phone is 390 px wide and the page keeps margins: a grid no wider than this never makes a page scroll sideways.
+PHONE_CHART_WIDTH = 330
+KERNEL_SPACING = 6
+
+
 def kernel_grid(kernels: np.ndarray, channel: int = 0, columns: int = 6, cell: int = 14,
-                limit: float | None = None) -> alt.FacetChart:
+                limit: float | None = None, max_width: int = PHONE_CHART_WIDTH) -> alt.FacetChart:
     """Each filter as a small heatmap on a red–blue scale centred on zero (blue positive, red negative).
 
+    kernels: (size, size, input channels, filters). cell: pixels per weight, reduced where needed so that
+    `columns` kernels side by side stay within `max_width` pixels (the legend sits below the grid).
     limit: the weight drawn at full colour (default: the largest |weight| shown), fixed when pictures of
     different epochs must compare."""
+    size = kernels.shape[0]
+    cell = max(2, min(cell, (max_width - KERNEL_SPACING * (columns - 1)) // (columns * size)))
     frame = kernel_frame(kernels, channel)
     limit = limit or float(np.abs(frame["weight"]).max()) or 1.0
     return (
@@ -78,12 +87,13 @@ def kernel_grid(kernels: np.ndarray, channel: int = 0, columns: int = 6, cell: i
             x=alt.X("column:O", axis=None),
             y=alt.Y("row:O", axis=None),
             color=alt.Color("weight:Q", title="weight",
-                            scale=alt.Scale(scheme="redblue", domain=[-limit, limit], domainMid=0)),
+                            scale=alt.Scale(scheme="redblue", domain=[-limit, limit], domainMid=0),
+                            legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160)),
             tooltip=["filter", "row", "column", alt.Tooltip("weight:Q", format=".3f")],
         )
-        .properties(width=kernels.shape[0] * cell, height=kernels.shape[0] * cell)
+        .properties(width=size * cell, height=size * cell)
         .facet(facet=alt.Facet("filter:O", title=None, header=alt.Header(labelFontSize=11)),
-               columns=columns, spacing=6)
+               columns=columns, spacing=KERNEL_SPACING)
     )
 
 

@@ -67,3 +67,13 @@ def test_chart_tables():
     chart = probability_bars(np.eye(10)[7]).to_dict()
     values = chart["datasets"][next(iter(chart["datasets"]))]
     assert [item["predicted"] for item in values].index("prediction") == 7
+
+
+def test_kernel_grids_fit_a_phone_screen():
+    from cnnlab.charts import PHONE_CHART_WIDTH, kernel_grid
+
+    for shape, columns in [((5, 5, 1, 30), 6), ((3, 3, 30, 15), 5), ((5, 5, 1, 64), 6), ((5, 5, 1, 1), 1)]:
+        spec = kernel_grid(np.random.default_rng(0).normal(size=shape), columns=columns, cell=22).to_dict()
+        width = spec["spec"]["width"] * columns + spec["spacing"] * (columns - 1)
+        assert width <= PHONE_CHART_WIDTH
+        assert spec["spec"]["width"] >= shape[0] * 2  # still a picture, not a line
