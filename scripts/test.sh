@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
-# Installs what the tests need, then runs them. This is the README's test command and what CI runs.
+# Installs what the tests need, then runs them: the README's test command and what CI runs.
+#
+# First the engine and page tests, then the browser tests (a real server and Debian's Chromium). Chromium is
+# installed with apt-get when it is missing and this runs as root; elsewhere the browser tests skip with a
+# reason, unless CNNLAB_REQUIRE_BROWSER=1 (CI sets it), where a missing browser fails the run.
+# Arguments go to both pytest runs (e.g. `bash scripts/test.sh -x`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet -r requirements-dev.txt
 
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Chromium for the browser tests…"
+    apt-get update -qq
+    # The emoji font only makes screenshots show the page's emoji as a student sees them.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+fi
+
 python3 -m pytest "$@"
+python3 -m pytest -m browser tests/browser "$@"
