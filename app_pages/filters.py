@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab import ui
-from cnnlab.charts import curves_with_epoch, kernel_grid
+from cnnlab.charts import kernel_grid
 from cnnlab.inspect import conv_filters
 from cnnlab.learning import filter_change, filters_at_epoch, history_records
 from cnnlab.render import grid_shape
@@ -65,7 +65,7 @@ def learning_section(result) -> None:
     limit = max(float(abs(snapshot).max()) for snapshot in snapshots)
     _, columns = grid_shape(kernels.shape[3])
     st.altair_chart(kernel_grid(kernels, columns=columns, cell=16, limit=limit))
-    st.altair_chart(curves_with_epoch(history_records(result.history), last, epoch))
+    ui.show_training_curves(history_records(result.history), last, chosen_epoch=epoch)
 
 
 st.title("Filters")

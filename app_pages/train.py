@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from cnnlab import ui
-from cnnlab.charts import training_curves
 from cnnlab.config import FILTERS_RANGE, TrainConfig
 from cnnlab.data import dataset_from_csv
 from cnnlab.model import summarize_config
@@ -117,7 +116,7 @@ def train_demo() -> None:
         left, right = st.columns(2)
         left.metric("Test accuracy", f"{result.test_accuracy:.2%}")
         right.metric("Time taken", f"{result.seconds:.1f} s")
-        st.altair_chart(training_curves(job.epochs, config.epochs))
+        ui.show_training_curves(job.epochs, config.epochs)
     else:
         st.error(job.error)
 

@@ -29,24 +29,39 @@ def history_frame(epochs: Sequence[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["epoch", "metric", "data", "value"])
 
 
-def training_curves(epochs: Sequence[dict], total_epochs: int) -> alt.HConcatChart:
-    """Loss and accuracy per epoch, training against validation, on an x axis fixed to all epochs so
-    the curves grow into place while a training runs."""
+CURVE_TITLES = (("loss", "Loss (lower is better)"), ("accuracy", "Accuracy (higher is better)"))
+
+
+def training_curves(epochs: Sequence[dict], total_epochs: int,
+                    chosen_epoch: int | None = None) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """Loss and accuracy per epoch, training against validation: two charts, each as wide as its container,
+    so a page can put them side by side on a wide screen and one under the other on a phone.
+
+    The x axis is fixed to all `total_epochs`, so the curves grow into place while a training runs. With
+    `chosen_epoch` the axis starts at 0 ("before training") and a dashed rule marks that epoch.
+    """
     frame = history_frame(epochs)
-    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[1, max(total_epochs, 2)]),
+    first_epoch = 0 if chosen_epoch is not None else 1
+    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[first_epoch, max(total_epochs, first_epoch + 1)]),
               axis=alt.Axis(tickMinStep=1, format="d"))
     colour = alt.Color("data:N", title=None, scale=alt.Scale(domain=["training", "validation"],
-                                                             range=["#1f77b4", HIGHLIGHT]))
+                                                             range=["#1f77b4", HIGHLIGHT]),
+                       legend=alt.Legend(orient="bottom"))
     charts = []
-    for metric, title in (("loss", "Loss (lower is better)"), ("accuracy", "Accuracy (higher is better)")):
-        charts.append(
+    for metric, title in CURVE_TITLES:
+        chart = (
             alt.Chart(frame[frame["metric"] == metric], title=title)
             .mark_line(point=True)
             .encode(x=x, y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)), color=colour,
                     tooltip=["epoch", "data", alt.Tooltip("value:Q", format=".4f")])
-            .properties(width=260, height=200)
         )
-    return alt.hconcat(*charts).resolve_scale(color="shared")
+        layers = [chart]
+        if chosen_epoch is not None:
+            marker = pd.DataFrame({"epoch": [chosen_epoch]})
+            layers.append(alt.Chart(marker).mark_rule(color="#444444", strokeDash=[4, 3], strokeWidth=2)
+                          .encode(x=x))
+        charts.append(alt.layer(*layers).properties(width="container", height=200))
+    return charts[0], charts[1]
 
 
 def kernel_frame(kernels: np.ndarray, channel: int = 0) -> pd.DataFrame:
@@ -227,30 +242,6 @@ def selected_point(chart_state, name: str) -> dict | None:
         return None
     points = (chart_state.get("selection") or {}).get(name) or []
     return dict(points[0]) if isinstance(points, list) and points else None
-
-
-def curves_with_epoch(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int) -> alt.HConcatChart:
-    """Loss and accuracy per epoch (as `training_curves`), with a vertical rule at `chosen_epoch`.
-
-    The x axis starts at 0, "before training", so the rule has a place for the random initial weights too.
-    """
-    frame = history_frame(epochs)
-    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[0, max(total_epochs, 1)]),
-              axis=alt.Axis(tickMinStep=1, format="d"))
-    colour = alt.Color("data:N", title=None, scale=alt.Scale(domain=["training", "validation"],
-                                                             range=["#1f77b4", HIGHLIGHT]))
-    marker = pd.DataFrame({"epoch": [chosen_epoch]})
-    charts = []
-    for metric, title in (("loss", "Loss (lower is better)"), ("accuracy", "Accuracy (higher is better)")):
-        curve = (
-            alt.Chart(frame[frame["metric"] == metric], title=title)
-            .mark_line(point=True)
-            .encode(x=x, y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)), color=colour,
-                    tooltip=["epoch", "data", alt.Tooltip("value:Q", format=".4f")])
-        )
-        rule = alt.Chart(marker).mark_rule(color="#444444", strokeDash=[4, 3], strokeWidth=2).encode(x=x)
-        charts.append((curve + rule).properties(width=260, height=200))
-    return alt.hconcat(*charts).resolve_scale(color="shared")
 
 
 def confusion_chart(confusion: np.ndarray, selected: tuple[int, int] | None = None, name: str = "cell",

@@ -191,12 +191,20 @@ def follow_job(job: Job) -> None:
             st.progress(job.progress, text=(f"Epoch {max(job.epoch, 1)} of {job.config.epochs} · "
                                             f"batch {job.batch} of {job.batches_per_epoch or '…'}"))
         if job.epochs:
-            st.altair_chart(training_curves(job.epochs, job.config.epochs))
+            show_training_curves(job.epochs, job.config.epochs)
         if job.finished and not finished_before:
             # The whole page, not just this fragment, changes once a model exists (or failed).
             st.rerun(scope="app")
 
     live_view()
+
+
+def show_training_curves(epochs, total_epochs: int, chosen_epoch: int | None = None) -> None:
+    """The loss and accuracy curves side by side (stacked on a phone); see `charts.training_curves`."""
+    loss, accuracy = training_curves(epochs, total_epochs, chosen_epoch)
+    left, right = st.columns(2)
+    left.altair_chart(loss)
+    right.altair_chart(accuracy)
 
 
 def set_digit(image: np.ndarray | None, origin: str, label: int | None = None) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnnlab.backend import load_keras
-from cnnlab.charts import curves_with_epoch
+from cnnlab.charts import training_curves
 from cnnlab.learning import filter_change, filters_at_epoch, history_records
 from cnnlab.model import build_model
 
@@ -51,8 +51,13 @@ def test_history_records_are_one_per_epoch():
 
 
 def test_curves_mark_the_chosen_epoch():
-    spec = curves_with_epoch([{"epoch": 1, "loss": 0.5, "accuracy": 0.8}], 3, chosen_epoch=2).to_dict()
-    rules = [layer for view in spec["hconcat"] for layer in view["layer"] if layer["mark"]["type"] == "rule"]
+    specs = [chart.to_dict() for chart in
+             training_curves([{"epoch": 1, "loss": 0.5, "accuracy": 0.8}], 3, chosen_epoch=2)]
+    rules = [layer for spec in specs for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
     assert len(rules) == 2
-    marked = {row["epoch"] for rows in spec["datasets"].values() for row in rows if set(row) == {"epoch"}}
+    marked = {row["epoch"] for spec in specs for rows in spec["datasets"].values() for row in rows
+              if set(row) == {"epoch"}}
     assert marked == {2}
+    # Without a chosen epoch there is no rule, and the axis starts at the first epoch.
+    plain = [chart.to_dict() for chart in training_curves([{"epoch": 1, "loss": 0.5, "accuracy": 0.8}], 3)]
+    assert all(layer["mark"]["type"] != "rule" for spec in plain for layer in spec["layer"])
