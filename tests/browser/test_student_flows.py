@@ -1,0 +1,264 @@
+"""CNN Lab used exactly as a student uses it: a real `streamlit run` server, a real Chromium, mouse and keys.
+
+The tests run in file order against one server whose model store starts empty: the first visit comes before
+any model exists, and the default model trained in the second test serves the pages after it. Each page is
+also saved as a screenshot under artifacts/, at desktop and at phone size.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+import pytest
+
+DESKTOP = (1280, 800)
+PHONE = (390, 844)
+TRAINING_TIMEOUT_MS = 300_000  # the default model takes well under a minute on 2 cores; CI machines vary
+PAGE_TITLES = ("Home", "Train", "Filters", "Activations", "Prediction")
+
+
+def slider(student, label: str):
+    """A slider's range input (Streamlit draws the thumb; the input holds the value and takes the keys)."""
+    return student.page.locator('[data-testid="stSlider"]', has_text=label).locator('input[type="range"]')
+
+
+def set_slider(student, label: str, value: int) -> None:
+    """Move a slider with the keyboard, as a student can: Home to its minimum, then right arrows."""
+    thumb = slider(student, label)
+    thumb.focus()
+    minimum = int(thumb.get_attribute("min"))
+    thumb.press("Home")
+    for _ in range(value - minimum):
+        thumb.press("ArrowRight")
+    student.page.wait_for_function(
+        "([element, value]) => Number(element.value) === value", arg=[thumb.element_handle(), value]
+    )
+    student.wait_until_idle()
+
+
+def press_train(student) -> None:
+    student.page.locator('[data-testid="stMain"]').get_by_role("button", name="Train", exact=True).click()
+
+
+def wait_for_test_accuracy(student) -> str:
+    """Wait for the trained model's test accuracy on the Train page; returns it as shown ("93.70%")."""
+    metric = student.page.locator('[data-testid="stMain"] [data-testid="stMetric"]', has_text="Test accuracy")
+    metric.wait_for(timeout=TRAINING_TIMEOUT_MS)
+    return metric.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def time_taken(student) -> str:
+    metric = student.page.locator('[data-testid="stMain"] [data-testid="stMetric"]', has_text="Time taken")
+    return metric.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def draw(student, points: list[tuple[float, float]]) -> None:
+    """One stroke with the mouse through `points`, in canvas pixels (0–280)."""
+    box = student.page.locator("canvas.upper-canvas").bounding_box()
+    mouse = student.page.mouse
+    mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    mouse.down()
+    for x, y in points[1:]:
+        mouse.move(box["x"] + x, box["y"] + y, steps=3)
+    mouse.up()
+
+
+def prediction_text(student) -> str:
+    return student.page.locator('[data-testid="stMain"] h3', has_text="Prediction:").first.inner_text()
+
+
+def wait_for_prediction(student, digit: int, timeout_ms: int = 30_000) -> float:
+    """Seconds from now until the page says "Prediction: <digit>"."""
+    started = time.perf_counter()
+    student.page.locator('[data-testid="stMain"] h3', has_text=f"Prediction: {digit}").wait_for(timeout=timeout_ms)
+    return time.perf_counter() - started
+
+
+def saved_models(directory) -> set:
+    """The trained models a server's store holds (see cnnlab/store.py's MODEL_SUFFIX)."""
+    from cnnlab.store import MODEL_SUFFIX
+
+    return set(directory.glob(f"*{MODEL_SUFFIX}"))
+
+
+def test_first_visit_opens_on_any_page_with_the_apps_navigation(student):
+    # A fresh server whose first visitor arrives through a page's own address (a link from a teacher).
+    filters = student().open("filters")
+    navigation = filters.page.locator('[data-testid="stSidebarNav"]').inner_text()
+    for title in PAGE_TITLES:
+        assert title in navigation
+    assert "needs a trained model" in filters.main_text()
+    filters.assert_no_exception()
+
+    home = student().open()
+    assert "CNN Lab" in home.page.locator("h1").first.inner_text()
+    assert "convolutional neural network" in home.main_text()
+    home.assert_no_exception()
+    home.screenshot("home-desktop")
+
+
+def test_training_the_default_model_shows_progress_and_accuracy(student):
+    train = student().open("train")
+    train.page.get_by_text("Bundled sample: 5,000 real MNIST digits", exact=False).click()
+    train.wait_until_idle()
+    assert "203,933 learnt parameters" in train.main_text()  # the reference model's parameter count, before training
+    press_train(train)
+    bar = train.page.locator('[data-testid="stProgress"] [role="progressbar"]')
+    bar.wait_for(timeout=60_000)
+    first = float(bar.get_attribute("aria-valuenow") or 0)
+    train.page.wait_for_function(
+        """([selector, first]) => { const bar = document.querySelector(selector);
+               return !bar || Number(bar.getAttribute('aria-valuenow')) > first; }""",
+        arg=['[data-testid="stProgress"] [role="progressbar"]', first],
+        timeout=TRAINING_TIMEOUT_MS,
+    )
+    accuracy = wait_for_test_accuracy(train)
+    assert float(accuracy.rstrip("%")) > 80.0
+    train.wait_until_idle()
+    assert train.page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"]').count() >= 1  # curves
+    train.assert_no_exception()
+    train.screenshot("train-desktop")
+
+
+def test_filters_page_shows_the_learnt_filter_grid(student):
+    filters = student().open("filters")
+    charts = filters.page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')
+    charts.first.wait_for()
+    assert charts.count() >= 2  # the first layer's grid and the second layer's kernels
+    assert "780 learnt parameters" in filters.main_text()
+    # Altair draws into a canvas or an SVG; either way the grid has a real size on screen.
+    box = charts.first.bounding_box()
+    assert box["width"] > 300 and box["height"] > 200
+    filters.assert_no_exception()
+    filters.screenshot("filters-desktop")
+
+
+def test_activations_reads_a_drawn_one_and_zero_and_a_random_digit(student, record_property):
+    activations = student().open("activations")
+    activations.page.get_by_text("Draw a digit", exact=True).click()
+    activations.page.locator("canvas.upper-canvas").wait_for()
+    activations.wait_until_idle()
+    assert "Draw one digit" in activations.main_text()
+
+    draw(activations, [(140, 40), (138, 120), (140, 240)])
+    one_seconds = wait_for_prediction(activations, 1)
+    activations.wait_until_idle()
+    assert "Input: your drawing" in activations.main_text()
+    activations.screenshot("activations-drawn-one-desktop")
+
+    activations.page.locator("canvas.upper-canvas").hover()
+    activations.page.get_by_role("button", name="Reset canvas & history").click()
+    activations.wait_until_idle()
+    # An oval, once round and a little more, as a "0" is written.
+    loop = [(140 + 70 * math.sin(turn), 140 - 95 * math.cos(turn)) for turn in
+            (step / 24 * 2 * math.pi for step in range(26))]
+    draw(activations, loop)
+    zero_seconds = wait_for_prediction(activations, 0)
+    activations.wait_until_idle()
+    record_property("stroke_to_prediction_seconds", [round(one_seconds, 3), round(zero_seconds, 3)])
+
+    activations.page.get_by_text("Random test digit", exact=True).click()
+    activations.wait_until_idle()
+    activations.page.get_by_role("button", name="Random digit").click()
+    activations.wait_until_idle()
+    text = activations.main_text()
+    assert re.search(r"Input: test digit #[\d,]+ · true label: \d", text)
+    assert re.search(r"Prediction: \d", text)
+    for layer in ("conv1", "pool", "conv2", "dropout", "flatten", "dense1", "dense2", "output"):
+        assert f"{layer} ·" in text
+    activations.assert_no_exception()
+    activations.screenshot("activations-desktop")
+
+
+def test_prediction_page_charts_the_current_digit(student):
+    prediction = student().open("activations")
+    prediction.go_to("Prediction")
+    chart = prediction.page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')
+    chart.first.wait_for()
+    assert re.search(r"Prediction: \d", prediction.main_text())
+    assert "Runner-up" in prediction.main_text()
+    box = chart.first.bounding_box()
+    assert box["width"] > 200 and box["height"] > 150
+    prediction.assert_no_exception()
+    prediction.screenshot("prediction-desktop")
+
+
+def test_a_training_goes_on_while_the_student_visits_other_pages(student):
+    train = student().open("train")
+    set_slider(train, "Epochs", 2)
+    set_slider(train, "Filters in conv layer 1", 8)
+    press_train(train)
+    train.page.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
+
+    train.go_to("Home")
+    time.sleep(2)
+    train.go_to("Filters")
+    train.go_to("Train")
+    # Back on the Train page, the sliders are as the student left them, so it shows the same training.
+    assert slider(train, "Epochs").input_value() == "2"
+    assert slider(train, "Filters in conv layer 1").input_value() == "8"
+    wait_for_test_accuracy(train)
+    sidebar = train.page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "8 + 15 filters · 2 epochs" in sidebar
+    train.assert_no_exception()
+
+
+def test_two_students_asking_for_the_same_training_share_one(student, server_model_directory):
+    first, second = student(), student()
+    for tab in (first, second):
+        tab.open("train")
+        set_slider(tab, "Filters in conv layer 1", 4)
+        set_slider(tab, "Filters in conv layer 2", 4)
+        set_slider(tab, "Epochs", 1)
+    models_before = saved_models(server_model_directory)
+    # Playwright's sync API drives both tabs from this one thread: the two clicks land back to back.
+    press_train(first)
+    press_train(second)
+    accuracies = [wait_for_test_accuracy(tab) for tab in (first, second)]
+    assert accuracies[0] == accuracies[1]
+    # One training, shared: both tabs show the very same run, down to its time to a tenth of a second.
+    assert time_taken(first) == time_taken(second)
+    # The worker saves the model just after the job is done: one new file in the server's model store.
+    deadline = time.monotonic() + 30
+    while len(saved_models(server_model_directory) - models_before) < 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(1)
+    new_models = saved_models(server_model_directory) - models_before
+    assert len(new_models) == 1, new_models
+
+
+def test_a_malformed_csv_is_refused_with_a_sentence_and_the_page_keeps_working(student):
+    train = student().open("train")
+    train.page.get_by_text("My own CSV", exact=False).click()
+    train.wait_until_idle()
+    bad = b"label,pixel0,pixel1\n3,0,0\n"  # two pixel columns where a digit needs 784
+    train.page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "broken.csv", "mimeType": "text/csv", "buffer": bad}]
+    )
+    error = train.page.locator('[data-testid="stMain"] [data-testid="stAlertContentError"]')
+    error.wait_for()
+    assert "broken.csv was not used" in error.inner_text()
+    assert "784" in error.inner_text()
+    train.assert_no_exception()
+    set_slider(train, "Filters in conv layer 1", 10)
+    # By hand: conv1 10 × (25 + 1), conv2 15 × (10 × 9 + 1), dense 128 × 1,501, 50 × 129, output 10 × 51.
+    total = 10 * 26 + 15 * 91 + 128 * 1501 + 50 * 129 + 10 * 51
+    train.page.get_by_text(f"{total:,} learnt parameters").wait_for()
+    train.assert_no_exception()
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_page_renders_at_desktop_and_phone_width(student, size):
+    tab = student(*size)
+    for title in PAGE_TITLES:
+        tab.open(title.lower() if title != "Home" else "")
+        tab.assert_no_exception()
+        # Nothing may overflow sideways: a phone must not scroll horizontally to see a page.
+        overflow = tab.page.evaluate(
+            "() => { const main = document.querySelector('[data-testid=\"stMain\"]');"
+            " return main.scrollWidth - main.clientWidth; }"
+        )
+        assert overflow <= 1, f"{title} is {overflow} px wider than the screen"
+        tab.screenshot(f"{title.lower()}-{'phone' if size == PHONE else 'desktop'}")
