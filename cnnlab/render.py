@@ -126,8 +126,37 @@ def signed_image(values: np.ndarray, scale: int = 5) -> np.ndarray:
     values: float (height, width). Returns uint8 (height × scale, width × scale, 3).
     """
     values = np.asarray(values, dtype=np.float32)
-    limit = float(np.abs(values).max()) or 1.0
+    return enlarge(_signed_colours(values, float(np.abs(values).max()) or 1.0), scale)
+
+
+def _signed_colours(values: np.ndarray, limit: float) -> np.ndarray:
+    """float (…) → uint8 (…, 3): blue for positive, red for negative, fading to white at zero; |value| ≥ limit
+    is full colour."""
     strength = np.clip(np.abs(values) / limit, 0, 1)[..., None]
     colour = np.where(values[..., None] >= 0, np.array([33, 102, 172], np.float32), np.array([178, 24, 43], np.float32))
     white = np.full(3, 255, np.float32)
-    return enlarge((white * (1 - strength) + colour * strength).round().astype(np.uint8), scale)
+    return (white * (1 - strength) + colour * strength).round().astype(np.uint8)
+
+
+def kernel_mosaic(kernels: np.ndarray, channel: int = 0, scale: int = 12, gap: int = 4,
+                  max_columns: int = 6) -> np.ndarray:
+    """Every filter of a conv layer in one picture, blue positive and red negative on one shared scale.
+
+    kernels: float (k, k, input channels, filters), as `cnnlab.inspect.conv_filters` returns; `channel` picks
+    the input channel. Returns uint8 (H, W, 3), filters left to right, top to bottom, separated by white.
+    """
+    kernels = np.asarray(kernels, dtype=np.float32)
+    if kernels.ndim != 4:
+        raise ValueError(f"Kernels must be (height, width, input channels, filters); got shape {kernels.shape}.")
+    size, _, _, count = kernels.shape
+    limit = float(np.abs(kernels[:, :, channel, :]).max()) or 1.0
+    rows, columns = grid_shape(count, max_columns)
+    tile = size * scale
+    mosaic = np.full((rows * tile + (rows - 1) * gap, columns * tile + (columns - 1) * gap, 3), GAP_COLOUR,
+                     dtype=np.uint8)
+    for index in range(count):
+        row, column = divmod(index, columns)
+        top, left = row * (tile + gap), column * (tile + gap)
+        mosaic[top : top + tile, left : left + tile] = enlarge(_signed_colours(kernels[:, :, channel, index], limit),
+                                                               scale)
+    return mosaic

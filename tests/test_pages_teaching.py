@@ -17,7 +17,7 @@ from cnnlab.model import to_model_input
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
-TEACHING_PAGES = ["explorer", "evaluation", "robustness", "compare"]
+TEACHING_PAGES = ["explorer", "evaluation", "robustness", "compare", "share"]
 
 
 def open_page(page: str, **state) -> AppTest:
@@ -232,6 +232,50 @@ def test_robustness_page_follows_the_sliders(trained_service, digit_state):
     assert no_exception(app), [item.value for item in app.exception]
 
 
+def open_link(query: dict) -> AppTest:
+    """The Share page opened straight from a link carrying `query`, as a student following it would."""
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.switch_page("app_pages/share.py")
+    for name, value in query.items():
+        app.query_params[name] = value
+    return app.run()
+
+
+def test_share_page_puts_the_settings_in_the_address_and_offers_downloads(trained_service, digit_state):
+    app = open_page("app_pages/share.py", **digit_state)
+    assert no_exception(app), [item.value for item in app.exception]
+    # TINY's settings that differ from the reference model, written out by hand.
+    expected = {"conv1_filters": "6", "conv2_filters": "4", "dense_units": "16", "epochs": "2", "train_size": "600"}
+    assert {name: app.query_params[name][0] if isinstance(app.query_params[name], list) else app.query_params[name]
+            for name in app.query_params} == expected
+    code = app.code[0].value
+    assert code.endswith("?conv1_filters=6&conv2_filters=4&dense_units=16&epochs=2&train_size=600")
+    labels = [element.proto.label for element in app.get("download_button")]
+    assert labels == ["Trained model (.keras)", "conv1 filters (PNG)", "conv1 maps of the current digit (PNG)"]
+
+
+def test_a_broken_link_is_a_sentence(trained_service):
+    app = open_link({"epochs": "lots"})
+    assert no_exception(app), [item.value for item in app.exception]
+    assert "The link's epochs is 'lots', which is not a valid value. The link's settings are ignored." in page_text(app)
+
+
+def test_a_link_to_other_settings_trains_them_and_puts_them_in_use(trained_service):
+    app = open_link({"conv1_filters": "3", "epochs": "1", "dense_units": "16", "train_size": "600"})
+    assert no_exception(app), [item.value for item in app.exception]
+    assert "This link asks for a model with **3 + 15 filters · 1 epoch" in page_text(app)
+    app.button(key="share_use_link").click().run()
+    assert no_exception(app), [item.value for item in app.exception]
+    wanted = TrainConfig(conv1_filters=3, epochs=1, dense_units=(16,), train_size=600)
+    job = trained_service.find(wanted, ui.get_dataset("auto"))
+    assert job is not None and trained_service.wait(job, 300) and job.error == ""
+    app.run()
+    assert no_exception(app), [item.value for item in app.exception]
+    assert app.session_state[ui.MODEL_KEY] == job.key
+    # The link's settings are now the model in use's, so the page offers them as its own link.
+    assert "a link to the model in use" in page_text(app) and "3 + 15 filters · 1 epoch" in page_text(app)
+
+
 SMALLER = TrainConfig(conv1_filters=3, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
 
 
@@ -243,9 +287,9 @@ def two_models(trained_service):
     return trained_service
 
 
-def test_compare_page_asks_for_a_second_model(trained_service):
-    if len(trained_service.finished_jobs()) > 1:
-        pytest.skip("another test of this module already trained a second model")
+def test_compare_page_asks_for_a_second_model(trained_service, monkeypatch):
+    only_one = trained_service.finished_jobs()[:1]
+    monkeypatch.setattr(trained_service, "finished_jobs", lambda: only_one)
     app = open_page("app_pages/compare.py")
     assert no_exception(app), [item.value for item in app.exception]
     assert "only one trained model" in page_text(app)
@@ -254,17 +298,22 @@ def test_compare_page_asks_for_a_second_model(trained_service):
 def test_compare_page_puts_two_models_side_by_side(two_models, digit_state):
     app = open_page("app_pages/compare.py", **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
+    configs = [job.config for job in two_models.finished_jobs()]
+    app.selectbox(key="compare_first").set_value(configs.index(SMALLER))
+    app.selectbox(key="compare_second").set_value(configs.index(TINY)).run()
+    assert no_exception(app), [item.value for item in app.exception]
     text = page_text(app)
-    # Most recently used first: the smaller model, then the module's model.
     assert "**filters in conv layer 1**: 3 vs 6" in text and "**epochs**: 1 vs 2" in text
     dataset = ui.get_dataset("sample")
     right = {}
-    for job in two_models.finished_jobs()[:2]:
+    for job in two_models.finished_jobs():
+        if job.config not in (SMALLER, TINY):
+            continue
         predictions = job.result.model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
         right[job.config.conv1_filters] = predictions == dataset.y_test
     both, neither = int((right[3] & right[6]).sum()), int((~right[3] & ~right[6]).sum())
     assert f"**{both:,}** both read correctly" in text and f"**{neither:,}** neither" in text
     assert len([metric for metric in app.metric if metric.label == "Test accuracy"]) == 3  # two + the sidebar
     assert text.count("Prediction:") == 2
-    app.selectbox(key="compare_second").set_value(0).run()
+    app.selectbox(key="compare_second").set_value(configs.index(SMALLER)).run()
     assert "Pick two different models" in page_text(app)

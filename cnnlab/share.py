@@ -1,0 +1,97 @@
+"""Share and keep: a model's settings as a link, the trained model as a `.keras` file, pictures as PNG files."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image
+
+from cnnlab.config import TrainConfig
+
+if TYPE_CHECKING:
+    import keras
+
+# The settings a link carries, by their `TrainConfig` names. Values equal to the default are left out, so a
+# link to the reference model is just the page's address.
+QUERY_FIELDS = tuple(field.name for field in fields(TrainConfig))
+
+
+def config_to_query(config: TrainConfig) -> dict[str, str]:
+    """The settings that differ from the defaults, as text for a URL: {"conv1_filters": "4", "epochs": "1"}.
+
+    dense_units is written as "128-50" ("none" for no hidden layer); train_size None is left out.
+    """
+    default = TrainConfig()
+    query = {}
+    for name in QUERY_FIELDS:
+        value = getattr(config, name)
+        if value == getattr(default, name):
+            continue
+        if name == "dense_units":
+            query[name] = "-".join(map(str, value)) or "none"
+        elif isinstance(value, bool):
+            query[name] = "yes" if value else "no"
+        else:
+            query[name] = f"{value:g}" if isinstance(value, float) else str(value)
+    return query
+
+
+def config_from_query(query: Mapping[str, str]) -> TrainConfig:
+    """The settings a link carries; names it does not know are ignored, missing ones take the defaults.
+
+    Raises ValueError with a sentence naming the setting when a value is not a valid one.
+    """
+    values: dict[str, object] = {}
+    for name in QUERY_FIELDS:
+        if name not in query:
+            continue
+        text = str(query[name]).strip()
+        try:
+            values[name] = _parse(name, text)
+        except ValueError:
+            raise ValueError(f"The link's {name.replace('_', ' ')} is {text!r}, which is not a valid value.") from None
+    return TrainConfig(**values)
+
+
+def _parse(name: str, text: str) -> object:
+    if name == "dense_units":
+        return () if text in ("", "none") else tuple(int(part) for part in text.split("-"))
+    if name == "augment":
+        if text not in ("yes", "no"):
+            raise ValueError(text)
+        return text == "yes"
+    if name == "train_size":
+        return None if text == "all" else int(text)
+    if name in ("dropout", "learning_rate", "validation_fraction"):
+        return float(text)
+    return int(text)
+
+
+def model_to_bytes(model: keras.Model) -> bytes:
+    """The trained model as the bytes of a `.keras` file, which `keras.models.load_model` reads back."""
+    # Keras writes .keras files by name only, so the bytes go through a temporary file that is removed after.
+    handle, path = tempfile.mkstemp(suffix=".keras")
+    os.close(handle)
+    try:
+        model.save(path)
+        with open(path, "rb") as file:
+            return file.read()
+    finally:
+        os.remove(path)
+
+
+def png_bytes(picture: np.ndarray) -> bytes:
+    """A picture as PNG file bytes. picture: uint8 (height, width) grey or (height, width, 3) colour."""
+    picture = np.asarray(picture)
+    if picture.dtype != np.uint8 or picture.ndim not in (2, 3) or (picture.ndim == 3 and picture.shape[2] != 3):
+        raise ValueError(f"A PNG needs uint8 (height, width) or (height, width, 3); got {picture.dtype} "
+                         f"{picture.shape}.")
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,91 @@
+"""Share and keep: settings to a link and back, the .keras file read back by Keras, PNG files read by Pillow."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnnlab.backend import load_keras
+from cnnlab.config import TrainConfig
+from cnnlab.model import to_model_input
+from cnnlab.render import kernel_mosaic
+from cnnlab.share import config_from_query, config_to_query, model_to_bytes, png_bytes
+
+
+def test_the_reference_model_needs_no_settings_in_the_link():
+    assert config_to_query(TrainConfig()) == {}
+    assert config_from_query({}) == TrainConfig()
+
+
+def test_changed_settings_are_written_as_plain_text():
+    config = TrainConfig(conv1_filters=4, epochs=1, dense_units=(64, 32), dropout=0.35, learning_rate=0.0003,
+                         train_size=600, augment=True)
+    assert config_to_query(config) == {"conv1_filters": "4", "epochs": "1", "dense_units": "64-32",
+                                       "dropout": "0.35", "learning_rate": "0.0003", "train_size": "600",
+                                       "augment": "yes"}
+    assert config_to_query(TrainConfig(dense_units=())) == {"dense_units": "none"}
+
+
+@pytest.mark.parametrize("config", [
+    TrainConfig(conv1_filters=4, epochs=1),
+    TrainConfig(dense_units=(), augment=True, seed=7, batch_size=32, validation_fraction=0.2),
+    TrainConfig(dense_units=(256, 128, 64), dropout=0.0, learning_rate=1.0, train_size=20_000),
+])
+def test_a_link_opens_the_same_settings(config):
+    assert config_from_query(config_to_query(config)) == config
+
+
+def test_a_hand_written_link_is_read():
+    query = {"conv1_filters": "8", "dense_units": "none", "train_size": "all", "augment": "no", "utm": "x"}
+    assert config_from_query(query) == TrainConfig(conv1_filters=8, dense_units=())
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ({"epochs": "three"}, "epochs is 'three', which is not a valid value"),
+    ({"dense_units": "128-x"}, "dense units is '128-x'"),
+    ({"augment": "maybe"}, "augment is 'maybe'"),
+    ({"conv1_filters": "500"}, "between 1 and 64"),  # parsed fine, refused by TrainConfig's own check
+])
+def test_a_broken_link_is_a_sentence(query, message):
+    with pytest.raises(ValueError, match=message):
+        config_from_query(query)
+
+
+def test_the_keras_file_loads_back_with_the_same_answers(tiny_result, sample):
+    content = model_to_bytes(tiny_result.model)
+    assert content[:2] == b"PK"  # a .keras file is a zip archive
+    keras = load_keras()
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=".keras") as file:
+        file.write(content)
+        file.flush()
+        loaded = keras.models.load_model(file.name)
+    images = to_model_input(sample.x_test[:20])
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), tiny_result.model.predict(images, verbose=0),
+                               atol=1e-6)
+
+
+def test_png_bytes_read_back_by_pillow():
+    picture = np.zeros((4, 6, 3), dtype=np.uint8)
+    picture[1, 2] = (10, 200, 30)
+    read = np.asarray(Image.open(io.BytesIO(png_bytes(picture))))
+    np.testing.assert_array_equal(read, picture)
+    grey = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png_bytes(grey)))), grey)
+    with pytest.raises(ValueError, match="uint8"):
+        png_bytes(np.zeros((3, 3), dtype=np.float32))
+
+
+def test_kernel_mosaic_colours_and_layout():
+    kernels = np.zeros((2, 2, 1, 3), dtype=np.float32)
+    kernels[0, 0, 0, 0] = 1.0  # full blue
+    kernels[1, 1, 0, 2] = -0.5  # half red
+    mosaic = kernel_mosaic(kernels, scale=3, gap=1)
+    assert mosaic.shape == (6, 3 * 6 + 2, 3)  # one row of three 6-pixel tiles with 1-pixel gaps
+    np.testing.assert_array_equal(mosaic[0, 0], [33, 102, 172])
+    np.testing.assert_array_equal(mosaic[5, 14 + 5], [216, 140, 149])
+    np.testing.assert_array_equal(mosaic[0, 7], [255, 255, 255])  # zero weight is white
+    np.testing.assert_array_equal(mosaic[:, 6], np.full((6, 3), 255))  # the gap
