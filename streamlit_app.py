@@ -21,8 +21,8 @@ PAGES = [
     st.Page("app_pages/evaluation.py", title="Evaluation", icon=":material/fact_check:"),
     st.Page("app_pages/robustness.py", title="What it tolerates", icon=":material/rotate_right:"),
     st.Page("app_pages/compare.py", title="Compare two models", icon=":material/compare:"),
+    st.Page("app_pages/share.py", title="Share and keep", icon=":material/share:"),
 ]
 
-ui.keep_keras_state_across_reruns()
 ui.keep_widget_values()
 st.navigation(PAGES).run()
