@@ -9,7 +9,8 @@ from cnnlab.inspect import layer_activations
 from cnnlab.preprocess import canvas_to_mnist, image_to_mnist
 from cnnlab.render import enlarge, feature_mosaic, strip
 
-INPUTS = {"random": "Random test digit", "draw": "Draw a digit", "upload": "Upload a picture"}
+# Short labels, so that the three fit side by side on a phone.
+INPUTS = {"random": "Test digit", "draw": "Draw", "upload": "Upload"}
 TILE_PIXELS = 96  # every feature map is drawn this many pixels wide, whatever its resolution
 
 

@@ -130,7 +130,7 @@ async def student_session(browser, url: str, strokes: int, timings: list[float],
     try:
         await page.goto(f"{url}/activations")
         await wait_idle(page)
-        await page.get_by_text("Draw a digit", exact=True).click()
+        await page.get_by_text("Draw", exact=True).click()
         canvas = page.locator("canvas.upper-canvas")
         await canvas.wait_for(timeout=ANSWER_TIMEOUT_MS)
         await wait_idle(page)

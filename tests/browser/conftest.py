@@ -209,7 +209,23 @@ class Student:
         assert exceptions.count() == 0, exceptions.first.inner_text()
         assert "Traceback" not in self.page.locator('[data-testid="stApp"]').inner_text()
 
+    def wait_for_pictures(self, timeout_ms: int = 30_000) -> None:
+        """Every image on the page decoded and every chart drawn, so a screenshot shows what a student sees."""
+        self.page.wait_for_function(
+            """() => {
+                const main = document.querySelector('[data-testid="stMain"]');
+                if (!main) return false;
+                const images = [...main.querySelectorAll('img')];
+                const charts = [...main.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+                const skeletons = main.querySelectorAll('[data-testid="stSkeleton"]').length;
+                return skeletons === 0 && images.every(image => image.complete && image.naturalWidth > 0)
+                    && charts.every(chart => chart.querySelector('canvas, svg'));
+            }""",
+            timeout=timeout_ms,
+        )
+
     def screenshot(self, name: str) -> Path:
+        self.wait_for_pictures()
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
         self.page.screenshot(path=str(path))
