@@ -205,7 +205,9 @@ def map_picker(values: np.ndarray, selected: tuple[int, int], name: str = "cell"
     heatmap = (
         alt.Chart(frame)
         .mark_rect()
-        .encode(x=x, y=y, color=alt.Color("value:Q", scale=alt.Scale(scheme="magma"), title="value"),
+        # The legend goes below the map so that the chart fits a phone's width too.
+        .encode(x=x, y=y, color=alt.Color("value:Q", scale=alt.Scale(scheme="magma"), title="value",
+                                          legend=alt.Legend(orient="bottom")),
                 tooltip=["row", "column", alt.Tooltip("value:Q", format=".4f")])
         .add_params(picked)
     )
@@ -245,7 +247,7 @@ def selected_point(chart_state, name: str) -> dict | None:
 
 
 def confusion_chart(confusion: np.ndarray, selected: tuple[int, int] | None = None, name: str = "cell",
-                    cell: int = 38) -> alt.LayerChart:
+                    cell: int = 32) -> alt.LayerChart:
     """The confusion matrix as a clickable heatmap: rows the true digit, columns the model's answer.
 
     confusion: int (10, 10), [true, predicted] counts. Counts are written in the squares; the colour scale is
@@ -271,7 +273,7 @@ def confusion_chart(confusion: np.ndarray, selected: tuple[int, int] | None = No
     )
     limit = float(np.log1p(confusion.max())) if confusion.size else 1.0
     frame["dark"] = np.log1p(frame["count"]) > 0.6 * limit
-    labels = alt.Chart(frame).mark_text(fontSize=11).encode(
+    labels = alt.Chart(frame).mark_text(fontSize=10).encode(
         x=x, y=y, text="label:N", color=alt.condition("datum.dark", alt.value("white"), alt.value("black")))
     layers = [squares, labels]
     if selected is not None:
