@@ -26,10 +26,15 @@ def home_demo() -> None:
     st.markdown(
         """
         1. **Train** — choose how many filters and epochs, press *Train*, and watch the loss fall.
-        2. **Filters** — see the 5 × 5 patterns the first layer has learnt.
-        3. **Activations** — draw a digit (or pick a random one) and follow it through every layer:
+        2. **Filters** — see the 5 × 5 patterns the first layer has learnt, and replay how they formed.
+        3. **Activations** — draw a digit (or pick a test digit) and follow it through every layer:
            convolution → pooling → convolution → dropout → dense layers.
-        4. **Prediction** — the network's ten probabilities for your digit.
+        4. **Prediction** — the network's ten probabilities for your digit, and which pixels pushed it there.
+
+        Then go further: **How one number is made** takes one activation apart into its multiplications,
+        **Evaluation** shows which digits the network confuses, **What it tolerates** shifts, turns and
+        rubs out your digit, **Compare two models** puts two settings side by side, and **Share and keep**
+        gives a link to your settings and the trained model as a file.
 
         Training runs on the server in the background: you can switch pages while it runs, and a model
         trained with the same settings by anyone is reused at once.

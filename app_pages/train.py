@@ -8,6 +8,7 @@ from cnnlab.config import FILTERS_RANGE, TrainConfig
 from cnnlab.data import dataset_from_csv
 from cnnlab.model import summarize_config
 from cnnlab.service import JobState
+from cnnlab.share import QUERY_FIELDS, config_from_query
 
 BATCH_SIZES = [16, 32, 50, 64, 100, 128, 200, 256, 512]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -19,6 +20,37 @@ DATA_CHOICES = {
     "sample": "Bundled sample: 5,000 real MNIST digits, works offline",
     "upload": "My own CSV (Kaggle “Digit Recognizer” format)",
 }
+
+
+def apply_link_settings() -> None:
+    """A shared link's settings (…/train?conv1_filters=4&epochs=1) set the sliders, once per tab and link."""
+    query = {name: value for name, value in st.query_params.to_dict().items() if name in QUERY_FIELDS}
+    if not query or st.session_state.get("train_link") == query:
+        return
+    st.session_state["train_link"] = query
+    try:
+        config = config_from_query(query)
+    except ValueError as error:
+        st.error(f"{error} The link's settings are ignored.")
+        return
+    train_size = "all" if config.train_size is None else config.train_size
+    wanted = {
+        "train_epochs": config.epochs, "train_conv1_filters": config.conv1_filters,
+        "train_conv2_filters": config.conv2_filters, "train_dropout": config.dropout,
+        "train_batch_size": config.batch_size, "train_learning_rate": config.learning_rate,
+        "train_size": train_size, "train_seed": config.seed, "train_dense_units": config.dense_units,
+        "train_augment": config.augment,
+    }
+    # The sliders offer a fixed choice of values; a link made elsewhere may ask for one they do not have.
+    offered = {"train_epochs": range(1, 31), "train_batch_size": BATCH_SIZES, "train_learning_rate": LEARNING_RATES,
+               "train_size": TRAIN_SIZES, "train_dense_units": DENSE_CHOICES}
+    skipped = [key for key, value in wanted.items() if key in offered and value not in offered[key]]
+    for key, value in wanted.items():
+        if key not in skipped:
+            st.session_state[key] = value
+    if skipped:
+        st.warning("This page cannot offer some of the link's settings (" + ", ".join(skipped) + "); "
+                   "the Share and keep page trains exactly what the link asks for.")
 
 
 def settings_ui() -> TrainConfig:
@@ -85,6 +117,7 @@ def summary_table(config: TrainConfig) -> pd.DataFrame:
 
 
 def train_demo() -> None:
+    apply_link_settings()
     config = settings_ui()
     data_ui()
     dataset = ui.chosen_dataset()

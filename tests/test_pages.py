@@ -223,3 +223,22 @@ def test_page_runs_leave_keras_alone_so_a_training_in_progress_is_not_reset(empt
     app.slider(key="train_epochs").set_value(2).run()
     assert not app.exception
     assert resets == []
+
+
+def test_a_shared_link_sets_the_train_sliders(empty_service):
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.query_params["conv1_filters"] = "4"
+    app.query_params["epochs"] = "2"
+    app.query_params["dense_units"] = "64"
+    app.run()
+    app.switch_page("app_pages/train.py").run()
+    assert not app.exception
+    assert app.slider(key="train_conv1_filters").value == 4
+    assert app.slider(key="train_epochs").value == 2
+    table = app.dataframe[0].value
+    # By hand: conv2 15 × (4 × 9 + 1), dense1 64 × (1,500 + 1).
+    assert int(table.loc[table["layer"] == "conv2", "parameters"].iloc[0]) == 15 * 37
+    assert int(table.loc[table["layer"] == "dense1", "parameters"].iloc[0]) == 64 * 1501
+    # The student can still move a slider afterwards: the link is applied once, not on every run.
+    app.slider(key="train_epochs").set_value(5).run()
+    assert app.slider(key="train_epochs").value == 5
