@@ -35,7 +35,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
 ANSWER_TIMEOUT_MS = 60_000
 IDLE_SCRIPT = """() => { const app = document.querySelector('[data-testid="stApp"]');
     return app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-        && app.getAttribute('data-test-script-state') !== 'running'; }"""
+        && app.getAttribute('data-test-script-state') === 'notRunning'; }"""
 SEEN_IMAGE = '[data-testid="stMain"] [data-testid="stImage"] img'
 
 

@@ -187,7 +187,7 @@ class Student:
                                     timeout=timeout_ms)
         self.page.wait_for_function(
             """() => { const app = document.querySelector('[data-testid="stApp"]');
-                       return app && app.getAttribute('data-test-script-state') !== 'running'; }""",
+                       return app && app.getAttribute('data-test-script-state') === 'notRunning'; }""",
             timeout=timeout_ms,
         )
 
