@@ -49,7 +49,7 @@ def stroke_points(number: int) -> list[tuple[float, float]]:
 
 
 def server_memory_mb(pid: int) -> tuple[float, float]:
-    """(resident now, peak resident) of a process in MB, from /proc."""
+    """(resident now, peak resident) of a process in MiB, from /proc."""
     values = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, rest = line.partition(":")
@@ -188,7 +188,7 @@ async def run(url: str, sessions: int, strokes: int, server_pid: int | None) -> 
               f"p95 {p95 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms")
     if server_pid is not None:
         resident, peak = server_memory_mb(server_pid)
-        print(f"  server memory: {resident:.0f} MB resident now, {peak:.0f} MB at its peak")
+        print(f"  server memory: {resident:.0f} MiB resident now, {peak:.0f} MiB at its peak")
     print(f"  errors: {len(errors)}")
     for error in errors[:10]:
         print(f"    {error[:300]}")
