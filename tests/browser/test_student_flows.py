@@ -17,11 +17,16 @@ DESKTOP = (1280, 800)
 PHONE = (390, 844)
 TRAINING_TIMEOUT_MS = 300_000  # the default model takes well under a minute on 2 cores; CI machines vary
 PAGE_TITLES = ("Home", "Train", "Filters", "Activations", "Prediction")
+# Every page's address (as st.navigation derives it from the file name) and its title.
+ALL_PAGES = {"": "CNN Lab", "train": "Train", "filters": "Filters", "activations": "Activations",
+             "prediction": "Prediction", "explorer": "How one number is made", "evaluation": "Evaluation",
+             "robustness": "What it tolerates", "compare": "Compare two models", "share": "Share and keep"}
 
 
 def slider(student, label: str):
-    """A slider's range input (Streamlit draws the thumb; the input holds the value and takes the keys)."""
-    return student.page.locator('[data-testid="stSlider"]', has_text=label).locator('input[type="range"]')
+    """A slider's range input (Streamlit draws the thumb; the input holds the value and takes the keys); the
+    first on the page with that label."""
+    return student.page.locator('[data-testid="stSlider"]', has_text=label).locator('input[type="range"]').first
 
 
 def set_slider(student, label: str, value: int) -> None:
@@ -249,11 +254,56 @@ def test_a_malformed_csv_is_refused_with_a_sentence_and_the_page_keeps_working(s
     train.assert_no_exception()
 
 
+def test_the_explorer_takes_one_activation_apart_and_agrees_with_the_model(student):
+    explorer = student().open("activations")
+    explorer.go_to("How one number is made")
+    explorer.wait_for_pictures()
+    text = explorer.main_text()
+    assert "Sum of the 25 products" in text
+    assert "the same number" in text and "different" not in text
+    # Another position, chosen with the keyboard: the arithmetic follows and still matches the model.
+    set_slider(explorer, "Row", 5)
+    explorer.wait_for_pictures()
+    text = explorer.main_text()
+    assert "row 5, column 12" in text
+    assert "the same number" in text and "different" not in text
+    # A click on the map picks the square under the mouse: top-left quarter, so a row and column below 12.
+    chart = explorer.page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"]').first
+    box = chart.bounding_box()
+    explorer.page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    explorer.page.wait_for_function(
+        "(element) => Number(element.value) !== 5", arg=slider(explorer, "Row").element_handle())
+    explorer.wait_until_idle()
+    assert "the same number" in explorer.main_text()
+    explorer.assert_no_exception()
+    explorer.screenshot("explorer-desktop")
+
+
+def test_the_confusion_gallery_opens_a_digit_in_activations(student):
+    evaluation = student().open("activations")
+    evaluation.go_to("Evaluation")
+    evaluation.wait_for_pictures()
+    assert "Test accuracy" in evaluation.main_text()
+    caption = evaluation.page.locator('[data-testid="stMain"] [data-testid="stImageCaption"]',
+                                      has_text=re.compile(r"^#[\d,]+ · ")).first
+    caption.scroll_into_view_if_needed()
+    index = re.match(r"#([\d,]+)", caption.inner_text()).group(1)
+    # The gallery's heading names the square: "… test digits 4 were read as 9 …".
+    true_digit = re.search(r"test digits? (\d) (?:was|were) ", evaluation.main_text()).group(1)
+    evaluation.page.get_by_role("button", name="Open in Activations").first.click()
+    evaluation.page.wait_for_selector('h1:has-text("Activations")')
+    evaluation.wait_until_idle()
+    assert f"Input: test digit #{index} · true label: {true_digit}" in evaluation.main_text()
+    evaluation.assert_no_exception()
+
+
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_every_page_renders_at_desktop_and_phone_width(student, size):
     tab = student(*size)
-    for title in PAGE_TITLES:
-        tab.open(title.lower() if title != "Home" else "")
+    for path, title in ALL_PAGES.items():
+        tab.open(path)
+        assert title in tab.page.locator("h1").first.inner_text()
+        tab.wait_for_pictures()
         tab.assert_no_exception()
         # Nothing may overflow sideways: a phone must not scroll horizontally to see a page.
         overflow = tab.page.evaluate(
@@ -261,4 +311,4 @@ def test_every_page_renders_at_desktop_and_phone_width(student, size):
             " return main.scrollWidth - main.clientWidth; }"
         )
         assert overflow <= 1, f"{title} is {overflow} px wider than the screen"
-        tab.screenshot(f"{title.lower()}-{'phone' if size == PHONE else 'desktop'}")
+        tab.screenshot(f"{path or 'home'}-{'phone' if size == PHONE else 'desktop'}")
