@@ -76,10 +76,7 @@ def compare_demo() -> None:
         return
     st.markdown(differences_text(first, second))
     st.markdown(answers_text(first, second))
-    if st.button("Random digit", key="compare_random") or st.session_state.get(ui.DIGIT) is None:
-        ui.pick_random_digit()
-    digit = st.session_state[ui.DIGIT]
-    st.caption(ui.digit_origin_text())
+    digit = ui.current_digit("compare")
     left, right = st.columns(2)
     with left:
         model_column(first, digit)

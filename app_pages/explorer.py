@@ -93,10 +93,7 @@ def explorer_demo() -> None:
     result = ui.require_model("explorer")
     if result is None:
         return
-    if st.button("Random digit", key="explorer_random") or st.session_state.get(ui.DIGIT) is None:
-        ui.pick_random_digit()
-    digit = st.session_state[ui.DIGIT]
-    st.caption(ui.digit_origin_text() + " · change it on the Activations page.")
+    digit = ui.current_digit("explorer", " · change it on the Activations page.")
     layers = {layer.name: layer.output for layer in layer_activations(result.model, digit)}
     filter_index, row, column = conv1_section(result, digit, layers)
     pool_section(layers, filter_index, row, column)

@@ -45,10 +45,7 @@ def robustness_demo() -> None:
     result = ui.require_model("robustness")
     if result is None:
         return
-    if st.button("Random digit", key="robustness_random") or st.session_state.get(ui.DIGIT) is None:
-        ui.pick_random_digit()
-    digit = st.session_state[ui.DIGIT]
-    st.caption(ui.digit_origin_text() + " · draw your own on the Activations page.")
+    digit = ui.current_digit("robustness", " · draw your own on the Activations page.")
 
     # Only this part reruns while the sliders move, so the prediction follows them without redrawing the page.
     @st.fragment

@@ -222,6 +222,16 @@ def pick_random_digit() -> None:
     set_digit(dataset.x_test[index], f"test digit #{index:,}", int(dataset.y_test[index]))
 
 
+def current_digit(page_key: str, hint: str = "") -> np.ndarray:
+    """The input digit the pages share, with a "Random digit" button; a first visit gets a random test digit.
+
+    Draws the button and a caption saying where the digit came from (plus `hint`). Returns uint8 (28, 28)."""
+    if st.button("Random digit", key=f"{page_key}_random") or st.session_state.get(DIGIT) is None:
+        pick_random_digit()
+    st.caption(digit_origin_text() + hint)
+    return st.session_state[DIGIT]
+
+
 def digit_origin_text() -> str:
     """A sentence saying which digit is shown, with its true label when known."""
     origin = st.session_state.get(DIGIT_ORIGIN, "")

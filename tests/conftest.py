@@ -109,3 +109,13 @@ def reference_result(sample):
     from cnnlab.train import train
 
     return train(TrainConfig(), sample)
+
+
+@pytest.fixture
+def empty_service():
+    """The app's training service, fresh and with no model, as on a server's first visit."""
+    from cnnlab import ui
+
+    ui.get_service.clear()
+    yield ui.get_service()
+    ui.get_service.clear()

@@ -1,15 +1,42 @@
-"""Known digits and CSV text that both test_data.py and test_csv_digits.py build their files from.
+"""Helpers that several test files share, in a plain module (not conftest.py) so that test files can import it by
+name whatever other conftest files pytest has loaded:
 
-Written with the standard `csv` module, independently of the reader under test. A plain module (not conftest.py)
-so that test files can import it by name whatever other conftest files pytest has loaded.
+- known digits and CSV text that test_data.py and test_csv_digits.py build their files from, written with the
+  standard `csv` module, independently of the reader under test;
+- opening the app's pages with Streamlit's AppTest, and reading what they say.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import numpy as np
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+HOME = "app_pages/home.py"
+APP_TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
+
+
+def open_page(page: str, **state) -> AppTest:
+    """The app opened at its entry point (which sets up navigation), then switched to `page` (e.g.
+    "app_pages/train.py"), with `state` put in the session first."""
+    app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+    for key, value in state.items():
+        app.session_state[key] = value
+    app.run()
+    if page != HOME:
+        app.switch_page(page).run()
+    return app
+
+
+def page_text(app: AppTest) -> str:
+    """Everything a page says in text: markdown, captions, headings, and its info, success, warning and error boxes."""
+    parts = [element.value for element in [*app.markdown, *app.caption, *app.info, *app.error, *app.subheader,
+                                            *app.title, *app.success, *app.warning]]
+    return "\n".join(str(part) for part in parts)
 
 KAGGLE_TRAIN_HEADER = ["label"] + [f"pixel{index}" for index in range(784)]
 KAGGLE_TEST_HEADER = [f"pixel{index}" for index in range(784)]

@@ -3,47 +3,20 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from helpers import APP, APP_TIMEOUT, open_page, page_text
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import ui
 from cnnlab.config import TrainConfig
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 PAGES = [f"app_pages/{name}.py" for name in ("home", "train", "filters", "activations", "prediction")]
-TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
 # By hand: conv1 6×(25+1), conv2 4×(6×9+1), dense 16×(4×10×10+1), output 10×(16+1).
 TINY_PARAMETERS = 6 * 26 + 4 * 55 + 16 * 401 + 10 * 17
-
-
-def open_page(page: str, **state) -> AppTest:
-    """The app opened at its entry point (which sets up navigation), then switched to `page`."""
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in state.items():
-        app.session_state[key] = value
-    app.run()
-    if page != PAGES[0]:
-        app.switch_page(page).run()
-    return app
-
-
-def page_text(app: AppTest) -> str:
-    parts = [element.value for element in [*app.markdown, *app.caption, *app.info, *app.error, *app.subheader,
-                                            *app.title, *app.success, *app.warning]]
-    return "\n".join(str(part) for part in parts)
-
-
-@pytest.fixture
-def empty_service(monkeypatch):
-    """A fresh training service with no model, as on a server's first visit."""
-    ui.get_service.clear()
-    yield ui.get_service()
-    ui.get_service.clear()
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +199,7 @@ def test_page_runs_leave_keras_alone_so_a_training_in_progress_is_not_reset(empt
 
 
 def test_a_shared_link_sets_the_train_sliders(empty_service):
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
     app.query_params["conv1_filters"] = "4"
     app.query_params["epochs"] = "2"
     app.query_params["dense_units"] = "64"

@@ -9,29 +9,17 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import open_page
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import ui
 from cnnlab.config import TrainConfig
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
 SMALL = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
-
-
-def open_page(page: str, **state) -> AppTest:
-    """The app opened at its entry point (which sets up navigation), then switched to `page`."""
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in state.items():
-        app.session_state[key] = value
-    app.run()
-    app.switch_page(page).run()
-    return app
 
 
 def shown(app: AppTest) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import APP, APP_TIMEOUT, open_page, page_text
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import ui
@@ -14,38 +14,12 @@ from cnnlab.config import TrainConfig
 from cnnlab.inspect import layer_activations
 from cnnlab.model import to_model_input
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
 TEACHING_PAGES = ["explorer", "evaluation", "robustness", "compare", "share"]
 
 
-def open_page(page: str, **state) -> AppTest:
-    """The app opened at its entry point (which sets up navigation), then switched to `page`."""
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in state.items():
-        app.session_state[key] = value
-    app.run()
-    app.switch_page(page).run()
-    return app
-
-
-def page_text(app: AppTest) -> str:
-    parts = [element.value for element in [*app.markdown, *app.caption, *app.info, *app.error, *app.subheader,
-                                            *app.title, *app.success, *app.warning]]
-    return "\n".join(str(part) for part in parts)
-
-
 def no_exception(app: AppTest) -> bool:
     return not app.exception
-
-
-@pytest.fixture
-def empty_service():
-    """A fresh training service with no model, as on a server's first visit."""
-    ui.get_service.clear()
-    yield ui.get_service()
-    ui.get_service.clear()
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +208,7 @@ def test_robustness_page_follows_the_sliders(trained_service, digit_state):
 
 def open_link(query: dict) -> AppTest:
     """The Share page opened straight from a link carrying `query`, as a student following it would."""
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
     app.switch_page("app_pages/share.py")
     for name, value in query.items():
         app.query_params[name] = value
