@@ -1,12 +1,11 @@
 """Train: choose the network's settings and data, see its size, and train it in the background."""
 
-import pandas as pd
 import streamlit as st
 
 from cnnlab import ui
 from cnnlab.config import FILTERS_RANGE, TrainConfig
 from cnnlab.data import dataset_from_csv
-from cnnlab.model import summarize_config
+from cnnlab.model import summary_table
 from cnnlab.service import JobState
 from cnnlab.share import QUERY_FIELDS, config_from_query
 
@@ -101,19 +100,6 @@ def data_ui() -> None:
 def load_upload(content: bytes, name: str):
     """An uploaded CSV as a dataset, parsed once per distinct file."""
     return dataset_from_csv(content, name=f"Uploaded CSV: {name}")
-
-
-def summary_table(config: TrainConfig) -> pd.DataFrame:
-    rows = summarize_config(config)
-    frame = pd.DataFrame({
-        "layer": [row["layer"] for row in rows],
-        "type": [row["kind"] for row in rows],
-        "output shape": [str(row["output_shape"]) for row in rows],
-        "parameters": [row["params"] for row in rows],
-    })
-    total = pd.DataFrame({"layer": ["total"], "type": [""], "output shape": [""],
-                          "parameters": [int(frame["parameters"].sum())]})
-    return pd.concat([frame, total], ignore_index=True)
 
 
 def train_demo() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
@@ -102,6 +103,21 @@ def summarize_config(config: TrainConfig) -> list[dict]:
         width = units
     rows.append(_row("output", "Dense", (NUM_CLASSES,), (width + 1) * NUM_CLASSES))
     return rows
+
+
+def summary_table(config: TrainConfig) -> pd.DataFrame:
+    """The summary students read on the Train page: columns layer, type, output shape (as text), parameters,
+    one row per layer and a last row "total" with the sum of the parameters."""
+    rows = summarize_config(config)
+    frame = pd.DataFrame({
+        "layer": [row["layer"] for row in rows],
+        "type": [row["kind"] for row in rows],
+        "output shape": [str(row["output_shape"]) for row in rows],
+        "parameters": [row["params"] for row in rows],
+    })
+    total = pd.DataFrame({"layer": ["total"], "type": [""], "output shape": [""],
+                          "parameters": [int(frame["parameters"].sum())]})
+    return pd.concat([frame, total], ignore_index=True)
 
 
 def _row(name: str, kind: str, shape: tuple[int, ...], params: int) -> dict:

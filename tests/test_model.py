@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnnlab.config import TrainConfig
-from cnnlab.model import build_model, model_summary, summarize_config, to_model_input
+from cnnlab.model import build_model, model_summary, summarize_config, summary_table, to_model_input
 
 # The reference model's summary, as the original tutorial prints it (layer kind, output shape, params).
 REFERENCE_TABLE = [
@@ -70,3 +70,12 @@ def test_model_input_is_pixels_over_255():
 def test_model_input_refuses_other_sizes():
     with pytest.raises(ValueError, match="28×28"):
         to_model_input(np.zeros((2, 32, 32), dtype=np.uint8))
+
+
+def test_summary_table_reads_like_the_reference_summary():
+    table = summary_table(TrainConfig())
+    assert list(table["layer"]) == ["conv1", "pool", "conv2", "dropout", "flatten", "dense1", "dense2", "output",
+                                    "total"]
+    # The reference model's table, as given in the README.
+    assert list(table["parameters"]) == [780, 0, 4065, 0, 0, 192128, 6450, 510, 203933]
+    assert table.loc[table["layer"] == "flatten", "output shape"].item() == "(None, 1500)"
