@@ -101,20 +101,21 @@ def use_job(job: Job) -> None:
 
 
 def current_job() -> Job | None:
-    """The finished job whose model this tab uses: the one it chose, else the newest in the process."""
+    """The finished job whose model this tab uses: the one it chose; else the default model (in memory or saved
+    before a restart); else the newest in the process.
+
+    A new tab starts on the default model rather than on whatever settings another student tried last.
+    """
     service = get_service()
     key = st.session_state.get(MODEL_KEY)
     if key is not None:
         for job in service.finished_jobs():
             if job.key == key:
                 return job
-    latest = service.latest()
-    if latest is not None:
-        return latest
-    # After a server restart nothing is in memory yet, but the default model may be on disk: the sidebar,
-    # drawn first, must show the same model the page below it uses.
-    stored = service.find(TrainConfig(), chosen_dataset())
-    return stored if stored is not None and stored.state is JobState.DONE else None
+    default = service.find(TrainConfig(), chosen_dataset())
+    if default is not None and default.state is JobState.DONE:
+        return default
+    return service.latest()
 
 
 def current_result() -> TrainResult | None:

@@ -215,3 +215,15 @@ def test_a_shared_link_sets_the_train_sliders(empty_service):
     # The student can still move a slider afterwards: the link is applied once, not on every run.
     app.slider(key="train_epochs").set_value(5).run()
     assert app.slider(key="train_epochs").value == 5
+
+
+def test_a_new_tab_starts_on_the_default_model_not_on_another_students_settings(empty_service):
+    dataset = ui.get_dataset("auto")  # what a new tab trains on
+    tiny = empty_service.submit(TINY, dataset)
+    assert empty_service.wait(tiny, 300) and tiny.error == ""
+    # With no default model yet, a new tab takes the newest model there is.
+    assert "6 filters" in page_text(open_page("app_pages/filters.py"))
+    default = empty_service.submit(TrainConfig(), dataset)
+    assert empty_service.wait(default, 300) and default.error == ""
+    empty_service.submit(TINY, dataset)  # another student goes back to TINY: now the most recently used
+    assert "30 filters" in page_text(open_page("app_pages/filters.py"))
