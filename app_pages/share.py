@@ -70,8 +70,7 @@ def keep_section(job) -> None:
         maps = feature_mosaic(layer_activations(result.model, digit)[0].output, scale=4)
         right.download_button("conv1 maps of the current digit (PNG)", data=png_bytes(maps),
                               file_name="conv1-maps.png", mime="image/png", key="share_maps_png", on_click="ignore")
-    st.image(filters, caption="The conv1 filters as saved in the PNG: blue positive, red negative weights.",
-             width=min(filters.shape[1], 480))
+    st.image(filters, caption="The conv1 filters as saved in the PNG: blue positive, red negative weights.")
     st.caption("Load the model in Python with `keras.models.load_model(\"….keras\")`; it expects digits as "
                "float32 (n, 28, 28, 1) with pixels / 255.")
 
