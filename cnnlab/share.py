@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import fields
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from cnnlab.config import TrainConfig
 
-if TYPE_CHECKING:
-    import keras
+# The download is the same `.keras` archive the model store keeps.
+from cnnlab.model_file import model_to_bytes as model_to_bytes
 
 # The settings a link carries, by their `TrainConfig` names. Values equal to the default are left out, so a
 # link to the reference model is just the page's address.
@@ -71,19 +68,6 @@ def _parse(name: str, text: str) -> object:
     if name in ("dropout", "learning_rate", "validation_fraction"):
         return float(text)
     return int(text)
-
-
-def model_to_bytes(model: keras.Model) -> bytes:
-    """The trained model as the bytes of a `.keras` file, which `keras.models.load_model` reads back."""
-    # Keras writes .keras files by name only, so the bytes go through a temporary file that is removed after.
-    handle, path = tempfile.mkstemp(suffix=".keras")
-    os.close(handle)
-    try:
-        model.save(path)
-        with open(path, "rb") as file:
-            return file.read()
-    finally:
-        os.remove(path)
 
 
 def png_bytes(picture: np.ndarray) -> bytes:

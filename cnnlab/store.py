@@ -1,9 +1,7 @@
 """A folder of finished models that outlives the server process, so a restart never loses a training.
 
-Each model is one zip file named by a hash of its key (TrainConfig, dataset fingerprint), holding:
-- `model.keras`: the Keras model (architecture, weights, optimizer state), loaded back with safe mode on;
-- `metadata.json`: the key, history, test scores, timing, image counts and the format version;
-- `filters.npz`: the conv1 filter snapshots, float32 (5, 5, 1, filters), one before training and one per epoch.
+Each model is one zip file (its format is `cnnlab.model_file`'s) named by a hash of its key (TrainConfig,
+dataset fingerprint).
 
 Files are written to a temporary file in the same folder and renamed into place, so neither a reader nor a
 crash ever sees half a model. A file that cannot be used is reported, moved aside and treated as missing: the
@@ -17,7 +15,6 @@ process never mistakes another live process's files for leftovers.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -25,17 +22,14 @@ import re
 import tempfile
 import threading
 import time
-import zipfile
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
-
 from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
-from cnnlab.model import summarize_config
+from cnnlab.model_file import FORMAT_VERSION, UnusableFile, read_model_file, write_model_file
 from cnnlab.train import TrainResult
 
 try:
@@ -47,25 +41,6 @@ logger = logging.getLogger(__name__)
 
 MODEL_DIR_VARIABLE = "CNNLAB_MODEL_DIR"
 DEFAULT_MAX_MODELS = 20
-# Bump when the layout of a stored file changes; files of another version are set aside and retrained.
-FORMAT_VERSION = 1
-METADATA_NAME = "metadata.json"
-FILTERS_NAME = "filters.npz"
-MODEL_NAME = "model.keras"
-METADATA_KEYS = (
-    "format",
-    "config",
-    "fingerprint",
-    "history",
-    "test_accuracy",
-    "test_loss",
-    "seconds",
-    "dataset_name",
-    "train_images",
-    "validation_images",
-    "snapshot_count",
-    "extras",
-)
 TEMPORARY_PREFIX = ".partial-"
 TEMPORARY_SUFFIX = ".tmp"
 MODEL_SUFFIX = ".zip"
@@ -98,10 +73,6 @@ def key_digest(config: TrainConfig, fingerprint: str) -> str:
         {"config": config.to_dict(), "fingerprint": fingerprint}, sort_keys=True, separators=(",", ":")
     )
     return hashlib.sha256(canonical.encode()).hexdigest()[:DIGEST_CHARACTERS]
-
-
-class UnusableFile(Exception):
-    """A stored file that cannot give back the model it is named for; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -156,16 +127,9 @@ class ModelStore:
         temporary: Path | None = None
         try:
             path = self.path_for(result.config, fingerprint)
-            metadata = json.dumps(_metadata(result, fingerprint), indent=1).encode()
-            filters = _snapshots_to_bytes(result.filter_snapshots)
-            model = _model_to_bytes(result.model)
             handle, temporary = self._new_temporary_file()
             with handle:
-                with zipfile.ZipFile(handle, "w") as archive:
-                    archive.writestr(METADATA_NAME, metadata, compress_type=zipfile.ZIP_DEFLATED)
-                    archive.writestr(FILTERS_NAME, filters, compress_type=zipfile.ZIP_DEFLATED)
-                    # The weights are float32 noise to a compressor: storing them as they are saves time.
-                    archive.writestr(MODEL_NAME, model, compress_type=zipfile.ZIP_STORED)
+                write_model_file(handle, result, fingerprint)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, path)
@@ -215,7 +179,7 @@ class ModelStore:
             logger.warning("Stored models cannot be loaded because Keras failed to import (%s).", error)
             return None
         try:
-            result = _parse(data, config, fingerprint, keras)
+            result = read_model_file(data, config, fingerprint, keras)
         except UnusableFile as problem:
             self._set_aside(path, str(problem))
             return None
@@ -411,121 +375,6 @@ class ModelStore:
             reason,
             where[0].upper() + where[1:],
         )
-
-
-# --- the file format -------------------------------------------------------------------------------------
-
-
-def _metadata(result: TrainResult, fingerprint: str) -> dict:
-    """Everything in a `TrainResult` except the model and the filter snapshots, as plain JSON values."""
-    plain_extras = {
-        key: value
-        for key, value in result.extras.items()
-        if isinstance(value, (str, int, float, bool)) or value is None
-    }
-    return {
-        "format": FORMAT_VERSION,
-        "config": result.config.to_dict(),
-        "fingerprint": fingerprint,
-        "history": {name: [float(value) for value in values] for name, values in result.history.items()},
-        "test_accuracy": float(result.test_accuracy),
-        "test_loss": float(result.test_loss),
-        "seconds": float(result.seconds),
-        "dataset_name": result.dataset_name,
-        "train_images": int(result.train_images),
-        "validation_images": int(result.validation_images),
-        "snapshot_count": len(result.filter_snapshots),
-        "extras": plain_extras,
-        "saved_at": time.time(),
-    }
-
-
-def _snapshots_to_bytes(snapshots: list[np.ndarray]) -> bytes:
-    buffer = io.BytesIO()
-    np.savez(
-        buffer,
-        **{f"snapshot_{index:03d}": np.asarray(kernels, dtype=np.float32) for index, kernels in enumerate(snapshots)},
-    )
-    return buffer.getvalue()
-
-
-def _model_to_bytes(model) -> bytes:
-    """The model as a `.keras` archive. Keras's public API writes only to paths ending in .keras."""
-    with tempfile.TemporaryDirectory(prefix="cnnlab-save-") as folder:
-        path = Path(folder) / MODEL_NAME
-        model.save(path)
-        return path.read_bytes()
-
-
-def _model_from_bytes(data: bytes, keras):
-    with tempfile.TemporaryDirectory(prefix="cnnlab-load-") as folder:
-        path = Path(folder) / MODEL_NAME
-        path.write_bytes(data)
-        # Safe mode refuses to deserialise Python code (lambdas), so a doctored file cannot run any.
-        return keras.saving.load_model(path, safe_mode=True)
-
-
-def _parse(data: bytes, config: TrainConfig, fingerprint: str, keras) -> TrainResult:
-    """Rebuild a `TrainResult` from a stored file's bytes; raises `UnusableFile` saying what is wrong."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as error:
-        raise UnusableFile(f"it is not a complete zip file ({error})") from error
-    with archive:
-        try:
-            metadata = json.loads(archive.read(METADATA_NAME))
-        except Exception as error:  # noqa: BLE001 - missing entry, bad CRC, bad deflate data, bad JSON
-            raise UnusableFile(f"its {METADATA_NAME} cannot be read ({error})") from error
-        if not isinstance(metadata, dict):
-            raise UnusableFile(f"its {METADATA_NAME} is not a JSON object")
-        missing = [key for key in METADATA_KEYS if key not in metadata]
-        if missing:
-            raise UnusableFile(f"its {METADATA_NAME} lacks {', '.join(missing)}")
-        if metadata["format"] != FORMAT_VERSION:
-            raise UnusableFile(f"it is in format {metadata['format']!r}; this version reads {FORMAT_VERSION}")
-        try:
-            stored_config = TrainConfig(**metadata["config"])
-        except (TypeError, ValueError) as error:
-            raise UnusableFile(f"its settings are not valid ({error})") from error
-        if stored_config != config or metadata["fingerprint"] != fingerprint:
-            raise UnusableFile("it holds the model of other settings or other data than its name says")
-        try:
-            history = {str(name): [float(value) for value in values] for name, values in metadata["history"].items()}
-            numbers = {key: float(metadata[key]) for key in ("test_accuracy", "test_loss", "seconds")}
-            counts = {key: int(metadata[key]) for key in ("train_images", "validation_images", "snapshot_count")}
-            extras = dict(metadata["extras"])
-            with np.load(io.BytesIO(archive.read(FILTERS_NAME)), allow_pickle=False) as arrays:
-                snapshots = [
-                    np.array(arrays[f"snapshot_{index:03d}"], dtype=np.float32)
-                    for index in range(counts["snapshot_count"])
-                ]
-            model_bytes = archive.read(MODEL_NAME)
-        except Exception as error:  # noqa: BLE001 - wrong types, missing arrays, damaged entries
-            raise UnusableFile(f"its contents are damaged ({error})") from error
-    try:
-        model = _model_from_bytes(model_bytes, keras)
-    except Exception as error:  # noqa: BLE001 - Keras raises many kinds of errors on a bad archive
-        raise UnusableFile(f"Keras could not load its model ({error})") from error
-    # An independent check that the model is the one its settings describe: the parameter count by arithmetic.
-    expected_parameters = sum(row["params"] for row in summarize_config(config))
-    if model.count_params() != expected_parameters:
-        raise UnusableFile(
-            f"its model has {model.count_params():,} parameters where its settings give {expected_parameters:,}"
-        )
-    extras["saved_at"] = metadata.get("saved_at")
-    return TrainResult(
-        config=config,
-        model=model,
-        history=history,
-        test_accuracy=numbers["test_accuracy"],
-        test_loss=numbers["test_loss"],
-        seconds=numbers["seconds"],
-        filter_snapshots=snapshots,
-        dataset_name=str(metadata["dataset_name"]),
-        train_images=counts["train_images"],
-        validation_images=counts["validation_images"],
-        extras=extras,
-    )
 
 
 # --- file-system helpers ---------------------------------------------------------------------------------

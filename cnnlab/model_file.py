@@ -1,0 +1,176 @@
+"""The file one finished model is stored in: a zip holding the Keras model, its record, and its filter snapshots.
+
+- `model.keras`: the Keras model (architecture, weights, optimizer state), loaded back with safe mode on;
+- `metadata.json`: the key, history, test scores, timing, image counts and the format version;
+- `filters.npz`: the conv1 filter snapshots, float32 (5, 5, 1, filters), one before training and one per epoch.
+
+`write_model_file` writes one to an open binary file; `read_model_file` checks one read back and rebuilds the
+`TrainResult`, or raises `UnusableFile` with the reason. Where the files live, and how they are named, replaced
+and evicted, is `cnnlab.store`'s business.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from cnnlab.config import TrainConfig
+from cnnlab.model import summarize_config
+from cnnlab.train import TrainResult
+
+# Bump when the layout of a stored file changes; files of another version are set aside and retrained.
+FORMAT_VERSION = 1
+METADATA_NAME = "metadata.json"
+FILTERS_NAME = "filters.npz"
+MODEL_NAME = "model.keras"
+METADATA_KEYS = (
+    "format",
+    "config",
+    "fingerprint",
+    "history",
+    "test_accuracy",
+    "test_loss",
+    "seconds",
+    "dataset_name",
+    "train_images",
+    "validation_images",
+    "snapshot_count",
+    "extras",
+)
+
+
+class UnusableFile(Exception):
+    """A stored file that cannot give back the model it is named for; the message says why."""
+
+
+def write_model_file(handle: BinaryIO, result: TrainResult, fingerprint: str) -> None:
+    """Write `result`, the model for (result.config, fingerprint), as one zip file into `handle`."""
+    metadata = json.dumps(metadata_of(result, fingerprint), indent=1).encode()
+    filters = snapshots_to_bytes(result.filter_snapshots)
+    model = model_to_bytes(result.model)
+    with zipfile.ZipFile(handle, "w") as archive:
+        archive.writestr(METADATA_NAME, metadata, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(FILTERS_NAME, filters, compress_type=zipfile.ZIP_DEFLATED)
+        # The weights are float32 noise to a compressor: storing them as they are saves time.
+        archive.writestr(MODEL_NAME, model, compress_type=zipfile.ZIP_STORED)
+
+
+def metadata_of(result: TrainResult, fingerprint: str) -> dict:
+    """Everything in a `TrainResult` except the model and the filter snapshots, as plain JSON values."""
+    plain_extras = {
+        key: value
+        for key, value in result.extras.items()
+        if isinstance(value, (str, int, float, bool)) or value is None
+    }
+    return {
+        "format": FORMAT_VERSION,
+        "config": result.config.to_dict(),
+        "fingerprint": fingerprint,
+        "history": {name: [float(value) for value in values] for name, values in result.history.items()},
+        "test_accuracy": float(result.test_accuracy),
+        "test_loss": float(result.test_loss),
+        "seconds": float(result.seconds),
+        "dataset_name": result.dataset_name,
+        "train_images": int(result.train_images),
+        "validation_images": int(result.validation_images),
+        "snapshot_count": len(result.filter_snapshots),
+        "extras": plain_extras,
+        "saved_at": time.time(),
+    }
+
+
+def snapshots_to_bytes(snapshots: list[np.ndarray]) -> bytes:
+    """The conv1 filter snapshots, float32 (5, 5, 1, filters) each, as one `.npz` archive."""
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        **{f"snapshot_{index:03d}": np.asarray(kernels, dtype=np.float32) for index, kernels in enumerate(snapshots)},
+    )
+    return buffer.getvalue()
+
+
+def model_to_bytes(model) -> bytes:
+    """The model as a `.keras` archive. Keras's public API writes only to paths ending in .keras."""
+    with tempfile.TemporaryDirectory(prefix="cnnlab-save-") as folder:
+        path = Path(folder) / MODEL_NAME
+        model.save(path)
+        return path.read_bytes()
+
+
+def model_from_bytes(data: bytes, keras):
+    """A model from `.keras` archive bytes, loaded with Keras's safe mode on."""
+    with tempfile.TemporaryDirectory(prefix="cnnlab-load-") as folder:
+        path = Path(folder) / MODEL_NAME
+        path.write_bytes(data)
+        # Safe mode refuses to deserialise Python code (lambdas), so a doctored file cannot run any.
+        return keras.saving.load_model(path, safe_mode=True)
+
+
+def read_model_file(data: bytes, config: TrainConfig, fingerprint: str, keras) -> TrainResult:
+    """Rebuild a `TrainResult` from a stored file's bytes; raises `UnusableFile` saying what is wrong."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise UnusableFile(f"it is not a complete zip file ({error})") from error
+    with archive:
+        try:
+            metadata = json.loads(archive.read(METADATA_NAME))
+        except Exception as error:  # noqa: BLE001 - missing entry, bad CRC, bad deflate data, bad JSON
+            raise UnusableFile(f"its {METADATA_NAME} cannot be read ({error})") from error
+        if not isinstance(metadata, dict):
+            raise UnusableFile(f"its {METADATA_NAME} is not a JSON object")
+        missing = [key for key in METADATA_KEYS if key not in metadata]
+        if missing:
+            raise UnusableFile(f"its {METADATA_NAME} lacks {', '.join(missing)}")
+        if metadata["format"] != FORMAT_VERSION:
+            raise UnusableFile(f"it is in format {metadata['format']!r}; this version reads {FORMAT_VERSION}")
+        try:
+            stored_config = TrainConfig(**metadata["config"])
+        except (TypeError, ValueError) as error:
+            raise UnusableFile(f"its settings are not valid ({error})") from error
+        if stored_config != config or metadata["fingerprint"] != fingerprint:
+            raise UnusableFile("it holds the model of other settings or other data than its name says")
+        try:
+            history = {str(name): [float(value) for value in values] for name, values in metadata["history"].items()}
+            numbers = {key: float(metadata[key]) for key in ("test_accuracy", "test_loss", "seconds")}
+            counts = {key: int(metadata[key]) for key in ("train_images", "validation_images", "snapshot_count")}
+            extras = dict(metadata["extras"])
+            with np.load(io.BytesIO(archive.read(FILTERS_NAME)), allow_pickle=False) as arrays:
+                snapshots = [
+                    np.array(arrays[f"snapshot_{index:03d}"], dtype=np.float32)
+                    for index in range(counts["snapshot_count"])
+                ]
+            model_bytes = archive.read(MODEL_NAME)
+        except Exception as error:  # noqa: BLE001 - wrong types, missing arrays, damaged entries
+            raise UnusableFile(f"its contents are damaged ({error})") from error
+    try:
+        model = model_from_bytes(model_bytes, keras)
+    except Exception as error:  # noqa: BLE001 - Keras raises many kinds of errors on a bad archive
+        raise UnusableFile(f"Keras could not load its model ({error})") from error
+    # An independent check that the model is the one its settings describe: the parameter count by arithmetic.
+    expected_parameters = sum(row["params"] for row in summarize_config(config))
+    if model.count_params() != expected_parameters:
+        raise UnusableFile(
+            f"its model has {model.count_params():,} parameters where its settings give {expected_parameters:,}"
+        )
+    extras["saved_at"] = metadata.get("saved_at")
+    return TrainResult(
+        config=config,
+        model=model,
+        history=history,
+        test_accuracy=numbers["test_accuracy"],
+        test_loss=numbers["test_loss"],
+        seconds=numbers["seconds"],
+        filter_snapshots=snapshots,
+        dataset_name=str(metadata["dataset_name"]),
+        train_images=counts["train_images"],
+        validation_images=counts["validation_images"],
+        extras=extras,
+    )
