@@ -13,30 +13,42 @@ def filters_demo() -> None:
     result = ui.require_model("filters")
     if result is None:
         return
-    first = conv_filters(result.model, 0)
-    size, _, _, count = first.shape
+    # Side by side on a wide screen, one under the other on a phone (each grid fits a phone's width).
+    first_column, second_column = st.columns(2, gap="large")
+    with first_column:
+        first_layer_view(conv_filters(result.model, 0))
+    with second_column:
+        second_layer_view(conv_filters(result.model, 1))
+    learning_section(result)
+
+
+def first_layer_view(kernels) -> None:
+    """The first layer's kernels (5, 5, 1, filters) as a grid, with what they cost in parameters."""
+    size, _, _, count = kernels.shape
+    st.subheader("First conv layer")
     st.markdown(
-        f"The first layer has **{count} filters**, each a {size}×{size} grid of weights plus one bias: "
+        f"**{count} filters**, each a {size}×{size} grid of weights plus one bias: "
         f"{count} × ({size}×{size} + 1) = **{count * (size * size + 1):,} learnt parameters**. "
         "Each filter slides over the digit and lights up where the picture looks like it: "
         "**blue** weights reward ink under them, **red** weights punish it."
     )
     _, columns = grid_shape(count)
-    st.altair_chart(kernel_grid(first, columns=columns, cell=16))
+    st.altair_chart(kernel_grid(kernels, columns=columns, cell=16))
 
+
+def second_layer_view(kernels) -> None:
+    """The second layer's kernels (3, 3, input maps, filters) for one chosen input map."""
+    size, _, inputs, count = kernels.shape
     st.subheader("Second conv layer")
-    second = conv_filters(result.model, 1)
-    size, _, inputs, count = second.shape
     st.markdown(
-        f"The second layer has **{count} filters** of {size}×{size}, but each one looks at all **{inputs}** "
-        f"maps of the layer before, so it holds {inputs} kernels: {count} × ({inputs} × {size}×{size} + 1) = "
+        f"**{count} filters** of {size}×{size}, but each one looks at all **{inputs}** maps of the layer before, "
+        f"so it holds {inputs} kernels: {count} × ({inputs} × {size}×{size} + 1) = "
         f"**{count * (inputs * size * size + 1):,} parameters**. Pick which input map's kernels to show."
     )
     # A slider needs two ends; with a single input map there is nothing to choose.
     channel = st.slider("Input map (a filter of layer 1)", 1, inputs, 1, key="filters_channel") if inputs > 1 else 1
     _, columns = grid_shape(count)
-    st.altair_chart(kernel_grid(second, channel=channel - 1, columns=columns, cell=22))
-    learning_section(result)
+    st.altair_chart(kernel_grid(kernels, channel=channel - 1, columns=columns, cell=22))
 
 
 def learning_section(result) -> None:
