@@ -70,3 +70,15 @@ def layout_text(layout: str, images: np.ndarray, labels: np.ndarray) -> str:
     if layout == "kaggle test":
         return csv_text(pixels, KAGGLE_TEST_HEADER)
     return csv_text(labelled)  # header-less MNIST CSV
+
+
+def app_service_with(config):
+    """The app's training service, emptied, then holding one model trained with `config` on the bundled sample,
+    as after a student pressed Train. The caller clears it again (`ui.get_service.clear()`) when done."""
+    from cnnlab import ui
+
+    ui.get_service.clear()
+    service = ui.get_service()
+    job = service.submit(config, ui.get_dataset("sample"))
+    assert service.wait(job, 300) and job.error == "", job.error
+    return service

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from helpers import APP, APP_TIMEOUT, open_page, page_text
+from helpers import APP, APP_TIMEOUT, app_service_with, open_page, page_text
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import ui
@@ -25,11 +25,7 @@ def no_exception(app: AppTest) -> bool:
 @pytest.fixture(scope="module")
 def trained_service():
     """The app's service holding one small trained model (two epochs), as after a student pressed Train."""
-    ui.get_service.clear()
-    service = ui.get_service()
-    job = service.submit(TINY, ui.get_dataset("sample"))
-    assert service.wait(job, 300) and job.error == ""
-    yield service
+    yield app_service_with(TINY)
     ui.get_service.clear()
 
 
