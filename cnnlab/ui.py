@@ -151,15 +151,13 @@ def require_model(page_key: str) -> TrainResult | None:
 
     Returns None while there is no model; the page should then stop drawing.
     """
+    # `current_job` already finds a finished default model, also one saved before a server restart.
     result = current_result()
     if result is not None:
         return result
     service = get_service()
     dataset = chosen_dataset()
-    pending = service.find(TrainConfig(), dataset)
-    if pending is not None and pending.state is JobState.DONE:  # e.g. saved before a server restart
-        use_job(pending)
-        return pending.result
+    pending = service.find(TrainConfig(), dataset)  # queued, running, failed, cancelled or interrupted
     if pending is not None and not pending.finished:
         st.info("The default model is being trained; this page fills in as soon as it is ready.")
         follow_job(pending)
@@ -169,7 +167,7 @@ def require_model(page_key: str) -> TrainResult | None:
         job = service.submit(TrainConfig(), dataset)
         use_job(job)
         st.rerun()
-    if pending is not None and pending.state is not JobState.DONE:
+    if pending is not None and pending.state is not JobState.DONE:  # it may have finished a moment ago
         st.error(pending.error)
     return None
 
