@@ -41,15 +41,19 @@ def build_model(config: TrainConfig | None = None) -> keras.Model:
     config = config or TrainConfig()
     keras = load_keras()
     inputs = keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="digit")
-    x = keras.layers.Conv2D(config.conv1_filters, 5, activation="relu", name="conv1")(inputs)
+    x = keras.layers.Conv2D(config.conv1_filters, 5, activation="relu", name="conv1",
+                            kernel_initializer=_initializer(keras, config, 1))(inputs)
     x = keras.layers.MaxPooling2D(2, name="pool")(x)
-    x = keras.layers.Conv2D(config.conv2_filters, 3, activation="relu", name="conv2")(x)
+    x = keras.layers.Conv2D(config.conv2_filters, 3, activation="relu", name="conv2",
+                            kernel_initializer=_initializer(keras, config, 2))(x)
     # The seed makes the training-mode mask reproducible, which the dropout demo relies on.
     x = keras.layers.Dropout(config.dropout, seed=config.seed, name="dropout")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     for index, units in enumerate(config.dense_units, start=1):
-        x = keras.layers.Dense(units, activation="relu", name=f"dense{index}")(x)
-    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output")(x)
+        x = keras.layers.Dense(units, activation="relu", name=f"dense{index}",
+                               kernel_initializer=_initializer(keras, config, 2 + index))(x)
+    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output",
+                                 kernel_initializer=_initializer(keras, config, 99))(x)
     model = keras.Model(inputs, outputs, name="cnnlab")
     model.compile(
         optimizer=keras.optimizers.RMSprop(learning_rate=config.learning_rate),
@@ -57,6 +61,16 @@ def build_model(config: TrainConfig | None = None) -> keras.Model:
         metrics=["accuracy"],
     )
     return model
+
+
+def _initializer(keras, config: TrainConfig, layer_number: int):
+    """Keras's default kernel initializer (Glorot uniform) with a seed of its own for each layer.
+
+    Unseeded, Keras draws initial weights from a seed taken from Python's global `random` module, which other
+    threads of the same process (Dask's and Streamlit's event loops) also draw from: the same settings then gave
+    different weights from run to run inside a worker. A seed per layer makes them depend on the settings alone.
+    """
+    return keras.initializers.GlorotUniform(seed=config.seed * 1000 + layer_number)
 
 
 def computing_layers(model: keras.Model) -> list:

@@ -168,6 +168,10 @@ def train(
         epochs=config.epochs,
         callbacks=[progress],
         verbose=0,
+        # The batches already come in an order drawn from the seed. Keras's own shuffle of a PyDataset's batches
+        # draws from Python's global `random`, which Dask's and Streamlit's threads draw from too: with it, the
+        # same settings gave different weights from run to run inside a worker.
+        shuffle=False,
         **fit_arguments,
     )
     if progress.cancelled:
