@@ -24,6 +24,5 @@ PAGES = [
     st.Page("app_pages/share.py", title="Share and keep", icon=":material/share:"),
 ]
 
-ui.keep_keras_state_across_reruns()
 ui.keep_widget_values()
 st.navigation(PAGES).run()

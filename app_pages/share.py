@@ -5,8 +5,8 @@ import streamlit as st
 from cnnlab import ui
 from cnnlab.compare import describe_config
 from cnnlab.inspect import conv_filters, layer_activations
+from cnnlab.jobs.service import JobState
 from cnnlab.render import feature_mosaic, kernel_mosaic
-from cnnlab.service import JobState
 from cnnlab.share import QUERY_FIELDS, config_from_query, config_to_query, model_to_bytes, png_bytes
 
 

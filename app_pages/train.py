@@ -5,8 +5,8 @@ import streamlit as st
 from cnnlab import ui
 from cnnlab.config import FILTERS_RANGE, TrainConfig
 from cnnlab.data import dataset_from_csv
+from cnnlab.jobs.service import JobState
 from cnnlab.model import summary_table
-from cnnlab.service import JobState
 from cnnlab.share import QUERY_FIELDS, config_from_query
 
 BATCH_SIZES = [16, 32, 50, 64, 100, 128, 200, 256, 512]

@@ -12,7 +12,7 @@ from PIL import Image
 from cnnlab.config import TrainConfig
 
 # The download is the same `.keras` archive the model store keeps.
-from cnnlab.model_file import model_to_bytes as model_to_bytes
+from cnnlab.jobs.model_file import model_to_bytes as model_to_bytes
 
 # The settings a link carries, by their `TrainConfig` names. Values equal to the default are left out, so a
 # link to the reference model is just the page's address.

@@ -13,8 +13,8 @@ import streamlit as st
 from cnnlab.charts import training_curves
 from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset, load_dataset
-from cnnlab.service import Job, JobState, TrainingService
-from cnnlab.store import ModelStore, default_store_directory
+from cnnlab.jobs.service import Job, JobState, TrainingService
+from cnnlab.jobs.store import ModelStore, default_store_directory
 from cnnlab.train import TrainResult
 
 # Session-state keys, shared by every page.
@@ -39,26 +39,6 @@ KEPT_WIDGET_KEYS = (
 )
 
 
-def keep_keras_state_across_reruns() -> None:
-    """Stop Streamlit from resetting Keras after every script run, which would break a training in progress.
-
-    After each run (twice a second on a page that follows a training) Streamlit calls
-    `keras.backend.clear_session()`, meant for apps that build a model inside the script. Here models are built
-    by the training worker, in another thread: a reset in the middle of its graph tracing stalled the training
-    for good (seen with two tabs following one job), and it also resets the global seed state that makes
-    training reproducible. CNN Lab keeps its own models and releases them itself, so the reset is switched off.
-    Call once per run, before the pages (the app's entry point does); the check is cheap.
-    """
-    from streamlit.runtime.scriptrunner import script_runner
-
-    if getattr(script_runner, "_clean_problem_modules", None) not in (None, _leave_keras_alone):
-        script_runner._clean_problem_modules = _leave_keras_alone
-
-
-def _leave_keras_alone() -> None:
-    """Streamlit's after-run clean-up without the Keras reset (CNN Lab draws no matplotlib figures either)."""
-
-
 def keep_widget_values() -> None:
     """Remember the kept widgets' latest values, and restore any a page switch has cleared.
 
@@ -75,8 +55,9 @@ def keep_widget_values() -> None:
 def get_service() -> TrainingService:
     """The process-wide training service: created once, shared by every session and page.
 
-    Its models are also kept on disk ($CNNLAB_MODEL_DIR, else ~/.cache/cnnlab/models), so a server restart
-    loses neither a finished model nor the news that a training was cut short.
+    Trainings run in Dask worker processes ($CNNLAB_SCHEDULER's, else an embedded local cluster started in the
+    background now), never in this web server. Finished models are also kept on disk ($CNNLAB_MODEL_DIR, else
+    ~/.cache/cnnlab/models), so a server restart does not lose them.
     """
     return TrainingService(store=ModelStore(default_store_directory()))
 
@@ -141,8 +122,7 @@ def show_sidebar() -> None:
             st.caption(f"Data: {job.dataset.name}")
             if job.dataset.note:
                 st.caption(job.dataset.note)
-        running = get_service().running()
-        if running is not None:
+        for running in get_service().running():
             st.caption(f"Training now: {running.progress:.0%} done.")
 
 
@@ -183,12 +163,15 @@ def follow_job(job: Job) -> None:
     @st.fragment(run_every=None if finished_before else PROGRESS_REFRESH_SECONDS)
     def live_view() -> None:
         service = get_service()
+        time_left = time_left_text(service.seconds_left(job))
         if job.state is JobState.QUEUED:
             position = service.queue_position(job)
-            st.info(f"Waiting for another training to finish: number {position} in the queue.")
+            st.info(f"Waiting for another training to finish: number {position} in the queue{time_left}.")
         elif job.state is JobState.RUNNING:
             st.progress(job.progress, text=(f"Epoch {max(job.epoch, 1)} of {job.config.epochs} · "
-                                            f"batch {job.batch} of {job.batches_per_epoch or '…'}"))
+                                            f"batch {job.batch} of {job.batches_per_epoch or '…'}{time_left}"))
+        if job.note:
+            st.caption(job.note)
         if job.epochs:
             show_training_curves(job.epochs, job.config.epochs)
         if job.finished and not finished_before:
@@ -196,6 +179,15 @@ def follow_job(job: Job) -> None:
             st.rerun(scope="app")
 
     live_view()
+
+
+def time_left_text(seconds: float | None) -> str:
+    """ " · about 40 s left" for an estimate in seconds, or "" when there is none."""
+    if seconds is None or seconds <= 0:
+        return ""
+    if seconds < 90:
+        return f" · about {max(5, round(seconds / 5) * 5):.0f} s left"
+    return f" · about {round(seconds / 60):.0f} min left"
 
 
 def show_training_curves(epochs, total_epochs: int, chosen_epoch: int | None = None) -> None:

@@ -53,6 +53,39 @@ def no_network():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def dask_scheduler(no_network):
+    """One embedded Dask cluster (a scheduler here, one worker process) for the whole test session, named in
+    CNNLAB_SCHEDULER: every training service the tests make, the app's own included, trains on it, so no test
+    waits for a cluster of its own to start. Yields the scheduler's address."""
+    from cnnlab.jobs.cluster import start_local_cluster
+
+    cluster = start_local_cluster(workers=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CNNLAB_SCHEDULER", cluster.scheduler_address)
+        yield cluster.scheduler_address
+    cluster.close()
+
+
+@pytest.fixture
+def service_factory(dask_scheduler):
+    """Makes training services on the session's cluster (closing them after the test): factory(**arguments)
+    takes `TrainingService`'s keyword arguments."""
+    from cnnlab.jobs.cluster import connect
+    from cnnlab.jobs.service import TrainingService
+
+    services = []
+
+    def make(**arguments):
+        service = TrainingService(connect_to_cluster=lambda: connect(dask_scheduler), **arguments)
+        services.append(service)
+        return service
+
+    yield make
+    for service in services:
+        service.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def session_model_directory(tmp_path_factory):
     """Keep every model any test saves out of the real cache folder, even in session- or module-wide fixtures
     (which are set up before the per-test folder below)."""
@@ -117,5 +150,7 @@ def empty_service():
     from cnnlab import ui
 
     ui.get_service.clear()
-    yield ui.get_service()
+    service = ui.get_service()
+    yield service
     ui.get_service.clear()
+    service.close()

@@ -87,7 +87,7 @@ def test_train_page_reuses_a_model_with_the_same_settings(trained_service):
     app.button(key="train_start").click().run()
     assert not app.exception
     assert "already trained" in "\n".join(item.value for item in app.success)
-    assert trained_service.running() is None  # nothing new was queued
+    assert trained_service.running() == []  # nothing new was queued
 
 
 def test_filters_page_shows_both_layers(trained_service):
@@ -180,18 +180,22 @@ def test_a_good_csv_upload_becomes_the_training_data(empty_service, sample):
     assert dataset.source == "upload" and len(dataset.y_train) + len(dataset.y_test) == 60
 
 
-def test_page_runs_leave_keras_alone_so_a_training_in_progress_is_not_reset(empty_service, monkeypatch):
-    # Streamlit resets Keras after every script run unless the app stops it; a reset from a page thread in the
-    # middle of the worker's graph tracing stalled trainings that two tabs were following.
-    from cnnlab.backend import load_keras
+def test_the_train_button_trains_in_a_worker_never_in_the_server(empty_service, monkeypatch, sample):
+    import cnnlab.train
 
-    keras = load_keras()
-    resets = []
-    monkeypatch.setattr(keras.backend, "clear_session", lambda *args, **kwargs: resets.append(args))
+    def train_in_the_server(*arguments, **keywords):
+        raise AssertionError("The web server's process trained a model.")
+
+    monkeypatch.setattr(cnnlab.train, "train", train_in_the_server)
     app = open_page("app_pages/train.py")
-    app.slider(key="train_epochs").set_value(2).run()
+    app.slider(key="train_epochs").set_value(1)
+    app.slider(key="train_conv1_filters").set_value(3)
+    app.select_slider(key="train_size").set_value(600)
+    app.run()
+    app.button(key="train_start").click().run()
     assert not app.exception
-    assert resets == []
+    job = empty_service.find(TrainConfig(conv1_filters=3, epochs=1, train_size=600), ui.chosen_dataset())
+    assert empty_service.wait(job, 300) and job.state.value == "done", job.error
 
 
 def test_a_shared_link_sets_the_train_sliders(empty_service):

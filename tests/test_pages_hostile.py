@@ -194,8 +194,9 @@ def test_the_largest_learning_rate_stops_the_job_with_advice():
 
 
 def test_a_nan_loss_stops_the_job_with_advice(monkeypatch):
-    import cnnlab.train as train_module
     from cnnlab.service import JobState, TrainingService
+
+    import cnnlab.train as train_module
 
     build_model = train_module.build_model
 

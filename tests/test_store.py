@@ -1,4 +1,4 @@
-"""The model store: round trips, damaged files, a full disk, the size bound, and trainings cut short."""
+"""The model store: round trips, damaged files, a full disk, the size bound, and a save cut short by a kill."""
 
 from __future__ import annotations
 
@@ -15,32 +15,20 @@ import numpy as np
 import pytest
 
 from cnnlab.config import TrainConfig
+from cnnlab.jobs.store import STALE_TEMPORARY_SECONDS, ModelStore, default_store_directory
 from cnnlab.model import to_model_input
-from cnnlab.store import ModelStore, default_store_directory
 
 FINGERPRINT = "0123456789abcdef"
 SMALL = TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(8,), epochs=1, train_size=200)
 
-# Run in a separate process: note that a training started, as the app's worker does, then exit without
-# clearing the note, as a server that is stopped mid-training does.
-MARK_AND_EXIT = """
-import json, os, sys
-from pathlib import Path
-from cnnlab.config import TrainConfig
-from cnnlab.store import ModelStore
-store = ModelStore(Path(sys.argv[1]))
-assert store.mark_running(TrainConfig(**json.loads(sys.argv[2])), sys.argv[3])
-os._exit(0)
-"""
-
-# Run in a separate process: start a training, then get killed (SIGKILL: no clean-up of any kind) while the
-# finished model is being written, after its bytes are out but before the file is renamed into place.
+# Run in a separate process: get killed (SIGKILL: no clean-up of any kind) while a finished model is being
+# written, after its bytes are out but before the file is renamed into place.
 KILLED_WHILE_SAVING = """
 import json, os, signal, sys
 from pathlib import Path
 import numpy as np
 from cnnlab.config import TrainConfig
-from cnnlab.store import ModelStore
+from cnnlab.jobs.store import ModelStore
 from cnnlab.train import TrainResult
 
 class ModelStandIn:
@@ -49,7 +37,6 @@ class ModelStandIn:
 
 config = TrainConfig(**json.loads(sys.argv[2]))
 store = ModelStore(Path(sys.argv[1]))
-assert store.mark_running(config, sys.argv[3])
 result = TrainResult(config, ModelStandIn(), {"loss": [0.5]}, 0.9, 0.3, 1.0, [np.zeros((5, 5, 1, 2))])
 os.fsync = lambda descriptor: os.kill(os.getpid(), signal.SIGKILL)
 store.save(result, sys.argv[3])
@@ -137,7 +124,7 @@ def test_a_damaged_file_is_reported_set_aside_and_retrained(tmp_path, tiny_resul
     assert store.save(tiny_result, FINGERPRINT)
     path = store.path_for(tiny_result.config, FINGERPRINT)
     damage(store, tiny_result, path)
-    with caplog.at_level(logging.WARNING, logger="cnnlab.store"):
+    with caplog.at_level(logging.WARNING, logger="cnnlab.jobs.store"):
         assert store.load(tiny_result.config, FINGERPRINT) is None
     warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
     assert any(path.name in message for message in warnings), warnings
@@ -161,15 +148,25 @@ def fail_fsync(monkeypatch):
 
 
 def fail_writing_the_model(monkeypatch):
-    original = zipfile.ZipFile.writestr
+    real_open = open
 
-    def writestr_on_a_full_disk(self, name, data, *arguments, **keywords):
-        if name == "model.keras":
-            original(self, name, data[: len(data) // 3], *arguments, **keywords)
+    class HalfWriter:
+        """A file whose disk fills up a third of the way into the model."""
+
+        def __init__(self, *arguments, **keywords):
+            self.file = real_open(*arguments, **keywords)
+
+        def write(self, data):
+            self.file.write(data[: len(data) // 3])
             raise OSError(errno.ENOSPC, "No space left on device")
-        return original(self, name, data, *arguments, **keywords)
 
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", writestr_on_a_full_disk)
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exception):
+            self.file.close()
+
+    monkeypatch.setattr("cnnlab.jobs.store.open", HalfWriter, raising=False)
 
 
 @pytest.mark.parametrize("fill_disk", [fail_replace, fail_fsync, fail_writing_the_model])
@@ -177,7 +174,7 @@ def test_a_full_disk_leaves_no_file_behind_and_keeps_earlier_models(tmp_path, ti
     store = ModelStore(tmp_path)
     assert store.save(tiny_result, FINGERPRINT)
     before = model_files(tmp_path)
-    with pytest.MonkeyPatch.context() as patch, caplog.at_level(logging.ERROR, logger="cnnlab.store"):
+    with pytest.MonkeyPatch.context() as patch, caplog.at_level(logging.ERROR, logger="cnnlab.jobs.store"):
         fill_disk(patch)
         assert store.save(replace(tiny_result, config=replace(tiny_result.config, seed=1)), FINGERPRINT) is False
     assert any("No space left on device" in record.getMessage() for record in caplog.records)
@@ -208,36 +205,16 @@ def test_a_byte_budget_keeps_only_what_fits(tmp_path, tiny_result):
     assert len(model_files(tmp_path / "budget")) == 2
 
 
-def test_a_marker_is_interrupted_only_once_its_process_is_gone(tmp_path, earlier_process):
-    live = ModelStore(tmp_path)
-    assert live.mark_running(SMALL, FINGERPRINT)
-    assert ModelStore(tmp_path).interrupted() == []  # its training is still running here
-    live.clear_running(SMALL, FINGERPRINT)
-    assert model_files(tmp_path) == []
-    finished = earlier_process(MARK_AND_EXIT, str(tmp_path), json.dumps(SMALL.to_dict()), FINGERPRINT)
-    assert finished.returncode == 0, finished.stderr
-    assert ModelStore(tmp_path).interrupted() == [(SMALL, FINGERPRINT)]
-
-
 def test_a_process_killed_while_saving_leaves_no_model_and_its_leftovers_are_cleaned(tmp_path, earlier_process):
     killed = earlier_process(KILLED_WHILE_SAVING, str(tmp_path), json.dumps(SMALL.to_dict()), FINGERPRINT)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert len(model_files(tmp_path)) == 2  # its marker and its half-done file
-    store = ModelStore(tmp_path)
-    assert len(model_files(tmp_path)) == 1  # the marker only
-    assert not store.contains(SMALL, FINGERPRINT)
-    assert store.load(SMALL, FINGERPRINT) is None
-    assert store.interrupted() == [(SMALL, FINGERPRINT)]
-
-
-def test_an_unreadable_marker_is_dropped_with_a_warning(tmp_path, earlier_process, caplog):
-    finished = earlier_process(MARK_AND_EXIT, str(tmp_path), json.dumps(SMALL.to_dict()), FINGERPRINT)
-    assert finished.returncode == 0, finished.stderr
-    (marker,) = tmp_path.iterdir()
-    marker.write_text("{not json")
-    with caplog.at_level(logging.WARNING, logger="cnnlab.store"):
-        assert ModelStore(tmp_path).interrupted() == []
-    assert marker.name in caplog.text
+    (leftover,) = tmp_path.iterdir()  # its half-done temporary file
+    assert not ModelStore(tmp_path).contains(SMALL, FINGERPRINT)
+    assert ModelStore(tmp_path).load(SMALL, FINGERPRINT) is None
+    assert leftover.exists()  # young: it might belong to a live writer in another process sharing the folder
+    old = leftover.stat().st_mtime - STALE_TEMPORARY_SECONDS - 1
+    os.utime(leftover, (old, old))
+    ModelStore(tmp_path)
     assert model_files(tmp_path) == []
 
 
@@ -255,9 +232,8 @@ def test_the_folder_comes_from_the_environment_or_the_cache(monkeypatch, tmp_pat
 def test_an_unwritable_folder_keeps_nothing_but_never_raises(tmp_path, tiny_result, caplog):
     blocker = tmp_path / "a file"
     blocker.write_text("")
-    with caplog.at_level(logging.WARNING, logger="cnnlab.store"):
+    with caplog.at_level(logging.WARNING, logger="cnnlab.jobs.store"):
         store = ModelStore(blocker / "models")
     assert not store.available and "could not be created" in caplog.text
     assert store.save(tiny_result, FINGERPRINT) is False
     assert store.load(tiny_result.config, FINGERPRINT) is None
-    assert store.interrupted() == [] and store.mark_running(SMALL, FINGERPRINT) is False

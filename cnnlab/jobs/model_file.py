@@ -6,7 +6,8 @@
 
 `write_model_file` writes one to an open binary file; `read_model_file` checks one read back and rebuilds the
 `TrainResult`, or raises `UnusableFile` with the reason. Where the files live, and how they are named, replaced
-and evicted, is `cnnlab.store`'s business.
+and evicted, is `cnnlab.jobs.store`'s business. A worker sends a finished model to the app as these bytes
+(`model_file_bytes`), so the app never sees half a model either.
 """
 
 from __future__ import annotations
@@ -60,6 +61,13 @@ def write_model_file(handle: BinaryIO, result: TrainResult, fingerprint: str) ->
         archive.writestr(FILTERS_NAME, filters, compress_type=zipfile.ZIP_DEFLATED)
         # The weights are float32 noise to a compressor: storing them as they are saves time.
         archive.writestr(MODEL_NAME, model, compress_type=zipfile.ZIP_STORED)
+
+
+def model_file_bytes(result: TrainResult, fingerprint: str) -> bytes:
+    """The whole file for `result` as bytes, as a worker hands a finished model to the app."""
+    buffer = io.BytesIO()
+    write_model_file(buffer, result, fingerprint)
+    return buffer.getvalue()
 
 
 def metadata_of(result: TrainResult, fingerprint: str) -> dict:

@@ -1,13 +1,18 @@
-"""A process-wide training service: one background worker, a queue, shared results.
+"""The app's training service: every training is a Dask task in a worker process, shared by every student.
 
-Why it exists: Streamlit reruns a page's script on every click, which would abort a `model.fit` running
-inside the script. Here training runs in a worker thread that belongs to the process, so a click, a page
-switch or a closed tab never loses it, and every student's session sees the same jobs.
+Why it exists: Streamlit reruns a page's script on every click, and a web server that trains in its own process
+is slow for everyone while it does. Here the server only asks: each training runs in a Dask worker process (on
+this machine or others, see `cnnlab.jobs.cluster`), and the service keeps what pages need to follow it.
 
 - Jobs are keyed by (TrainConfig, dataset fingerprint): identical settings are trained once and shared.
-- One training at a time (Keras seeding is process-wide and the machine has few cores); the rest queue.
+- Each worker trains one job at a time; the rest wait in Dask's queue, whose order the service shows, with an
+  estimate of the time left from the throughput measured on the workers.
+- Progress arrives as Dask events (see `cnnlab.jobs.task`); a cancel reaches a running training through a Dask
+  `Event` within a fraction of a second.
+- A worker that dies gets its training retried once by Dask (`cluster.ALLOWED_FAILURES`), then the job fails
+  with a sentence. A training that stops reporting for `hang_seconds` is cancelled and its worker restarted.
 - Finished models are kept in a bounded most-recently-used cache and, given a `ModelStore`, on disk: after a
-  restart a page finds its model without retraining, and learns which trainings the restart cut short.
+  restart a page finds its model without retraining.
 """
 
 from __future__ import annotations
@@ -15,22 +20,40 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import traceback
-from collections import OrderedDict, deque
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future as ConnectionFuture
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from distributed import Event, Future
+from distributed.scheduler import KilledWorker
+
+from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset
-from cnnlab.store import ModelStore
-from cnnlab.train import TrainingCancelled, TrainResult
-from cnnlab.train import train as train_model
+from cnnlab.estimate import estimated_training_seconds, multiply_adds_per_image
+from cnnlab.jobs.cluster import Connection, connect
+from cnnlab.jobs.model_file import UnusableFile, read_model_file
+from cnnlab.jobs.store import ModelStore
+from cnnlab.jobs.task import PROGRESS_TOPIC, TrainFunction, cancel_event_name, dataset_payload, run_training
+from cnnlab.train import TrainingCancelled, TrainResult, train
 
-WORKER_NAME = "cnnlab-trainer"
 DEFAULT_MAX_MODELS = 8
-INTERRUPTED_MESSAGE = "This training was interrupted by a server restart; press Train to start it again."
-WORKER_DIED_MESSAGE = "This training stopped because the server's training thread ended; press Train to start it again."
+# Longer than any pause a healthy training makes between two reports (a fresh worker importing TensorFlow and
+# tracing the model's graph on a busy machine took up to 136 s here), short enough that a stuck job does not
+# hold a worker for the rest of the lesson.
+HANG_SECONDS = 300.0
+HANG_CHECK_INTERVAL_SECONDS = 2.0
+WORKER_DIED_MESSAGE = (
+    "This training's worker process stopped twice (it may have run out of memory); press Train to try again, "
+    "perhaps with fewer filters or training images."
+)
+WORKER_RESTARTED_NOTE = "The worker training this model stopped, so the training started again on a fresh one."
+CANCELLED_MESSAGE = "Training was cancelled."
+CANCELLED_BEFORE_START_MESSAGE = "Training was cancelled before it started."
 
 logger = logging.getLogger(__name__)
 
@@ -43,20 +66,19 @@ class JobState(StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
-    # Running in an earlier server process when it stopped; `submit` starts it again.
-    INTERRUPTED = "interrupted"
 
 
 @dataclass
 class Job:
     """One requested training and everything a page needs to follow it.
 
-    Written by the worker thread, read by page scripts: each field is replaced whole (never mutated in
-    place), so a reader sees either the old or the new value, never half of one.
+    Written by the service's Dask callbacks, read by page scripts: each field is replaced whole (never mutated
+    in place), so a reader sees either the old or the new value, never half of one.
     """
 
     config: TrainConfig
     dataset: Dataset
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     state: JobState = JobState.QUEUED
     epoch: int = 0
     batch: int = 0
@@ -66,10 +88,16 @@ class Job:
     epochs: tuple[dict, ...] = ()
     result: TrainResult | None = None
     error: str = ""
+    note: str = ""  # something the student should know about a job that went on (a worker restarted)
+    worker: str = ""  # the address of the worker training it
+    worker_pid: int | None = None  # and that worker's process id (an operator's, or a fault test's, handle)
     submitted_at: float = field(default_factory=time.time)
     started_at: float | None = None
     finished_at: float | None = None
-    cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
+    # Seconds of training measured by the worker when it last reported, and when (monotonic) that report came.
+    training_seconds: float = 0.0
+    last_news: float = field(default_factory=time.monotonic)
+    future: Future | None = field(default=None, repr=False)
 
     @property
     def key(self) -> JobKey:
@@ -77,7 +105,11 @@ class Job:
 
     @property
     def finished(self) -> bool:
-        return self.state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED)
+        return self.state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+    @property
+    def batches_done(self) -> int:
+        return max(0, (self.epoch - 1) * self.batches_per_epoch + self.batch)
 
     @property
     def progress(self) -> float:
@@ -86,53 +118,80 @@ class Job:
             return 1.0
         if not self.batches_per_epoch:
             return 0.0
-        done = (self.epoch - 1) * self.batches_per_epoch + self.batch
-        return min(1.0, max(0.0, done / (self.config.epochs * self.batches_per_epoch)))
+        return min(1.0, max(0.0, self.batches_done / (self.config.epochs * self.batches_per_epoch)))
 
-
-TrainFunction = Callable[..., TrainResult]
+    @property
+    def train_images(self) -> int:
+        """How many images one epoch trains on: the chosen number (or all), less those held back to validate."""
+        available = self.dataset.train_size
+        chosen = available if self.config.train_size is None else min(self.config.train_size, available)
+        return chosen - int(round(chosen * self.config.validation_fraction))
 
 
 class TrainingService:
-    """Trains models one at a time in a background thread and keeps the latest few.
+    """Trains models in Dask worker processes and keeps the latest few.
 
-    train_function: `cnnlab.train.train` or a stand-in with the same signature (tests use fakes).
+    connect_to_cluster: returns the `Connection` to train on; called once, in the background, when the service
+        is made (so pages never wait for a cluster to start unless they submit at once).
+    store: where finished models are saved, and looked up when they are not in memory; None keeps nothing
+        beyond this process.
+    train_function: `cnnlab.train.train` or a stand-in with the same signature that workers can import (tests).
     max_models: how many finished models to keep in memory; the least recently used is dropped first.
-    store: where finished models are also saved, and looked up when they are not in memory; None keeps
-        nothing beyond this process.
+    hang_seconds: a running training that sends no news for this long is cancelled and its worker restarted.
     """
 
     def __init__(
         self,
-        train_function: TrainFunction = train_model,
-        max_models: int = DEFAULT_MAX_MODELS,
+        connect_to_cluster: Callable[[], Connection] = connect,
         store: ModelStore | None = None,
+        train_function: TrainFunction = train,
+        max_models: int = DEFAULT_MAX_MODELS,
+        hang_seconds: float = HANG_SECONDS,
     ):
         if max_models < 1:
             raise ValueError("The service must keep at least one finished model.")
+        self._store = store
         self._train = train_function
         self._max_models = max_models
-        self._store = store
+        self._hang_seconds = hang_seconds
         self._lock = threading.Condition()
-        self._queue: deque[Job] = deque()
-        self._active: dict[JobKey, Job] = {}  # queued or running
+        self._active: dict[JobKey, Job] = {}  # queued or running, in the order they were submitted
+        self._by_id: dict[str, Job] = {}  # the same jobs, by the id their worker's messages carry
         self._finished: OrderedDict[JobKey, Job] = OrderedDict()  # done, most recent last
         self._failed: dict[JobKey, Job] = {}  # last failure or cancellation per key, until resubmitted
-        self._running: Job | None = None
-        self._worker: threading.Thread | None = None
-        # Loading from disk can take seconds (it may import TensorFlow), so it happens outside `_lock`, one
-        # load at a time, which keeps two pages from loading the same file twice.
+        # A worker's speed in the latest training (one image's forward multiply-adds × images trained per
+        # second), for estimates of jobs not yet started.
+        self._measured_speed: float | None = None
+        self._last_hang_check = 0.0
+        # Loading from disk can take seconds (it may import TensorFlow), so it happens outside `_lock`, one load
+        # at a time, which keeps two pages from loading the same file twice.
         self._store_lock = threading.Lock()
-        # Keys an earlier process was training when it stopped, read once: they stay until trained again.
-        self._interrupted: set[JobKey] = set(store.interrupted()) if store is not None else set()
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="cnnlab-connect")
+        self._connection: ConnectionFuture = self._executor.submit(self._connect, connect_to_cluster)
+
+    def _connect(self, connect_to_cluster: Callable[[], Connection]) -> Connection:
+        connection = connect_to_cluster()
+        connection.client.subscribe_topic(PROGRESS_TOPIC, self._on_news)
+        return connection
+
+    @property
+    def connection(self) -> Connection:
+        """Where trainings run (waits for the connection made in the background)."""
+        return self._connection.result()
+
+    def close(self) -> None:
+        """Stop following jobs and close the connection (and the embedded cluster, if the service started one)."""
+        self.connection.close()
+        self._executor.shutdown(wait=False)
 
     # --- asking for models -------------------------------------------------------------------------------
 
     def submit(self, config: TrainConfig, dataset: Dataset) -> Job:
         """The job for these settings: a finished one at once (from memory or the store), a queued/running one
-        shared, or a new one."""
+        shared, or a new one sent to the cluster."""
         key = (config, dataset.fingerprint)
         self._recall(config, dataset)
+        client = self.connection.client
         with self._lock:
             if key in self._finished:
                 self._finished.move_to_end(key)
@@ -140,22 +199,25 @@ class TrainingService:
             if key in self._active:
                 return self._active[key]
             self._failed.pop(key, None)
-            self._interrupted.discard(key)
             job = Job(config=config, dataset=dataset)
             self._active[key] = job
-            self._queue.append(job)
-            self._ensure_worker()
-            self._lock.notify_all()
-            return job
+            self._by_id[job.id] = job
+        # Unique task names: a resubmitted key must never meet the remains of a cancelled task of the same name.
+        job.future = client.submit(
+            run_training, job.id, config, dataset_payload(dataset), self._train, key=f"cnnlab-train-{job.id}",
+            pure=False,
+        )
+        job.future.add_done_callback(lambda future: self._on_done(job, future))
+        return job
 
     def find(self, config: TrainConfig, dataset: Dataset) -> Job | None:
-        """The job for these settings in any state, or None if they were never submitted (or evicted).
+        """The job for these settings in any state, or None if they were never submitted (or were evicted).
 
-        A model saved by an earlier process comes back as a DONE job; a training an earlier process did not
-        finish comes back as an INTERRUPTED job whose `error` says so.
+        A model saved by an earlier process comes back as a DONE job.
         """
         key = (config, dataset.fingerprint)
         self._recall(config, dataset)
+        self._check_for_hangs()
         with self._lock:
             return self._lookup(key)
 
@@ -174,132 +236,140 @@ class TrainingService:
         with self._lock:
             return list(reversed(self._finished.values()))
 
-    def queue_position(self, job: Job) -> int:
-        """0 while the job runs, 1 for the first waiting job, and so on; -1 once it is not queued."""
+    def running(self) -> list[Job]:
+        """The jobs a worker is training now, oldest first."""
+        self._check_for_hangs()
         with self._lock:
-            if job is self._running:
-                return 0
-            try:
-                return self._queue.index(job) + 1
-            except ValueError:
-                return -1
+            return [job for job in self._active.values() if job.state is JobState.RUNNING]
 
-    def running(self) -> Job | None:
+    def queue_position(self, job: Job) -> int:
+        """0 while the job runs, 1 for the first waiting job, and so on; -1 once it has finished."""
         with self._lock:
-            return self._running
+            if job.state is JobState.RUNNING:
+                return 0
+            waiting = [other for other in self._active.values() if other.state is JobState.QUEUED]
+            return waiting.index(job) + 1 if job in waiting else -1
+
+    def seconds_left(self, job: Job) -> float | None:
+        """About how many seconds until `job` has finished, or None when nothing is known to estimate from.
+
+        A running job: its remaining batches at the pace its worker has kept so far. A waiting job: the time
+        left of the jobs ahead of it, shared among the workers, plus its own, estimated from the number of
+        multiply-adds it needs and the speed the workers last measured.
+        """
+        with self._lock:
+            if job.finished:
+                return 0.0
+            if job.state is JobState.RUNNING:
+                return self._running_seconds_left(job)
+            ahead = []
+            for other in self._active.values():
+                if other is job:
+                    break
+                ahead.append(other)
+        workers = max(1, self._worker_count())
+        estimates = [self._running_seconds_left(other) if other.state is JobState.RUNNING else self._estimate(other)
+                     for other in ahead]
+        own = self._estimate(job)
+        if own is None or any(estimate is None for estimate in estimates):
+            return None
+        return sum(estimates) / workers + own
 
     def cancel(self, job: Job) -> None:
-        """Stop a queued job now, or a running one after its current batch."""
+        """Stop a queued job now, or a running one within a fraction of a second (at its next check)."""
         with self._lock:
-            job.cancel_requested.set()
-            if job in self._queue:
-                self._queue.remove(job)
-                self._end(job, JobState.CANCELLED, "Training was cancelled before it started.")
+            if job.finished:
+                return
+            queued = job.state is JobState.QUEUED
+            if queued:
+                self._end(job, JobState.CANCELLED, CANCELLED_BEFORE_START_MESSAGE)
+        # Set even for a queued job: the worker may have started it a moment ago, before its news arrived.
+        Event(cancel_event_name(job.id), client=self.connection.client).set()
+        if queued and job.future is not None:
+            job.future.cancel()
 
     def wait(self, job: Job, timeout: float | None = None) -> bool:
-        """Block until `job` has finished (tests and scripts); True if it did within `timeout` seconds.
-
-        The model is saved to the store just after; `join_worker` waits for that too.
-        """
+        """Block until `job` has finished (tests and scripts); True if it did within `timeout` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._lock:
-            while not job.finished:
+        while True:
+            self._check_for_hangs()
+            with self._lock:
+                if job.finished:
+                    return True
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
-                self._lock.wait(remaining)
-            return True
+                self._lock.wait(HANG_CHECK_INTERVAL_SECONDS if remaining is None
+                                else min(remaining, HANG_CHECK_INTERVAL_SECONDS))
 
-    def join_worker(self, timeout: float | None = None) -> None:
-        """Wait for the worker thread to exit (it does once the queue is empty and the last model is saved)."""
-        worker = self._worker
-        if worker is not None:
-            worker.join(timeout)
+    # --- news from the workers ---------------------------------------------------------------------------
 
-    # --- the worker --------------------------------------------------------------------------------------
-
-    def _ensure_worker(self) -> None:
-        # A worker lives only while there is work, so an idle server holds no training thread.
-        if self._worker is None or not self._worker.is_alive():
-            self._worker = threading.Thread(target=self._work, name=WORKER_NAME, daemon=True)
-            self._worker.start()
-
-    def _work(self) -> None:
-        job: Job | None = None
-        try:
-            while True:
-                with self._lock:
-                    if not self._queue:
-                        self._worker = None
-                        return
-                    job = self._queue.popleft()
-                    self._running = job
-                    job.state, job.started_at = JobState.RUNNING, time.time()
-                    self._lock.notify_all()
-                self._use_store("mark_running", job.config, job.dataset.fingerprint)
-                state, error, result = self._run(job)
-                with self._lock:
-                    job.result = result
-                    self._end(job, state, error)
-                    self._running = None
-                # Saved after the job is marked done, so no page waits for the disk (usually a few hundredths of a
-                # second for the default model, but over a second on a busy machine or a slow disk). The marker goes
-                # only once the file is in place, so a restart in between reports the training as interrupted
-                # rather than losing it silently.
-                if state is JobState.DONE:
-                    self._use_store("save", result, job.dataset.fingerprint)
-                self._use_store("clear_running", job.config, job.dataset.fingerprint)
-                job = None
-        except BaseException:
-            # The thread is dying (SystemExit or KeyboardInterrupt raised in it, or a bug here). Without this, its
-            # job would stay RUNNING for ever: every page waiting on it would hang and it could never be retrained.
-            self._worker_died(job)
-            raise
-
-    def _worker_died(self, job: Job | None) -> None:
-        """End the dying worker's job with a sentence and hand any queued jobs to a new worker."""
-        logger.error("The training thread ended unexpectedly; its job is marked as failed.")
-        # The marker goes first, so that whoever the job's end wakes finds the store already tidy.
-        if job is not None:
-            self._use_store("clear_running", job.config, job.dataset.fingerprint)
+    def _on_news(self, event: tuple[float, dict]) -> None:
+        """A worker's message about a job (see `cnnlab.jobs.task.run_training`); runs on Dask's event loop."""
+        _, message = event
         with self._lock:
-            if job is not None and not job.finished:
-                self._end(job, JobState.FAILED, WORKER_DIED_MESSAGE)
-            self._running = None
-            if self._worker is threading.current_thread():
-                self._worker = None
-            if self._queue:
-                self._ensure_worker()
+            job = self._by_id.get(message.get("job"))
+            if job is None or job.finished:
+                return  # another app replica's job, or one that ended meanwhile
+            job.last_news = time.monotonic()
+            if message["kind"] == "started":
+                if job.worker_pid is not None and job.worker_pid != message["pid"]:
+                    # Dask gave the training to a new worker after its first one died: it starts over.
+                    job.note, job.epoch, job.batch, job.epochs = WORKER_RESTARTED_NOTE, 0, 0, ()
+                job.worker, job.worker_pid = message["worker"], message["pid"]
+                job.state, job.started_at = JobState.RUNNING, time.time()
+            elif message["kind"] == "batch":
+                job.epoch, job.batch = message["epoch"], message["batch"]
+                job.batches_per_epoch = message["batches_per_epoch"]
+                job.last_metrics = {"loss": message["loss"], "accuracy": message["accuracy"]}
+                job.training_seconds = message["seconds"]
+                self._measure_speed(job)
+            elif message["kind"] == "epoch" and message["epoch"] == len(job.epochs) + 1:
+                job.epochs = (*job.epochs, {"epoch": message["epoch"], **message["metrics"]})
+            self._lock.notify_all()
 
-    def _run(self, job: Job) -> tuple[JobState, str, TrainResult | None]:
-        def on_batch_end(epoch: int, batch: int, batches_per_epoch: int, metrics: dict) -> None:
-            job.epoch, job.batch, job.batches_per_epoch = epoch, batch, batches_per_epoch
-            job.last_metrics = metrics
+    def _on_done(self, job: Job, future: Future) -> None:
+        """Record how a job's task ended; runs in Dask's callback thread."""
+        if future.status == "finished":
+            state, error, result = self._receive_model(job, future.result())
+        elif future.status == "cancelled":
+            state, error, result = JobState.CANCELLED, CANCELLED_MESSAGE, None
+        else:
+            state, error, result = self._failure(future.exception())
+        with self._lock:
+            job.future = None  # lets Dask forget the task
+            if not job.finished:  # a cancel or a hang may have ended it already
+                job.result = result
+                self._end(job, state, error)
 
-        def on_epoch_end(epoch: int, metrics: dict) -> None:
-            job.epochs = (*job.epochs, {"epoch": epoch, **metrics})
-
+    def _receive_model(self, job: Job, data: bytes) -> tuple[JobState, str, TrainResult | None]:
+        """Save a finished model's file and read it back for the pages."""
+        if self._store is not None:
+            self._store.put(data, job.config, job.dataset.fingerprint)
         try:
-            result = self._train(
-                job.config,
-                job.dataset,
-                on_batch_end=on_batch_end,
-                on_epoch_end=on_epoch_end,
-                should_stop=job.cancel_requested.is_set,
-            )
-        except TrainingCancelled:
-            return JobState.CANCELLED, "Training was cancelled.", None
-        except ValueError as error:  # the engine's sentences for students (e.g. a diverging loss)
-            return JobState.FAILED, str(error), None
-        except Exception as error:  # noqa: BLE001 - a crash must end the job, not the worker
-            traceback.print_exc()
-            return JobState.FAILED, f"Training stopped with an unexpected error: {error}", None
+            result = read_model_file(data, job.config, job.dataset.fingerprint, load_keras())
+        except UnusableFile as problem:
+            logger.error("A worker sent a model that cannot be used: %s.", problem)
+            return JobState.FAILED, f"The trained model arrived damaged ({problem}); press Train to try again.", None
         return JobState.DONE, "", result
+
+    @staticmethod
+    def _failure(error: BaseException | None) -> tuple[JobState, str, None]:
+        """The state and sentence for a task that raised `error`."""
+        if isinstance(error, TrainingCancelled):
+            return JobState.CANCELLED, CANCELLED_MESSAGE, None
+        if isinstance(error, KilledWorker):
+            return JobState.FAILED, WORKER_DIED_MESSAGE, None
+        if isinstance(error, ValueError):  # the engine's sentences for students (e.g. a diverging loss)
+            return JobState.FAILED, str(error), None
+        logger.error("A training failed with an unexpected error: %r", error)
+        return JobState.FAILED, f"Training stopped with an unexpected error: {error}", None
 
     def _end(self, job: Job, state: JobState, error: str) -> None:
         """Record a job's end (caller holds the lock) and wake anyone waiting on it."""
         job.state, job.error, job.finished_at = state, error, time.time()
         self._active.pop(job.key, None)
+        self._by_id.pop(job.id, None)
         if state is JobState.DONE:
             self._finished[job.key] = job
             self._trim_finished()
@@ -307,57 +377,85 @@ class TrainingService:
             self._failed[job.key] = job
         self._lock.notify_all()
 
-    # --- the store ---------------------------------------------------------------------------------------
+    def _check_for_hangs(self) -> None:
+        """Cancel running jobs that sent no news for `hang_seconds`, and restart their workers.
 
-    def _use_store(self, method: str, *arguments) -> None:
-        """Call a store method from the worker; the store logs its own failures, and nothing it does may
-        stop the worker."""
-        if self._store is None:
+        Called by the methods pages poll, at most every HANG_CHECK_INTERVAL_SECONDS.
+        """
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last_hang_check < HANG_CHECK_INTERVAL_SECONDS:
+                return
+            self._last_hang_check = now
+            hung = [job for job in self._active.values()
+                    if job.state is JobState.RUNNING and now - job.last_news > self._hang_seconds]
+            for job in hung:
+                self._end(job, JobState.FAILED, (
+                    f"This training stopped making progress for {self._hang_seconds:.0f} seconds, so it was "
+                    "stopped and its worker restarted; press Train to try again."))
+        for job in hung:
+            logger.error("Job %s sent no news for %.0f s; cancelling it and restarting worker %s.",
+                         job.id, self._hang_seconds, job.worker)
+            if job.future is not None:
+                job.future.cancel()
+            if job.worker:
+                # A stuck thread cannot be stopped from outside; only a new worker process frees the machine. The
+                # restart takes seconds, so it happens in the background rather than in a page's run.
+                self._executor.submit(self.connection.client.restart_workers, [job.worker], raise_for_error=False)
+
+    # --- estimates -----------------------------------------------------------------------------------------
+
+    def _measure_speed(self, job: Job) -> None:
+        """Update the workers' measured speed from a running job's latest report (caller holds the lock)."""
+        if job.training_seconds < 1.0:  # too little to measure; the first batches include start-up costs
             return
+        images = job.batches_done * job.config.batch_size
+        self._measured_speed = images * multiply_adds_per_image(job.config) / job.training_seconds
+
+    def _running_seconds_left(self, job: Job) -> float | None:
+        if job.batches_done < 2 or job.training_seconds <= 0:
+            return self._estimate(job)
+        total = job.config.epochs * job.batches_per_epoch
+        return (total - job.batches_done) * job.training_seconds / job.batches_done
+
+    def _estimate(self, job: Job) -> float | None:
+        """Seconds to train `job` from the start, at the speed the workers last measured (or the default)."""
+        speed = self._measured_speed
+        return estimated_training_seconds(job.config, job.train_images, multiply_adds_per_second=speed)
+
+    def _worker_count(self) -> int:
         try:
-            getattr(self._store, method)(*arguments)
-        except Exception:  # noqa: BLE001 - a store bug must not end the worker (and with it, all training)
-            logger.exception("The model store failed in %s.", method)
+            return len(self.connection.client.scheduler_info(n_workers=-1)["workers"])
+        except Exception:  # noqa: BLE001 - an estimate must never break a page
+            return 1
+
+    # --- the store -----------------------------------------------------------------------------------------
 
     def _lookup(self, key: JobKey) -> Job | None:
         """The job for `key` in memory, in any state (caller holds the lock)."""
         return self._finished.get(key) or self._active.get(key) or self._failed.get(key)
 
     def _recall(self, config: TrainConfig, dataset: Dataset) -> None:
-        """Bring what the store knows about a key not in memory into memory: a saved model as a DONE job, or
-        a training an earlier process left unfinished as an INTERRUPTED one."""
+        """Bring a model the store holds, but memory does not, into memory as a DONE job."""
         if self._store is None:
             return
         key = (config, dataset.fingerprint)
         with self._lock:
             if self._lookup(key) is not None:
                 return
-            interrupted = key in self._interrupted
-        if not interrupted and not self._store.contains(config, dataset.fingerprint):
+        if not self._store.contains(config, dataset.fingerprint):
             return  # the common miss: one stat, no TensorFlow
         with self._store_lock:
             with self._lock:
                 if self._lookup(key) is not None:  # another page loaded or submitted it meanwhile
                     return
             result = self._store.load(config, dataset.fingerprint)
+            if result is None:
+                return
             with self._lock:
-                if self._lookup(key) is not None:
-                    return
-                if result is not None:
+                if self._lookup(key) is None:
                     self._finished[key] = self._stored_job(config, dataset, result)
                     self._trim_finished()
-                    self._interrupted.discard(key)
-                elif interrupted:
-                    self._failed[key] = Job(
-                        config=config,
-                        dataset=dataset,
-                        state=JobState.INTERRUPTED,
-                        error=INTERRUPTED_MESSAGE,
-                        finished_at=time.time(),
-                    )
-        if result is not None and interrupted:
-            # The earlier process stopped after saving but before removing its marker: the training did finish.
-            self._store.clear_running(config, dataset.fingerprint)
 
     @staticmethod
     def _stored_job(config: TrainConfig, dataset: Dataset, result: TrainResult) -> Job:

@@ -1,15 +1,11 @@
 """A folder of finished models that outlives the server process, so a restart never loses a training.
 
-Each model is one zip file (its format is `cnnlab.model_file`'s) named by a hash of its key (TrainConfig,
-dataset fingerprint).
-
-Files are written to a temporary file in the same folder and renamed into place, so neither a reader nor a
-crash ever sees half a model. A file that cannot be used is reported, moved aside and treated as missing: the
-model is then retrained on demand. The folder is bounded; the least recently used models go first.
-
-A small "running" marker per training in progress tells the next process which trainings a restart cut short.
-Markers and temporary files are held under an advisory lock while their writer lives (POSIX `flock`), so one
-process never mistakes another live process's files for leftovers.
+Each model is one zip file (its format is `cnnlab.jobs.model_file`'s) named by a hash of its key (TrainConfig,
+dataset fingerprint). Files are written to a temporary file in the same folder and renamed into place with
+`os.replace`, so neither a reader nor a crash ever sees half a model: a process killed while writing leaves at
+most a temporary file, which a later store removes. A file that cannot be used is reported, moved aside and
+treated as missing: the model is then retrained on demand. The folder is bounded; the least recently used
+models go first. Several server processes (a school's replicas) may share one folder.
 """
 
 from __future__ import annotations
@@ -25,17 +21,11 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
-from cnnlab.model_file import FORMAT_VERSION, UnusableFile, read_model_file, write_model_file
+from cnnlab.jobs.model_file import UnusableFile, model_file_bytes, read_model_file
 from cnnlab.train import TrainResult
-
-try:
-    import fcntl
-except ImportError:  # Windows has no flock; see `_lock_without_waiting`.
-    fcntl = None
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +33,14 @@ MODEL_DIR_VARIABLE = "CNNLAB_MODEL_DIR"
 DEFAULT_MAX_MODELS = 20
 TEMPORARY_PREFIX = ".partial-"
 TEMPORARY_SUFFIX = ".tmp"
+# A temporary file older than this was left by a process that died while writing (a write takes well under a
+# second): removing it cannot disturb a live writer in another process sharing the folder.
+STALE_TEMPORARY_SECONDS = 600
 MODEL_SUFFIX = ".zip"
-MARKER_SUFFIX = ".running"
 SET_ASIDE_SUFFIX = ".corrupt"
 MAX_SET_ASIDE_FILES = 3  # kept so an operator can look at what went wrong, but never more
 DIGEST_CHARACTERS = 32  # 128 bits of sha256: no two keys will ever share a file name
 MODEL_FILE_PATTERN = re.compile(rf"^[0-9a-f]{{{DIGEST_CHARACTERS}}}{re.escape(MODEL_SUFFIX)}$")
-
-StoreKey = tuple[TrainConfig, str]
 
 
 def default_store_directory() -> Path:
@@ -83,7 +73,7 @@ class _StoredFile:
 
 
 class ModelStore:
-    """Saves and loads finished `TrainResult`s keyed by (TrainConfig, dataset fingerprint).
+    """Saves and loads finished models keyed by (TrainConfig, dataset fingerprint).
 
     directory: the folder to use (created if missing). If it cannot be created, the store logs a warning
         and keeps nothing (`available` is False): the app still works, models just do not survive a restart.
@@ -101,8 +91,7 @@ class ModelStore:
         self.directory = Path(directory).expanduser()
         self.max_models = max_models
         self.max_bytes = max_bytes
-        self._lock = threading.Lock()  # guards the two fields below
-        self._markers: dict[str, BinaryIO] = {}  # digest → open, locked marker of a training in this process
+        self._touch_lock = threading.Lock()
         self._last_touch_ns = 0
         self.available = self._open()
 
@@ -116,20 +105,28 @@ class ModelStore:
     # --- saving and loading ------------------------------------------------------------------------------
 
     def save(self, result: TrainResult, fingerprint: str) -> bool:
-        """Write `result` atomically as the model for (result.config, fingerprint); True if it was kept.
+        """Write `result` as the model for (result.config, fingerprint); True if it was kept."""
+        try:
+            data = model_file_bytes(result, fingerprint)
+        except Exception:  # noqa: BLE001 - a model Keras cannot serialise must not take the caller down
+            logger.exception("The trained model could not be serialised, so it was not saved.")
+            return False
+        return self.put(data, result.config, fingerprint)
 
-        Any failure (a full disk, a read-only folder, a model Keras cannot serialise) is logged and leaves
-        no file behind; it is never raised, because it runs in the training worker.
+    def put(self, data: bytes, config: TrainConfig, fingerprint: str) -> bool:
+        """Write a model file's bytes (as a worker returns them) atomically under their key; True if kept.
+
+        Any failure (a full disk, a read-only folder) is logged and leaves no file behind; it is never raised.
         """
         if not self.available:
             return False
-        path: Path | str = "the model store"
+        path = self.path_for(config, fingerprint)
         temporary: Path | None = None
         try:
-            path = self.path_for(result.config, fingerprint)
-            handle, temporary = self._new_temporary_file()
-            with handle:
-                write_model_file(handle, result, fingerprint)
+            descriptor, name = tempfile.mkstemp(dir=self.directory, prefix=TEMPORARY_PREFIX, suffix=TEMPORARY_SUFFIX)
+            temporary = Path(name)
+            with open(descriptor, "wb") as handle:
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, path)
@@ -143,9 +140,6 @@ class ModelStore:
                 path,
                 error,
             )
-            return False
-        except Exception:  # noqa: BLE001 - the training worker must go on whatever went wrong here
-            logger.exception("The trained model could not be saved to %s.", path)
             return False
         finally:
             if temporary is not None:
@@ -191,103 +185,6 @@ class ModelStore:
         """Whether a file for this key exists (without reading it, so without importing Keras)."""
         return self.available and self.path_for(config, fingerprint).is_file()
 
-    # --- trainings in progress ---------------------------------------------------------------------------
-
-    def mark_running(self, config: TrainConfig, fingerprint: str) -> bool:
-        """Leave a marker saying this key is being trained by this process, until `clear_running`."""
-        if not self.available:
-            return False
-        digest = key_digest(config, fingerprint)
-        marker = self.directory / f"{digest}{MARKER_SUFFIX}"
-        content = json.dumps(
-            {
-                "format": FORMAT_VERSION,
-                "config": config.to_dict(),
-                "fingerprint": fingerprint,
-                "pid": os.getpid(),
-                "started_at": time.time(),
-            }
-        ).encode()
-        handle = temporary = None
-        try:
-            # Written whole and renamed, under a lock that lives as long as this process holds the handle.
-            handle, temporary = self._new_temporary_file()
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-            os.replace(temporary, marker)
-        except OSError as error:
-            logger.warning(
-                "Could not note that a training started in %s (%s); a restart during it will not be reported.",
-                marker,
-                error,
-            )
-            if handle is not None:
-                handle.close()
-            if temporary is not None:
-                with suppress(OSError):
-                    temporary.unlink()
-            return False
-        with self._lock:
-            previous = self._markers.pop(digest, None)
-            self._markers[digest] = handle
-        if previous is not None:
-            previous.close()
-        return True
-
-    def clear_running(self, config: TrainConfig, fingerprint: str) -> None:
-        """Remove the marker for this key, whoever left it (the training ended, or was redone)."""
-        if not self.available:
-            return
-        digest = key_digest(config, fingerprint)
-        with self._lock:
-            handle = self._markers.pop(digest, None)
-        try:
-            (self.directory / f"{digest}{MARKER_SUFFIX}").unlink(missing_ok=True)
-        except OSError as error:
-            logger.warning("Could not remove the marker of a finished training (%s).", error)
-        finally:
-            if handle is not None:
-                handle.close()
-
-    def interrupted(self) -> list[StoreKey]:
-        """The (config, fingerprint) of trainings whose process ended before they did (a server restart).
-
-        Markers held by this process, or locked by another live one, are not listed. A marker that cannot
-        be read is removed with a warning.
-        """
-        if not self.available:
-            return []
-        found = []
-        for marker in sorted(self.directory.glob(f"*{MARKER_SUFFIX}")):
-            digest = marker.name.removesuffix(MARKER_SUFFIX)
-            with self._lock:
-                if digest in self._markers:
-                    continue
-            try:
-                handle = marker.open("rb")
-            except FileNotFoundError:
-                continue
-            except OSError as error:
-                logger.warning("The training marker %s could not be read (%s).", marker, error)
-                continue
-            with handle:
-                if not _lock_without_waiting(handle) or not _still_named(handle, marker):
-                    continue  # its training is alive in another process, or it ended just now
-                try:
-                    recorded = json.loads(handle.read())
-                    config = TrainConfig(**recorded["config"])
-                    fingerprint = str(recorded["fingerprint"])
-                    if key_digest(config, fingerprint) != digest:
-                        raise ValueError("its content belongs to another file name")
-                except Exception as error:  # noqa: BLE001 - any unreadable marker is simply dropped
-                    logger.warning("The training marker %s is unreadable (%s) and was removed.", marker, error)
-                    with suppress(OSError):
-                        marker.unlink()
-                    continue
-            found.append((config, fingerprint))
-        return found
-
     # --- housekeeping ------------------------------------------------------------------------------------
 
     def _open(self) -> bool:
@@ -303,27 +200,18 @@ class ModelStore:
         self._remove_stale_temporary_files()
         return True
 
-    def _new_temporary_file(self) -> tuple[BinaryIO, Path]:
-        """A new, locked, empty file in the store's folder (same file system, so `os.replace` is atomic)."""
-        descriptor, name = tempfile.mkstemp(dir=self.directory, prefix=TEMPORARY_PREFIX, suffix=TEMPORARY_SUFFIX)
-        handle = open(descriptor, "wb")  # noqa: SIM115 - the caller closes it (or keeps it, for a marker)
-        _lock_without_waiting(handle)
-        return handle, Path(name)
-
     def _remove_stale_temporary_files(self) -> None:
-        """Delete temporary files a crashed process left behind; live writers hold a lock and are skipped."""
+        """Delete temporary files that a process killed while writing left behind."""
+        now = time.time()
         for temporary in self.directory.glob(f"{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}"):
-            try:
-                with temporary.open("rb") as handle:
-                    if _lock_without_waiting(handle) and _still_named(handle, temporary):
-                        temporary.unlink()
-                        logger.info("Removed %s, left half-written by an earlier process.", temporary)
-            except OSError:
-                continue
+            with suppress(OSError):
+                if now - temporary.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                    temporary.unlink()
+                    logger.info("Removed %s, left half-written by an earlier process.", temporary)
 
     def _touch(self, path: Path) -> None:
         """Mark `path` as just used; strictly later than any earlier touch by this store, so order is exact."""
-        with self._lock:
+        with self._touch_lock:
             now = max(time.time_ns(), self._last_touch_ns + 1)
             self._last_touch_ns = now
         os.utime(path, ns=(now, now))
@@ -375,32 +263,6 @@ class ModelStore:
             reason,
             where[0].upper() + where[1:],
         )
-
-
-# --- file-system helpers ---------------------------------------------------------------------------------
-
-
-def _lock_without_waiting(handle: BinaryIO) -> bool:
-    """Take an exclusive advisory lock on an open file if no one holds it; True if this handle now holds it.
-
-    The lock ends when the handle is closed or its process dies, which is what makes it a liveness signal.
-    Without `fcntl` (Windows) every lock "succeeds", so files of other live processes look abandoned there.
-    """
-    if fcntl is None:
-        return True
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _still_named(handle: BinaryIO, path: Path) -> bool:
-    """Whether `path` still names the file `handle` has open (it may have been replaced or removed)."""
-    try:
-        return os.path.samestat(os.fstat(handle.fileno()), path.stat())
-    except OSError:
-        return False
 
 
 def _sync_directory(directory: Path) -> None:

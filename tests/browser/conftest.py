@@ -60,6 +60,8 @@ class AppServer:
             "CNNLAB_OFFLINE": "1",  # the server must never try to download MNIST during tests
             "PYTHONUNBUFFERED": "1",
         }
+        # The server starts its own embedded cluster, as on a student's laptop, not the test session's.
+        environment.pop("CNNLAB_SCHEDULER", None)
         command = [
             sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
             "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",

@@ -1,0 +1,9 @@
+"""Trainings as jobs: queued on a Dask cluster, run in worker processes, kept in a model store on disk.
+
+- `cluster`: connects to a Dask scheduler ($CNNLAB_SCHEDULER) or starts the embedded local cluster.
+- `task`: what a worker runs for one training, and how it reports progress back.
+- `service`: the app's view of all jobs: shared by settings and data, queued, followed, cancelled.
+- `store`, `model_file`: finished models on disk, one zip file each, written atomically.
+
+Nothing here imports Streamlit; `cnnlab.ui` holds the one service a server process shares.
+"""
