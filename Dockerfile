@@ -22,6 +22,8 @@ COPY . .
 # several replicas can share them. The folder is created owned by the app's user, which a new named volume
 # inherits.
 ENV CNNLAB_MODEL_DIR=/data/models
+# `dask worker` (compose.yaml) runs from /usr/local/bin; this lets it import the training code.
+ENV PYTHONPATH=/app
 RUN mkdir -p /data/models && chown -R cnnlab:cnnlab /data
 VOLUME ["/data/models"]
 

@@ -204,3 +204,44 @@ def test_streamlit_reads_the_production_settings_from_the_app_folder():
     settings = json.loads(finished.stdout.strip().splitlines()[-1])
     assert settings == {"server.maxUploadSize": 100, "browser.gatherUsageStats": False,
                         "client.toolbarMode": "viewer", "theme.base": "light"}
+
+
+# --- compose.yaml: a school's replicas, scheduler and workers ------------------------------------------------------
+
+
+def compose_services() -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+
+
+def test_compose_runs_every_part_from_the_one_image():
+    services = compose_services()
+    assert {"scheduler", "worker"} <= set(services) and len([name for name in services if name.startswith("app")]) >= 2
+    assert {service["build"] for service in services.values()} == {"."}
+    assert {service["image"] for service in services.values()} == {"cnnlab"}
+
+
+def test_compose_points_the_apps_at_the_scheduler_the_workers_use_with_the_settings_the_tests_run():
+    from test_dask_processes import DEPLOY_ENVIRONMENT
+
+    services = compose_services()
+    scheduler = services["scheduler"]
+    port = scheduler["command"][scheduler["command"].index("--port") + 1]
+    address = f"tcp://scheduler:{port}"
+    assert scheduler["command"][:2] == ["dask", "scheduler"]
+    assert services["worker"]["command"][:3] == ["dask", "worker", address]
+    assert services["worker"]["command"][services["worker"]["command"].index("--nthreads") + 1] == "1"
+    apps = [service for name, service in services.items() if name.startswith("app")]
+    assert all(app["environment"]["CNNLAB_SCHEDULER"] == address for app in apps)
+    # The same settings as the scheduler and worker processes tests/test_dask_processes.py starts.
+    settings = {**scheduler["environment"], **services["worker"]["environment"]}
+    assert settings == DEPLOY_ENVIRONMENT
+
+
+def test_compose_shares_one_model_volume_where_the_image_keeps_its_models():
+    services = compose_services()
+    model_folder = environment_of_image()["CNNLAB_MODEL_DIR"]
+    apps = [service for name, service in services.items() if name.startswith("app")]
+    assert all(app["volumes"] == [f"models:{model_folder}"] for app in apps)
+    assert environment_of_image()["PYTHONPATH"] == "/app"  # `dask worker` imports the training code from there

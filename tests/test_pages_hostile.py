@@ -182,20 +182,16 @@ DIVERGING = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epo
                         learning_rate=1.0)
 
 
-def test_the_largest_learning_rate_stops_the_job_with_advice():
-    from cnnlab.service import JobState, TrainingService
+def test_the_largest_learning_rate_stops_the_training_with_advice():
+    # (The service turns this sentence into the job's error: tests/test_service.py.)
+    from cnnlab.train import TrainingDiverged, train
 
-    service = TrainingService()
-    job = service.submit(DIVERGING, ui.get_dataset("sample"))
-    assert service.wait(job, 300)
-    assert job.state is JobState.FAILED
-    assert "lower the learning rate (it is 1)" in job.error and "ran away in epoch 1" in job.error
-    assert job.result is None
+    with pytest.raises(TrainingDiverged) as stopped:
+        train(DIVERGING, ui.get_dataset("sample"))
+    assert "lower the learning rate (it is 1)" in str(stopped.value) and "ran away in epoch 1" in str(stopped.value)
 
 
-def test_a_nan_loss_stops_the_job_with_advice(monkeypatch):
-    from cnnlab.service import JobState, TrainingService
-
+def test_a_nan_loss_stops_the_training_with_advice(monkeypatch):
     import cnnlab.train as train_module
 
     build_model = train_module.build_model
@@ -208,11 +204,9 @@ def test_a_nan_loss_stops_the_job_with_advice(monkeypatch):
         return model
 
     monkeypatch.setattr(train_module, "build_model", model_with_nan_weights)
-    service = TrainingService()
-    job = service.submit(SMALL, ui.get_dataset("sample"))
-    assert service.wait(job, 300)
-    assert job.state is JobState.FAILED
-    assert "the loss became nan in epoch 1; lower the learning rate" in job.error.lower()
+    with pytest.raises(train_module.TrainingDiverged) as stopped:
+        train_module.train(SMALL, ui.get_dataset("sample"))
+    assert "the loss became nan in epoch 1; lower the learning rate" in str(stopped.value).lower()
 
 
 def test_the_train_page_shows_why_a_diverging_training_stopped():

@@ -168,6 +168,9 @@ class TrainingService:
         self._store_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="cnnlab-connect")
         self._connection: ConnectionFuture = self._executor.submit(self._connect, connect_to_cluster)
+        # Pages need Keras to show a model, and a finished training's model is read with it: importing it now, in
+        # the background, keeps that import (seconds) off the first page and off the end of the first training.
+        self._executor.submit(load_keras)
 
     def _connect(self, connect_to_cluster: Callable[[], Connection]) -> Connection:
         connection = connect_to_cluster()

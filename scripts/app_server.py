@@ -1,0 +1,154 @@
+"""One CNN Lab server for scripts and browser tests: `streamlit run streamlit_app.py` in a child process on a free
+port of 127.0.0.1, its output in a log file, and the Chromium flags this machine needs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"  # screenshots and logs of browser runs
+# Without the background-networking flags Chromium keeps trying to reach Google's hosts, which fails here.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SERVER_START_SECONDS = 300  # generous: a busy 2-core machine can be slow to start Python and Streamlit
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class AppServer:
+    """`streamlit run streamlit_app.py` in a child process, its output kept in a log file."""
+
+    def __init__(self, log_path: Path, model_dir: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        environment = {
+            **os.environ,
+            "CNNLAB_MODEL_DIR": str(model_dir),
+            "CNNLAB_OFFLINE": "1",  # the server must never try to download MNIST during tests
+            "PYTHONUNBUFFERED": "1",
+        }
+        # The server starts its own embedded cluster, as on a student's laptop, not the test session's.
+        environment.pop("CNNLAB_SCHEDULER", None)
+        command = [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+            "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        ]
+        self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=self._log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_until_healthy(self, timeout: float = SERVER_START_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise TimeoutError(f"streamlit did not become healthy in {timeout:.0f} s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log.close()
+
+
+class Student:
+    """One student's browser tab on the app, with the few moves the tests need.
+
+    Navigation between pages goes through the sidebar links, as a student's clicks do: opening an address
+    anew would start a new Streamlit session and forget this tab's state.
+    """
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+
+    def open(self, path: str = "") -> Student:
+        self.page.goto(f"{self.base_url}/{path}")
+        self.wait_until_idle()
+        return self
+
+    def wait_until_idle(self, timeout_ms: int = 120_000) -> None:
+        """Connected to the server and no script run in progress (as Streamlit's own e2e tests wait)."""
+        self.page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]',
+                                    timeout=timeout_ms)
+        self.page.wait_for_function(
+            """() => { const app = document.querySelector('[data-testid="stApp"]');
+                       return app && app.getAttribute('data-test-script-state') === 'notRunning'; }""",
+            timeout=timeout_ms,
+        )
+
+    def go_to(self, title: str) -> Student:
+        """Click a page's link in the sidebar (or the top menu on a phone), then wait for its title."""
+        link = self.page.locator('[data-testid="stSidebarNav"] a', has_text=title)
+        if not link.is_visible():
+            self.page.locator('[data-testid="stExpandSidebarButton"]').click()
+        link.click()
+        self.page.wait_for_selector(f'h1:has-text("{title if title != "Home" else "CNN Lab"}")')
+        self.wait_until_idle()
+        return self
+
+    def main_text(self) -> str:
+        return self.page.locator('[data-testid="stMain"]').inner_text()
+
+    def assert_no_exception(self) -> None:
+        exceptions = self.page.locator('[data-testid="stException"]')
+        assert exceptions.count() == 0, exceptions.first.inner_text()
+        assert "Traceback" not in self.page.locator('[data-testid="stApp"]').inner_text()
+
+    def wait_for_pictures(self, timeout_ms: int = 30_000) -> None:
+        """Every image on the page decoded and every chart drawn, so a screenshot shows what a student sees."""
+        self.page.wait_for_function(
+            """() => {
+                const main = document.querySelector('[data-testid="stMain"]');
+                if (!main) return false;
+                const images = [...main.querySelectorAll('img')];
+                const charts = [...main.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+                const skeletons = main.querySelectorAll('[data-testid="stSkeleton"]').length;
+                return skeletons === 0 && images.every(image => image.complete && image.naturalWidth > 0)
+                    && charts.every(chart => chart.querySelector('canvas, svg'));
+            }""",
+            timeout=timeout_ms,
+        )
+
+    def screenshot(self, name: str) -> Path:
+        self.wait_for_pictures()
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
