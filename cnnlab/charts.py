@@ -319,3 +319,29 @@ def sweep_chart(angles: np.ndarray, probabilities: np.ndarray, digit: int, curre
     rule = alt.Chart(pd.DataFrame({"angle": [float(current)]})).mark_rule(
         color="#444444", strokeDash=[4, 3], strokeWidth=2).encode(x=x)
     return (line + rule).properties(height=220)
+
+
+def experiments_scatter(frame: pd.DataFrame, x: str, colour: str, log_x: bool = False,
+                        name: str = "model") -> alt.Chart:
+    """Test accuracy against `x` ("parameters" or "training seconds") for every model in an experiments table
+    (`cnnlab.experiments.experiments_table`), coloured by the setting `colour`; clicking a point selects its row
+    (the selection holds the row's "row" number)."""
+    data = frame.reset_index(drop=True).assign(row=lambda table: table.index)
+    numeric = pd.api.types.is_numeric_dtype(data[colour])
+    pick = alt.selection_point(name=name, fields=["row"], on="click")
+    return (
+        alt.Chart(data)
+        .mark_circle(size=90, opacity=0.85, stroke="#333", strokeWidth=0.5)
+        .encode(
+            x=alt.X(x, type="quantitative", scale=alt.Scale(type="log") if log_x else alt.Scale(zero=False),
+                    title=x + (" (log scale)" if log_x else "")),
+            y=alt.Y("test accuracy", type="quantitative", scale=alt.Scale(zero=False),
+                    axis=alt.Axis(format="%"), title="test accuracy"),
+            color=alt.Color(colour, type="quantitative" if numeric else "nominal",
+                            legend=alt.Legend(orient="bottom", title=colour)),
+            tooltip=["model", alt.Tooltip("parameters", format=","), "training seconds",
+                     alt.Tooltip("test accuracy", format=".2%")],
+        )
+        .add_params(pick)
+        .properties(height=280)
+    )

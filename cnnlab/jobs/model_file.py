@@ -17,6 +17,7 @@ import json
 import tempfile
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -49,6 +50,42 @@ METADATA_KEYS = (
 
 class UnusableFile(Exception):
     """A stored file that cannot give back the model it is named for; the message says why."""
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """What a stored model's file says about it, read without Keras: enough to list and compare models.
+
+    test_accuracy: 0–1 on the test digits; seconds: the training's wall time; saved_at: Unix time or None.
+    """
+
+    config: TrainConfig
+    fingerprint: str
+    test_accuracy: float
+    seconds: float
+    train_images: int
+    dataset_name: str
+    saved_at: float | None
+
+
+def read_record(data: bytes) -> ModelRecord:
+    """The record of a model file's bytes (its metadata only); raises `UnusableFile` saying what is wrong."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            metadata = json.loads(archive.read(METADATA_NAME))
+        if metadata["format"] != FORMAT_VERSION:
+            raise ValueError(f"format {metadata['format']!r}")
+        return ModelRecord(
+            config=TrainConfig(**metadata["config"]),
+            fingerprint=str(metadata["fingerprint"]),
+            test_accuracy=float(metadata["test_accuracy"]),
+            seconds=float(metadata["seconds"]),
+            train_images=int(metadata["train_images"]),
+            dataset_name=str(metadata["dataset_name"]),
+            saved_at=metadata.get("saved_at"),
+        )
+    except Exception as error:  # noqa: BLE001 - a damaged zip, missing keys, bad values: all one answer
+        raise UnusableFile(f"its record cannot be read ({error})") from error
 
 
 def write_model_file(handle: BinaryIO, result: TrainResult, fingerprint: str) -> None:

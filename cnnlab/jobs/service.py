@@ -36,7 +36,7 @@ from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset
 from cnnlab.estimate import estimated_training_seconds, multiply_adds_per_image
 from cnnlab.jobs.cluster import Connection, connect
-from cnnlab.jobs.model_file import UnusableFile, read_model_file
+from cnnlab.jobs.model_file import ModelRecord, UnusableFile, read_model_file
 from cnnlab.jobs.store import ModelStore
 from cnnlab.jobs.task import PROGRESS_TOPIC, TrainFunction, cancel_event_name, dataset_payload, run_training
 from cnnlab.train import TrainingCancelled, TrainResult, train
@@ -238,6 +238,18 @@ class TrainingService:
         """Finished jobs, most recently used first."""
         with self._lock:
             return list(reversed(self._finished.values()))
+
+    def records(self) -> list[ModelRecord]:
+        """Every finished model this server knows: those in the store (trained here, by another replica sharing
+        the folder, or before a restart) and those only in memory; most recently used first."""
+        stored = self._store.records() if self._store is not None else []
+        known = {(record.config, record.fingerprint) for record in stored}
+        in_memory = [
+            ModelRecord(job.config, job.dataset.fingerprint, job.result.test_accuracy, job.result.seconds,
+                        job.result.train_images, job.result.dataset_name, job.finished_at)
+            for job in self.finished_jobs() if job.key not in known
+        ]
+        return in_memory + stored
 
     def running(self) -> list[Job]:
         """The jobs a worker is training now, oldest first."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
-from cnnlab.jobs.model_file import UnusableFile, model_file_bytes, read_model_file
+from cnnlab.jobs.model_file import ModelRecord, UnusableFile, model_file_bytes, read_model_file, read_record
 from cnnlab.train import TrainResult
 
 logger = logging.getLogger(__name__)
@@ -180,6 +180,19 @@ class ModelStore:
         with suppress(OSError):  # a read-only folder still serves its models
             self._touch(path)
         return result
+
+    def records(self) -> list[ModelRecord]:
+        """What every stored model's file says about it (no Keras needed), most recently used first.
+
+        Files that cannot be read are left out here; `load` reports and sets them aside when they are asked for.
+        """
+        if not self.available:
+            return []
+        found = []
+        for stored in reversed(self._model_files()):
+            with suppress(OSError, UnusableFile):
+                found.append(read_record(stored.path.read_bytes()))
+        return found
 
     def contains(self, config: TrainConfig, fingerprint: str) -> bool:
         """Whether a file for this key exists (without reading it, so without importing Keras)."""
