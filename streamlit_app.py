@@ -1,6 +1,7 @@
 """CNN Lab: see what a convolutional neural network does, one layer at a time.
 
-Run with `streamlit run streamlit_app.py`. This file only sets up navigation; each page lives in `app_pages/`.
+Run with `streamlit run streamlit_app.py`. This file only sets up the pages and navigation; each page lives in
+`app_pages/`.
 Not `pages/`: Streamlit treats a folder of that name as its older, automatic navigation, which runs a page
 without this file for a student who opens a page's address first.
 """
@@ -9,21 +10,28 @@ import streamlit as st
 
 from cnnlab import ui
 
-st.set_page_config(page_title="CNN Lab", page_icon="🔬", layout="wide")
 
-PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("app_pages/filters.py", title="Filters", icon=":material/grid_on:"),
-    st.Page("app_pages/activations.py", title="Activations", icon=":material/layers:"),
-    st.Page("app_pages/prediction.py", title="Prediction", icon=":material/bar_chart:"),
-    st.Page("app_pages/explorer.py", title="How one number is made", icon=":material/calculate:"),
-    st.Page("app_pages/evaluation.py", title="Evaluation", icon=":material/fact_check:"),
-    st.Page("app_pages/robustness.py", title="What it tolerates", icon=":material/rotate_right:"),
-    st.Page("app_pages/compare.py", title="Compare two models", icon=":material/compare:"),
-    st.Page("app_pages/experiments.py", title="The class's experiments", icon=":material/scatter_plot:"),
-    st.Page("app_pages/share.py", title="Share and keep", icon=":material/share:"),
-]
+def main() -> None:
+    st.set_page_config(page_title="CNN Lab", page_icon="🔬", layout="wide")
+    pages = [
+        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+        st.Page("app_pages/filters.py", title="Filters", icon=":material/grid_on:"),
+        st.Page("app_pages/activations.py", title="Activations", icon=":material/layers:"),
+        st.Page("app_pages/prediction.py", title="Prediction", icon=":material/bar_chart:"),
+        st.Page("app_pages/explorer.py", title="How one number is made", icon=":material/calculate:"),
+        st.Page("app_pages/evaluation.py", title="Evaluation", icon=":material/fact_check:"),
+        st.Page("app_pages/robustness.py", title="What it tolerates", icon=":material/rotate_right:"),
+        st.Page("app_pages/compare.py", title="Compare two models", icon=":material/compare:"),
+        st.Page("app_pages/experiments.py", title="The class's experiments", icon=":material/scatter_plot:"),
+        st.Page("app_pages/share.py", title="Share and keep", icon=":material/share:"),
+    ]
+    ui.keep_widget_values()
+    st.navigation(pages).run()
 
-ui.keep_widget_values()
-st.navigation(PAGES).run()
+
+# Streamlit runs this file as "__main__". The embedded cluster's worker processes are started by multiprocessing,
+# which imports the main file of the process that starts them under another name: the guard keeps those workers
+# from running the app.
+if __name__ == "__main__":
+    main()
