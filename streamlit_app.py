@@ -19,6 +19,7 @@ def main() -> None:
         st.Page("app_pages/filters.py", title="Filters", icon=":material/grid_on:"),
         st.Page("app_pages/activations.py", title="Activations", icon=":material/layers:"),
         st.Page("app_pages/prediction.py", title="Prediction", icon=":material/bar_chart:"),
+        st.Page("app_pages/watch.py", title="Watch your digit learn", icon=":material/timelapse:"),
         st.Page("app_pages/explorer.py", title="How one number is made", icon=":material/calculate:"),
         st.Page("app_pages/evaluation.py", title="Evaluation", icon=":material/fact_check:"),
         st.Page("app_pages/robustness.py", title="What it tolerates", icon=":material/rotate_right:"),

@@ -345,3 +345,28 @@ def experiments_scatter(frame: pd.DataFrame, x: str, colour: str, log_x: bool = 
         .add_params(pick)
         .properties(height=280)
     )
+
+
+def epoch_probabilities(probabilities: np.ndarray, digits: Sequence[int], current: int) -> alt.LayerChart:
+    """How sure the network was of some digits after each epoch: one line per digit in `digits`.
+
+    probabilities: float (epochs + 1, 10), row k after k epochs (row 0: random weights); current: the epoch the
+    page shows, marked by a rule.
+    """
+    probabilities = np.asarray(probabilities, dtype=float)
+    frame = pd.DataFrame([
+        {"epoch": epoch, "digit": str(digit), "probability": probabilities[epoch, digit]}
+        for epoch in range(len(probabilities)) for digit in dict.fromkeys(digits)
+    ])
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("probability:Q", title="probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color("digit:N", title="digit", legend=alt.Legend(orient="bottom")),
+            tooltip=["epoch", "digit", alt.Tooltip("probability:Q", format=".1%")],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"epoch": [current]})).mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x="epoch:Q")
+    return (lines + rule).properties(height=240)

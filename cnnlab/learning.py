@@ -1,10 +1,17 @@
-"""How the first layer's filters changed while the network learnt, from the snapshots saved after every epoch."""
+"""How the network changed while it learnt: the first layer's filters, and the whole network, epoch by epoch."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from cnnlab.config import TrainConfig
+from cnnlab.model import build_model
+
+if TYPE_CHECKING:
+    import keras
 
 
 def filters_at_epoch(snapshots: Sequence[np.ndarray], epoch: int) -> np.ndarray:
@@ -46,3 +53,33 @@ def history_records(history: dict[str, list[float]]) -> list[dict]:
     count = lengths.pop() if lengths else 0
     return [{"epoch": index + 1, **{name: float(values[index]) for name, values in history.items()}}
             for index in range(count)]
+
+
+def epochs_kept(epoch_weights: Sequence) -> int:
+    """How many epochs a training kept the whole network's weights for (0 when it kept none)."""
+    return len(epoch_weights)
+
+
+def weights_at_epoch(config: TrainConfig, epoch_weights: Sequence[list], epoch: int,
+                     final_model: keras.Model | None = None) -> list[np.ndarray]:
+    """The network's weights after `epoch` epochs, as `model.get_weights()` lists them, float32.
+
+    epoch 0: the random weights before training, rebuilt from the settings (each layer's initial weights depend
+    only on the seed). 1 … len(epoch_weights): the kept weights (float16, widened again); for the last kept epoch
+    of a finished training pass its model, whose own float32 weights are used.
+    """
+    last = len(epoch_weights)
+    if not 0 <= epoch <= last:
+        raise ValueError(f"Epoch {epoch} was not kept; this training kept epochs 0 to {last}.")
+    if epoch == 0:
+        return build_model(config).get_weights()
+    if epoch == last and final_model is not None:
+        return final_model.get_weights()
+    return [np.asarray(values, dtype=np.float32) for values in epoch_weights[epoch - 1]]
+
+
+def model_at_epoch(config: TrainConfig, weights: list[np.ndarray]) -> keras.Model:
+    """A fresh network of `config`'s shape holding `weights` (see `weights_at_epoch`)."""
+    model = build_model(config)
+    model.set_weights(weights)
+    return model

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import keras
 
 EpochCallback = Callable[[int, dict], None]
+WeightsCallback = Callable[[int, list], None]
 BatchCallback = Callable[[int, int, int, dict], None]
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -33,6 +34,10 @@ HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 # bound is a runaway; the worst recovering run measured (learning rate 0.01) peaked at 14.
 RUNAWAY_LOSS = 100.0
 CHANCE_LOSS = math.log(10)
+# The weights after every epoch are kept (as float16, which draws the same pictures at half the size) so a student
+# can watch a digit through each epoch's network; for networks so large or trained so long that they would take
+# more than this, none are kept.
+EPOCH_WEIGHTS_BUDGET_BYTES = 64 * 2**20
 
 
 class TrainingCancelled(Exception):
@@ -60,6 +65,9 @@ class TrainResult:
     seconds: float
     filter_snapshots: list[np.ndarray]
     dataset_name: str = ""
+    # The weights after each epoch (index k - 1 for epoch k), float16, as `model.get_weights()` lists them; empty
+    # when they would not fit EPOCH_WEIGHTS_BUDGET_BYTES. The last epoch's are the model's own (float32).
+    epoch_weights: list[list[np.ndarray]] = field(default_factory=list)
     train_images: int = 0
     validation_images: int = 0
     extras: dict = field(default_factory=dict)
@@ -141,12 +149,14 @@ def train(
     on_epoch_end: EpochCallback | None = None,
     on_batch_end: BatchCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_epoch_weights: WeightsCallback | None = None,
 ) -> TrainResult:
     """Train a fresh model on `dataset` with `config`; the same inputs give the same weights.
 
     on_batch_end(epoch, batch, batches_per_epoch, {"loss", "accuracy"}) after every batch (1-based);
     on_epoch_end(epoch, {"loss", "accuracy", "val_loss", "val_accuracy"}) after every epoch (1-based);
     should_stop() is polled after every batch and, once True, ends training with `TrainingCancelled`.
+    on_epoch_weights(epoch, weights) after every epoch whose weights are kept (float16 arrays, see `epoch_weights`).
     Raises `TrainingDiverged` when the loss becomes NaN or infinite, or runs away past RUNAWAY_LOSS.
     """
     keras = load_keras()
@@ -157,7 +167,9 @@ def train(
     x_train, y_train = dataset.x_train[train_indices], dataset.y_train[train_indices]
     model = build_model(config)
     snapshots = [conv1_kernels(model)]
-    progress = _progress_class(keras)(config, on_epoch_end, on_batch_end, should_stop, snapshots)
+    keep_weights = model.count_params() * 2 * config.epochs <= EPOCH_WEIGHTS_BUDGET_BYTES
+    progress = _progress_class(keras)(config, on_epoch_end, on_batch_end, should_stop, snapshots,
+                                      on_epoch_weights if keep_weights else None, keep_weights)
     fit_arguments = {}
     if len(validation_indices):
         fit_arguments["validation_data"] = _make_batches(
@@ -202,6 +214,7 @@ def train(
         test_loss=float(test_loss),
         seconds=time.perf_counter() - started,
         filter_snapshots=snapshots,
+        epoch_weights=progress.epoch_weights,
         dataset_name=dataset.name,
         train_images=len(train_indices),
         validation_images=len(validation_indices),
@@ -221,13 +234,17 @@ def _progress_class(keras_module):
         return _PROGRESS_CLASSES[keras_module]
 
     class Progress(keras_module.callbacks.Callback):
-        def __init__(self, config, on_epoch_end, on_batch_end, should_stop, snapshots):
+        def __init__(self, config, on_epoch_end, on_batch_end, should_stop, snapshots, on_epoch_weights,
+                     keep_weights):
             super().__init__()
             self.config = config
             self.epoch_callback = on_epoch_end
             self.batch_callback = on_batch_end
             self.should_stop = should_stop
             self.snapshots = snapshots
+            self.weights_callback = on_epoch_weights
+            self.keep_weights = keep_weights
+            self.epoch_weights: list[list[np.ndarray]] = []
             self.epochs: list[dict] = []
             self.current_epoch = 0
             self.cancelled = False
@@ -266,6 +283,11 @@ def _progress_class(keras_module):
                 return
             self.epochs.append(metrics)
             self.snapshots.append(kernels)
+            if self.keep_weights:
+                weights = [np.asarray(values, dtype=np.float16) for values in self.model.get_weights()]
+                self.epoch_weights.append(weights)
+                if self.weights_callback is not None:
+                    self.weights_callback(epoch + 1, weights)
             if self.epoch_callback is not None:
                 self.epoch_callback(epoch + 1, metrics)
 

@@ -99,6 +99,18 @@ def current_job() -> Job | None:
     return service.latest()
 
 
+def chosen_job() -> Job | None:
+    """The job this tab chose last (pressing Train, or picking a model), in any state, or None.
+
+    Unlike `current_job`, it may still be queued or running: the pages that follow a training live use it.
+    """
+    key = st.session_state.get(MODEL_KEY)
+    dataset = chosen_dataset()
+    if key is None or key[1] != dataset.fingerprint:
+        return None
+    return get_service().find(key[0], dataset)
+
+
 def current_result() -> TrainResult | None:
     job = current_job()
     return job.result if job is not None else None

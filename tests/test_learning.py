@@ -61,3 +61,65 @@ def test_curves_mark_the_chosen_epoch():
     # Without a chosen epoch there is no rule, and the axis starts at the first epoch.
     plain = [chart.to_dict() for chart in training_curves([{"epoch": 1, "loss": 0.5, "accuracy": 0.8}], 3)]
     assert all(layer["mark"]["type"] != "rule" for spec in plain for layer in spec["layer"])
+
+
+# --- the whole network, epoch by epoch ("Watch your digit learn") -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def three_epochs(sample):
+    from cnnlab.config import TrainConfig
+    from cnnlab.train import train
+
+    return train(TrainConfig(conv1_filters=4, conv2_filters=3, dense_units=(8,), epochs=3, train_size=600), sample)
+
+
+def test_every_epoch_keeps_the_whole_network_and_epoch_0_is_the_random_start(three_epochs):
+    from cnnlab.learning import weights_at_epoch
+
+    config, kept = three_epochs.config, three_epochs.epoch_weights
+    assert len(kept) == 3 and all(values.dtype == np.float16 for weights in kept for values in weights)
+    start = weights_at_epoch(config, kept, 0)
+    np.testing.assert_array_equal(start[0], three_epochs.filter_snapshots[0])  # conv1 before any training
+    for epoch in (1, 2):
+        # The kept conv1 kernels are the training's own float32 snapshots, rounded to float16.
+        np.testing.assert_allclose(weights_at_epoch(config, kept, epoch)[0], three_epochs.filter_snapshots[epoch],
+                                   rtol=1e-3, atol=1e-4)
+    with pytest.raises(ValueError, match="was not kept"):
+        weights_at_epoch(config, kept, 4)
+
+
+def test_the_maps_at_the_last_epoch_are_the_finished_models(three_epochs, sample):
+    from cnnlab.inspect import layer_activations
+    from cnnlab.learning import model_at_epoch, weights_at_epoch
+
+    config = three_epochs.config
+    last = model_at_epoch(config, weights_at_epoch(config, three_epochs.epoch_weights, 3, three_epochs.model))
+    digit = sample.x_test[7]
+    for mine, finished in zip(layer_activations(last, digit), layer_activations(three_epochs.model, digit),
+                              strict=True):
+        np.testing.assert_array_equal(mine.output, finished.output)
+
+
+def test_the_weights_per_epoch_survive_the_model_file(three_epochs, tmp_path):
+    from cnnlab.jobs.store import ModelStore
+
+    store = ModelStore(tmp_path)
+    assert store.save(three_epochs, "f" * 16)
+    loaded = store.load(three_epochs.config, "f" * 16)
+    assert len(loaded.epoch_weights) == 3
+    for epoch in (0, 1):
+        for stored, kept in zip(loaded.epoch_weights[epoch], three_epochs.epoch_weights[epoch], strict=True):
+            np.testing.assert_array_equal(stored, kept)
+    for stored, model in zip(loaded.epoch_weights[2], three_epochs.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(stored, model.astype(np.float16))
+
+
+def test_a_network_too_large_for_the_budget_keeps_no_epochs(sample, monkeypatch):
+    import cnnlab.train as train_module
+    from cnnlab.config import TrainConfig
+
+    monkeypatch.setattr(train_module, "EPOCH_WEIGHTS_BUDGET_BYTES", 100)
+    result = train_module.train(TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(), epochs=1,
+                                            train_size=100), sample)
+    assert result.epoch_weights == []

@@ -72,6 +72,10 @@ def test_progress_reaches_the_service_batch_by_batch(service_factory, sample):
     assert [record["epoch"] for record in job.epochs] == [1, 2, 3, 4]
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(job.epochs[0])
     assert [record["val_accuracy"] for record in job.epochs] == job.result.history["val_accuracy"]
+    # The weights after each epoch arrived while it ran, the same as those the finished model's file keeps.
+    assert len(job.epoch_weights) == len(job.result.epoch_weights) == MEDIUM.epochs
+    for live, kept in zip(job.epoch_weights[:-1], job.result.epoch_weights[:-1], strict=True):
+        assert all(np.array_equal(a, b) for a, b in zip(live, kept, strict=True))
 
 
 def test_a_waiting_job_shows_its_place_and_time_left_and_a_running_one_stops_on_cancel(service_factory, sample):

@@ -6,13 +6,13 @@ from __future__ import annotations
 import time
 
 
-def crash(config, dataset, *, on_epoch_end=None, on_batch_end=None, should_stop=None):
+def crash(config, dataset, *, on_epoch_end=None, on_batch_end=None, should_stop=None, on_epoch_weights=None):
     """Fails the way a bug would, after one batch."""
     on_batch_end(1, 1, 10, {"loss": 2.3, "accuracy": 0.1})
     raise RuntimeError("worker exploded")
 
 
-def hang(config, dataset, *, on_epoch_end=None, on_batch_end=None, should_stop=None):
+def hang(config, dataset, *, on_epoch_end=None, on_batch_end=None, should_stop=None, on_epoch_weights=None):
     """Reports one batch, then hangs without ever asking whether to stop, as a deadlocked library would."""
     on_batch_end(1, 1, 10, {"loss": 2.3, "accuracy": 0.1})
     time.sleep(3600)

@@ -2,7 +2,9 @@
 
 - `model.keras`: the Keras model (architecture, weights, optimizer state), loaded back with safe mode on;
 - `metadata.json`: the key, history, test scores, timing, image counts and the format version;
-- `filters.npz`: the conv1 filter snapshots, float32 (5, 5, 1, filters), one before training and one per epoch.
+- `filters.npz`: the conv1 filter snapshots, float32 (5, 5, 1, filters), one before training and one per epoch;
+- `epochs.npz`: the whole network's weights after every epoch but the last (whose weights are the model's own),
+  float16, when the training kept them (`TrainResult.epoch_weights`).
 
 `write_model_file` writes one to an open binary file; `read_model_file` checks one read back and rebuilds the
 `TrainResult`, or raises `UnusableFile` with the reason. Where the files live, and how they are named, replaced
@@ -28,9 +30,10 @@ from cnnlab.model import summarize_config
 from cnnlab.train import TrainResult
 
 # Bump when the layout of a stored file changes; files of another version are set aside and retrained.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 METADATA_NAME = "metadata.json"
 FILTERS_NAME = "filters.npz"
+EPOCHS_NAME = "epochs.npz"
 MODEL_NAME = "model.keras"
 METADATA_KEYS = (
     "format",
@@ -44,6 +47,7 @@ METADATA_KEYS = (
     "train_images",
     "validation_images",
     "snapshot_count",
+    "epoch_weight_count",
     "extras",
 )
 
@@ -92,10 +96,12 @@ def write_model_file(handle: BinaryIO, result: TrainResult, fingerprint: str) ->
     """Write `result`, the model for (result.config, fingerprint), as one zip file into `handle`."""
     metadata = json.dumps(metadata_of(result, fingerprint), indent=1).encode()
     filters = snapshots_to_bytes(result.filter_snapshots)
+    epochs = epoch_weights_to_bytes(result.epoch_weights[:-1])
     model = model_to_bytes(result.model)
     with zipfile.ZipFile(handle, "w") as archive:
         archive.writestr(METADATA_NAME, metadata, compress_type=zipfile.ZIP_DEFLATED)
         archive.writestr(FILTERS_NAME, filters, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(EPOCHS_NAME, epochs, compress_type=zipfile.ZIP_DEFLATED)
         # The weights are float32 noise to a compressor: storing them as they are saves time.
         archive.writestr(MODEL_NAME, model, compress_type=zipfile.ZIP_STORED)
 
@@ -126,6 +132,7 @@ def metadata_of(result: TrainResult, fingerprint: str) -> dict:
         "train_images": int(result.train_images),
         "validation_images": int(result.validation_images),
         "snapshot_count": len(result.filter_snapshots),
+        "epoch_weight_count": len(result.epoch_weights),
         "extras": plain_extras,
         "saved_at": time.time(),
     }
@@ -139,6 +146,24 @@ def snapshots_to_bytes(snapshots: list[np.ndarray]) -> bytes:
         **{f"snapshot_{index:03d}": np.asarray(kernels, dtype=np.float32) for index, kernels in enumerate(snapshots)},
     )
     return buffer.getvalue()
+
+
+def epoch_weights_to_bytes(epoch_weights: list[list[np.ndarray]]) -> bytes:
+    """Weights of several epochs (each a list like `model.get_weights()`) as one `.npz` archive of float16."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **{f"epoch_{epoch:03d}_{index:02d}": np.asarray(values, dtype=np.float16)
+                        for epoch, weights in enumerate(epoch_weights, start=1)
+                        for index, values in enumerate(weights)})
+    return buffer.getvalue()
+
+
+def epoch_weights_from_bytes(data: bytes) -> list[list[np.ndarray]]:
+    """The inverse of `epoch_weights_to_bytes`: a list per epoch of that epoch's arrays, in order."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        names = sorted(arrays.files)
+        epochs = sorted({int(name.split("_")[1]) for name in names})
+        return [[np.array(arrays[name]) for name in names if name.startswith(f"epoch_{epoch:03d}_")]
+                for epoch in epochs]
 
 
 def model_to_bytes(model) -> bytes:
@@ -185,7 +210,8 @@ def read_model_file(data: bytes, config: TrainConfig, fingerprint: str, keras) -
         try:
             history = {str(name): [float(value) for value in values] for name, values in metadata["history"].items()}
             numbers = {key: float(metadata[key]) for key in ("test_accuracy", "test_loss", "seconds")}
-            counts = {key: int(metadata[key]) for key in ("train_images", "validation_images", "snapshot_count")}
+            counts = {key: int(metadata[key]) for key in ("train_images", "validation_images", "snapshot_count",
+                                                          "epoch_weight_count")}
             extras = dict(metadata["extras"])
             with np.load(io.BytesIO(archive.read(FILTERS_NAME)), allow_pickle=False) as arrays:
                 snapshots = [
@@ -193,6 +219,7 @@ def read_model_file(data: bytes, config: TrainConfig, fingerprint: str, keras) -
                     for index in range(counts["snapshot_count"])
                 ]
             model_bytes = archive.read(MODEL_NAME)
+            epochs_bytes = archive.read(EPOCHS_NAME)
         except Exception as error:  # noqa: BLE001 - wrong types, missing arrays, damaged entries
             raise UnusableFile(f"its contents are damaged ({error})") from error
     try:
@@ -206,6 +233,18 @@ def read_model_file(data: bytes, config: TrainConfig, fingerprint: str, keras) -
             f"its model has {model.count_params():,} parameters where its settings give {expected_parameters:,}"
         )
     extras["saved_at"] = metadata.get("saved_at")
+    final_weights = model.get_weights()
+    epoch_weights = []
+    if counts["epoch_weight_count"]:
+        try:
+            epoch_weights = epoch_weights_from_bytes(epochs_bytes)
+        except Exception as error:  # noqa: BLE001 - a damaged archive
+            raise UnusableFile(f"its weights per epoch are damaged ({error})") from error
+        shapes = [values.shape for values in final_weights]
+        if len(epoch_weights) != counts["epoch_weight_count"] - 1 or any(
+                [values.shape for values in weights] != shapes for weights in epoch_weights):
+            raise UnusableFile("its weights per epoch do not fit its model")
+        epoch_weights.append([np.asarray(values, dtype=np.float16) for values in final_weights])
     return TrainResult(
         config=config,
         model=model,
@@ -214,6 +253,7 @@ def read_model_file(data: bytes, config: TrainConfig, fingerprint: str, keras) -
         test_loss=numbers["test_loss"],
         seconds=numbers["seconds"],
         filter_snapshots=snapshots,
+        epoch_weights=epoch_weights,
         dataset_name=str(metadata["dataset_name"]),
         train_images=counts["train_images"],
         validation_images=counts["validation_images"],

@@ -36,7 +36,7 @@ from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset
 from cnnlab.estimate import estimated_training_seconds, multiply_adds_per_image
 from cnnlab.jobs.cluster import Connection, connect
-from cnnlab.jobs.model_file import ModelRecord, UnusableFile, read_model_file
+from cnnlab.jobs.model_file import ModelRecord, UnusableFile, epoch_weights_from_bytes, read_model_file
 from cnnlab.jobs.store import ModelStore
 from cnnlab.jobs.task import PROGRESS_TOPIC, TrainFunction, cancel_event_name, dataset_payload, run_training
 from cnnlab.train import TrainingCancelled, TrainResult, train
@@ -86,6 +86,8 @@ class Job:
     last_metrics: dict = field(default_factory=dict)
     # Per finished epoch: {"epoch": k, "loss": …, "accuracy": …, "val_loss": …, "val_accuracy": …}.
     epochs: tuple[dict, ...] = ()
+    # The network's weights after each finished epoch, as they arrive (see `TrainResult.epoch_weights`).
+    epoch_weights: tuple[list, ...] = ()
     result: TrainResult | None = None
     error: str = ""
     note: str = ""  # something the student should know about a job that went on (a worker restarted)
@@ -331,6 +333,7 @@ class TrainingService:
                 if job.worker_pid is not None and job.worker_pid != message["pid"]:
                     # Dask gave the training to a new worker after its first one died: it starts over.
                     job.note, job.epoch, job.batch, job.epochs = WORKER_RESTARTED_NOTE, 0, 0, ()
+                    job.epoch_weights = ()
                 job.worker, job.worker_pid = message["worker"], message["pid"]
                 job.state, job.started_at = JobState.RUNNING, time.time()
             elif message["kind"] == "batch":
@@ -341,6 +344,8 @@ class TrainingService:
                 self._measure_speed(job)
             elif message["kind"] == "epoch" and message["epoch"] == len(job.epochs) + 1:
                 job.epochs = (*job.epochs, {"epoch": message["epoch"], **message["metrics"]})
+            elif message["kind"] == "weights" and message["epoch"] == len(job.epoch_weights) + 1:
+                job.epoch_weights = (*job.epoch_weights, *epoch_weights_from_bytes(message["data"]))
             self._lock.notify_all()
 
     def _on_done(self, job: Job, future: Future) -> None:

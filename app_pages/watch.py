@@ -1,0 +1,91 @@
+"""Watch your digit learn: the pinned digit through the network as it was after each epoch of its training."""
+
+import numpy as np
+import streamlit as st
+
+from cnnlab import ui
+from cnnlab.charts import epoch_probabilities, probability_bars
+from cnnlab.inspect import layer_activations
+from cnnlab.learning import model_at_epoch, weights_at_epoch
+from cnnlab.render import enlarge, feature_mosaic
+
+MAP_LAYERS = ("conv1", "pool", "conv2")
+LIVE_REFRESH_SECONDS = 1.0
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def network_at(model_key: tuple, epoch: int, exact_last: bool, _config, _epoch_weights, _final_model):
+    """The network after `epoch` epochs of the training `model_key` names (kept per epoch, shared by every tab)."""
+    return model_at_epoch(_config, weights_at_epoch(_config, _epoch_weights, epoch, _final_model))
+
+
+def probabilities_by_epoch(job, epoch_weights, final_model, digit: np.ndarray) -> np.ndarray:
+    """The ten probabilities for `digit` after each epoch: float (epochs + 1, 10)."""
+    rows = []
+    for epoch in range(len(epoch_weights) + 1):
+        model = network_at(job.key, epoch, final_model is not None, job.config, epoch_weights, final_model)
+        rows.append(layer_activations(model, digit)[-1].output)
+    return np.array(rows)
+
+
+def epoch_view(job, epoch_weights, final_model, digit: np.ndarray, live: bool) -> None:
+    """The epoch slider, the prediction then, how sure the network was at each epoch, and the maps then."""
+    kept = len(epoch_weights)
+    epoch = st.slider("Epoch (0 = random weights, before any training)", 0, kept, kept, key="watch_epoch")
+    model = network_at(job.key, epoch, final_model is not None, job.config, epoch_weights, final_model)
+    layers = layer_activations(model, digit)
+    probabilities = probabilities_by_epoch(job, epoch_weights, final_model, digit)
+    answer = int(probabilities[-1].argmax())
+    label = st.session_state.get(ui.DIGIT_LABEL)
+    left, right = st.columns(2)
+    with left:
+        st.image(enlarge(digit, 5), width=140, caption="The pinned digit")
+        predicted = int(layers[-1].output.argmax())
+        st.subheader(f"After epoch {epoch}: {predicted}")
+        st.caption(f"with probability {float(layers[-1].output[predicted]):.1%}"
+                   + (" · training goes on" if live else ""))
+        st.altair_chart(probability_bars(layers[-1].output))
+    with right:
+        st.markdown("**How sure it was, epoch by epoch**")
+        shown = [answer] + ([label] if label is not None and label != answer else [])
+        st.altair_chart(epoch_probabilities(probabilities, shown, epoch))
+        st.caption(f"Lines: the digit it answers at the end ({answer})"
+                   + (f" and the true label ({label})." if len(shown) > 1 else "."))
+    for layer in layers:
+        if layer.name in MAP_LAYERS:
+            st.markdown(f"#### {layer.name} after epoch {epoch}")
+            st.image(feature_mosaic(layer.output, scale=max(1, 96 // layer.shape[0])))
+
+
+def watch_demo() -> None:
+    result = ui.require_model("watch")
+    if result is None:
+        return
+    digit = ui.current_digit("watch", hint=" · draw or upload one on the Activations page to pin it here")
+    job = ui.chosen_job()
+    live = job is not None and not job.finished and job.epoch_weights
+    if not live:
+        job = ui.current_job()
+
+    @st.fragment(run_every=LIVE_REFRESH_SECONDS if live else None)
+    def view() -> None:
+        epoch_weights = job.epoch_weights if live else job.result.epoch_weights
+        if not epoch_weights:
+            st.info("This model did not keep its weights after each epoch (a network this large, trained this "
+                    "long, would need too much memory). Train a smaller one, or fewer epochs, to watch it learn.")
+            return
+        epoch_view(job, epoch_weights, None if live else job.result.model, digit, bool(live))
+        if live and job.finished:
+            st.rerun(scope="app")
+
+    view()
+
+
+st.title("Watch your digit learn")
+st.markdown(
+    "The same digit, read by the network as it was **after each epoch** of its training: at epoch 0 its weights "
+    "are random and its answer a guess; move the slider to see the maps sharpen and the answer settle. While a "
+    "model you started trains, new epochs appear here as they finish."
+)
+ui.show_sidebar()
+watch_demo()
