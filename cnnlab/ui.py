@@ -13,6 +13,7 @@ import streamlit as st
 from cnnlab.charts import training_curves
 from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset, load_dataset
+from cnnlab.reference import install_reference_model
 from cnnlab.service import Job, JobState, TrainingService
 from cnnlab.store import ModelStore, default_store_directory
 from cnnlab.train import TrainResult
@@ -76,8 +77,10 @@ def get_service() -> TrainingService:
     """The process-wide training service: created once, shared by every session and page.
 
     Its models are also kept on disk ($CNNLAB_MODEL_DIR, else ~/.cache/cnnlab/models), so a server restart
-    loses neither a finished model nor the news that a training was cut short.
+    loses neither a finished model nor the news that a training was cut short. An empty folder first gets the
+    reference model that ships with CNN Lab, so every page works on a server's first visit.
     """
+    install_reference_model(default_store_directory(), get_dataset("mnist").fingerprint)
     return TrainingService(store=ModelStore(default_store_directory()))
 
 
