@@ -68,6 +68,8 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
         "Training images", TRAIN_SIZES, "all", key="train_size",
         format_func=lambda size: f"all {dataset.train_size:,}" if size == "all" else f"{size:,}",
         help="Fewer images train faster; more images make a network that reads new digits better.")
+    # Filled in below, once the advanced settings (which change the times too) are known.
+    times = st.empty()
     with st.expander("Advanced"):
         left, middle, right = st.columns(3)
         dropout = left.slider("Dropout", 0.0, 0.9, 0.2, 0.05, key="train_dropout")
@@ -84,7 +86,7 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
     config = TrainConfig(conv1_filters=conv1, conv2_filters=conv2, dropout=dropout, dense_units=dense_units,
                          epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=int(seed),
                          augment=augment, train_size=None if train_size == "all" else train_size)
-    st.caption(training_times_text(config, dataset))
+    times.caption(training_times_text(config, dataset))
     return config
 
 
