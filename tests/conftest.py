@@ -108,6 +108,8 @@ def earlier_process():
 
 @pytest.fixture(scope="session")
 def sample():
+    """The bundled 5,000-digit sample. Engine tests train on it: each training ends by scoring the whole test split,
+    1,000 digits here against full MNIST's 10,000. Page tests use the app's own data, bundled MNIST."""
     from cnnlab.data import load_dataset
 
     return load_dataset("sample")
