@@ -8,7 +8,7 @@ from cnnlab.render import enlarge
 
 
 def sample_digits_strip(dataset, per_digit: int = 1) -> np.ndarray:
-    """One bundled test digit of each class, side by side: uint8 (28, 280)."""
+    """The first test digit of each class, side by side: uint8 (28, 280)."""
     picks = [np.flatnonzero(dataset.y_test == digit)[0] for digit in range(10)]
     return np.hstack([dataset.x_test[index] for index in picks])
 
@@ -20,8 +20,9 @@ def home_demo() -> None:
         CNN Lab trains one on handwritten digits from **MNIST** and lets you look inside it at every step.
         """
     )
-    st.image(enlarge(sample_digits_strip(ui.get_dataset("sample")), 3),
-             caption="Ten of the real MNIST digits the network learns from (28 × 28 pixels each).")
+    st.image(enlarge(sample_digits_strip(ui.get_dataset("mnist")), 3),
+             caption="Ten of the 70,000 MNIST digits the network learns from (28 × 28 pixels each). MNIST is by "
+                     "Yann LeCun, Corinna Cortes and Christopher J. C. Burges (CC BY-SA 3.0) and comes with CNN Lab.")
     st.subheader("How to use it")
     st.markdown(
         """

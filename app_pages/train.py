@@ -1,24 +1,29 @@
 """Train: choose the network's settings and data, see its size, and train it in the background."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from cnnlab import ui
 from cnnlab.config import FILTERS_RANGE, TrainConfig
-from cnnlab.data import dataset_from_csv
+from cnnlab.data import Dataset, dataset_from_csv
+from cnnlab.estimate import describe_duration, estimated_training_seconds
 from cnnlab.jobs.service import JobState
 from cnnlab.model import summary_table
 from cnnlab.share import QUERY_FIELDS, config_from_query
 
 BATCH_SIZES = [16, 32, 50, 64, 100, 128, 200, 256, 512]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
-TRAIN_SIZES = ["all", 600, 1000, 2000, 5000, 10000, 20000]
+# "all" is every training image of the chosen data: 60,000 for MNIST.
+TRAIN_SIZES = [1000, 2000, 5000, 10000, 20000, 30000, "all"]
 # Hidden dense layers between Flatten and the 10 outputs; () goes straight from the maps to the answer.
 DENSE_CHOICES = [(), (16,), (32,), (64,), (128,), (64, 32), (128, 50), (256, 128), (256, 128, 64)]
 DATA_CHOICES = {
-    "auto": "Automatic: full MNIST if it can be downloaded, else the bundled sample",
-    "sample": "Bundled sample: 5,000 real MNIST digits, works offline",
-    "upload": "My own CSV (Kaggle “Digit Recognizer” format)",
+    "mnist": "MNIST: 70,000 handwritten digits that come with CNN Lab",
+    "upload": "My own CSV file of digits (Kaggle “Digit Recognizer” format)",
 }
+MNIST_CREDIT = ("MNIST is by Yann LeCun, Corinna Cortes and Christopher J. C. Burges (CC BY-SA 3.0): 60,000 digits "
+                "to learn from and 10,000 kept aside to test the network on digits it has never seen.")
 
 
 def apply_link_settings() -> None:
@@ -52,31 +57,49 @@ def apply_link_settings() -> None:
                    "the Share and keep page trains exactly what the link asks for.")
 
 
-def settings_ui() -> TrainConfig:
-    """The training sliders; returns the chosen settings."""
+def settings_ui(dataset: Dataset) -> TrainConfig:
+    """The training sliders, with the time each choice of training images takes; returns the chosen settings."""
     left, middle, right = st.columns(3)
     epochs = left.slider("Epochs", 1, 30, 3, key="train_epochs",
                          help="How many times the network sees every training image.")
     conv1 = middle.slider("Filters in conv layer 1", *FILTERS_RANGE, 30, key="train_conv1_filters")
     conv2 = right.slider("Filters in conv layer 2", *FILTERS_RANGE, 15, key="train_conv2_filters")
+    train_size = st.select_slider(
+        "Training images", TRAIN_SIZES, "all", key="train_size",
+        format_func=lambda size: f"all {dataset.train_size:,}" if size == "all" else f"{size:,}",
+        help="Fewer images train faster; more images make a network that reads new digits better.")
+    # Filled in below, once the advanced settings (which change the times too) are known.
+    times = st.empty()
     with st.expander("Advanced"):
         left, middle, right = st.columns(3)
         dropout = left.slider("Dropout", 0.0, 0.9, 0.2, 0.05, key="train_dropout")
         batch_size = middle.select_slider("Batch size", BATCH_SIZES, 100, key="train_batch_size")
         learning_rate = right.select_slider("Learning rate", LEARNING_RATES, 0.001, key="train_learning_rate")
-        train_size = left.select_slider("Training images", TRAIN_SIZES, "all", key="train_size")
-        seed = middle.number_input("Seed", 0, 2**31 - 1, 0, key="train_seed",
-                                   help="The same seed and settings always give the same model.")
-        dense_units = right.selectbox(
+        seed = left.number_input("Seed", 0, 2**31 - 1, 0, key="train_seed",
+                                 help="The same seed and settings always give the same model.")
+        dense_units = middle.selectbox(
             "Hidden dense layers", DENSE_CHOICES, index=DENSE_CHOICES.index((128, 50)), key="train_dense_units",
             format_func=lambda units: " → ".join(map(str, units)) + " units" if units else "none",
             help="The fully connected layers after Flatten; each number is one layer's size.")
-        augment = left.checkbox("Augment (random small shifts, turns and zooms)", key="train_augment",
+        augment = right.checkbox("Augment (random small shifts, turns and zooms)", key="train_augment",
                                  help="Helps the network read hand-drawn digits, which are never as tidy as MNIST's.")
-    return TrainConfig(conv1_filters=conv1, conv2_filters=conv2, dropout=dropout, dense_units=dense_units,
-                       epochs=epochs,
-                       batch_size=batch_size, learning_rate=learning_rate, seed=int(seed), augment=augment,
-                       train_size=None if train_size == "all" else train_size)
+    config = TrainConfig(conv1_filters=conv1, conv2_filters=conv2, dropout=dropout, dense_units=dense_units,
+                         epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=int(seed),
+                         augment=augment, train_size=None if train_size == "all" else train_size)
+    times.caption(training_times_text(config, dataset))
+    return config
+
+
+def training_times_text(config: TrainConfig, dataset: Dataset) -> str:
+    """One line with the estimated training time of every "Training images" choice, the chosen one in bold."""
+    parts = []
+    for size in TRAIN_SIZES:
+        choice = replace(config, train_size=None if size == "all" else size)
+        seconds = estimated_training_seconds(choice, dataset.train_size, test_images=dataset.test_size)
+        label = f"all {dataset.train_size:,}" if size == "all" else f"{size:,}"
+        text = f"{label}: {describe_duration(seconds)}"
+        parts.append(f"**{text}**" if choice.train_size == config.train_size else text)
+    return "Time to train, roughly, by number of training images: " + " · ".join(parts)
 
 
 def data_ui() -> None:
@@ -84,11 +107,12 @@ def data_ui() -> None:
     choice = st.radio("Training data", list(DATA_CHOICES), format_func=DATA_CHOICES.get,
                       key=ui.DATASET_CHOICE)
     if choice != "upload":
+        st.caption(MNIST_CREDIT)
         return
     upload = st.file_uploader("Kaggle train.csv (label,pixel0,…,pixel783)", type=["csv"], key="train_csv")
     if upload is None:
         if st.session_state.get(ui.UPLOADED_DATASET) is None:
-            st.info("Until a CSV is uploaded, the automatic choice is used.")
+            st.info("Until a CSV is uploaded, the network learns from MNIST.")
         return
     try:
         st.session_state[ui.UPLOADED_DATASET] = load_upload(upload.getvalue(), upload.name)
@@ -104,9 +128,9 @@ def load_upload(content: bytes, name: str):
 
 def train_demo() -> None:
     apply_link_settings()
-    config = settings_ui()
     data_ui()
     dataset = ui.chosen_dataset()
+    config = settings_ui(dataset)
     if dataset.note:
         st.caption(dataset.note)
     st.subheader("The network these settings build")

@@ -6,6 +6,10 @@
 3. Everything the Activations page computes for one drawn digit: the pipeline above, every layer's mosaic or
    strip, and their PNG encoding (what Streamlit sends to the browser). Budget: median ≤ 300 ms.
 4. Accuracy on the bundled sample's test digits after the default training and after 10 epochs.
+
+These run on the 5,000-digit sample, so that the whole benchmark takes a minute or two. The figures of all of
+MNIST and the shipped reference model are `scripts/bench_data.py`'s, and the first visit's
+`scripts/bench_first_visit.py`'s.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where CNN Lab's digits come from: the bundled sample, full MNIST, or a CSV a student uploads.
+"""Where CNN Lab's digits come from: all of MNIST, bundled with the app, or a CSV a student uploads.
 
 Every source ends up as one `Dataset`: images uint8 (n, 28, 28) in 0–255 (white ink on black, as in
 MNIST) and labels int64 (n,) in 0–9, split into train and test. The arrays are read-only, because one
@@ -8,9 +8,7 @@ dataset is shared by every page and every session of the app.
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -22,16 +20,16 @@ from cnnlab.csv_digits import IMAGE_SIDE, NUM_CLASSES, read_digits_csv
 from cnnlab.csv_digits import MAX_CSV_ROWS as MAX_CSV_ROWS
 from cnnlab.csv_digits import PIXELS_PER_IMAGE as PIXELS_PER_IMAGE
 
-# Long enough to fetch MNIST's 11 MB (and import Keras) on an ordinary connection, short enough that a
-# first page load without a network does not look frozen.
-DOWNLOAD_TIMEOUT_SECONDS = 15.0
-
-SOURCES = ("auto", "sample", "mnist")
-OFFLINE_VARIABLE = "CNNLAB_OFFLINE"
-OFFLINE_NOTE = "CNN Lab is set to work offline (CNNLAB_OFFLINE), so the bundled sample of 5,000 digits is used."
+SOURCES = ("mnist", "sample")
+MNIST_PATH = Path(__file__).parent / "assets" / "mnist.npz"
 SAMPLE_PATH = Path(__file__).parent / "assets" / "mnist_sample.npz"
+FULL_MNIST_NAME = "MNIST (70,000 digits bundled with CNN Lab)"
 SAMPLE_NAME = "MNIST sample (5,000 digits bundled with CNN Lab)"
-FULL_MNIST_NAME = "Full MNIST (70,000 digits)"
+# Each bundled source: its file, the name students read, and the script that makes the file.
+_BUNDLED = {
+    "mnist": (MNIST_PATH, FULL_MNIST_NAME, "scripts/make_mnist.py"),
+    "sample": (SAMPLE_PATH, SAMPLE_NAME, "scripts/make_sample.py"),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,8 +38,8 @@ class Dataset:
 
     `x_train`, `x_test`: uint8 (n, 28, 28), 0 (black background) to 255 (white ink).
     `y_train`, `y_test`: int64 (n,), the digit 0–9 each image shows.
-    `source`: "sample", "mnist" or "upload". `note`: a sentence for the student saying why this data
-    was chosen (empty when they chose it themselves).
+    `source`: "mnist", "sample" or "upload". `note`: a sentence for the student about how the data was
+    split (empty for the bundled digits, which come split).
 
     The arrays are stored as read-only views. `eq=False` keeps hashing by identity, since arrays are
     neither hashable nor cheap to compare; use `fingerprint` where a cache needs a key.
@@ -115,236 +113,39 @@ def _checked_split(images: object, labels: object, part: str) -> tuple[np.ndarra
 
 
 # --------------------------------------------------------------------------------------------------
-# Loading: the bundled sample, full MNIST, or whichever of the two is available.
+# Loading the digits bundled with CNN Lab: no network, ever.
 
 
-def load_dataset(source: str = "auto", *, timeout: float = DOWNLOAD_TIMEOUT_SECONDS) -> Dataset:
-    """Load MNIST digits.
+def load_dataset(source: str = "mnist") -> Dataset:
+    """Load MNIST digits bundled with CNN Lab, once per process (later calls return the same object).
 
     `source`:
-    - "sample": the 5,000 real MNIST digits bundled with CNN Lab (4,000 train, 1,000 test, balanced).
-    - "mnist": the full 70,000 (60,000 train, 10,000 test), from Keras's cache or downloaded.
-    - "auto": full MNIST if it is cached or downloads within `timeout` seconds, else the sample, with
-      `note` saying why. The choice is made once per process, so page loads do not retry a download.
+    - "mnist" (the app's data): all 70,000 MNIST digits, 60,000 train and 10,000 test, in MNIST's own split
+      and order (11.5 MB compressed, 55 MB in memory). Made by scripts/make_mnist.py.
+    - "sample": 5,000 of those digits (4,000 train, 1,000 test, 500 of each digit), made by
+      scripts/make_sample.py. The app does not offer it; the tests train dozens of small models on it,
+      and each training ends by scoring the whole test split, which is ten times quicker here.
 
-    Raises ValueError if `source` is unknown or full MNIST was asked for and cannot be had.
+    Raises ValueError if `source` is unknown or its file cannot be read.
     """
-    if source == "sample":
-        return _load_sample()
-    if source == "mnist":
-        return _load_full_mnist()
-    if source == "auto":
-        return _load_auto(timeout)
-    raise ValueError(f"Unknown data source {source!r}; choose one of {', '.join(map(repr, SOURCES))}.")
+    if source not in _BUNDLED:
+        raise ValueError(f"Unknown data source {source!r}; choose one of {', '.join(map(repr, SOURCES))}.")
+    return _read_bundled(source)
 
 
 @cache
-def _load_sample() -> Dataset:
-    """The bundled sample, read once per process (0.8 MB compressed, 4 MB in memory)."""
+def _read_bundled(source: str) -> Dataset:
+    """The bundled file of `source`, read and checked once per process (cached by the source's name alone,
+    so `load_dataset()` and `load_dataset("mnist")` share one copy)."""
+    path, name, maker = _BUNDLED[source]
     try:
-        with np.load(SAMPLE_PATH) as arrays:
+        with np.load(path, allow_pickle=False) as arrays:
             parts = {key: arrays[key] for key in ("x_train", "y_train", "x_test", "y_test")}
     except (OSError, KeyError, ValueError) as error:
         raise ValueError(
-            f"The bundled MNIST sample could not be read from {SAMPLE_PATH} ({error}); "
-            "reinstall CNN Lab or run scripts/make_sample.py."
+            f"The bundled digits could not be read from {path} ({error}); reinstall CNN Lab or run {maker}."
         ) from error
-    return Dataset(name=SAMPLE_NAME, source="sample", **parts)
-
-
-def _download_mnist():
-    """Keras's MNIST loader: ((x_train, y_train), (x_test, y_test)), downloading once into its cache.
-
-    Kept as its own function so tests can replace it and never touch the network.
-    """
-    from cnnlab.backend import load_keras
-
-    keras = load_keras()
-    return keras.datasets.mnist.load_data()
-
-
-def keras_mnist_cache_path() -> Path:
-    """Where Keras keeps its downloaded MNIST: $KERAS_HOME/datasets/mnist.npz, else ~/.keras/datasets/...
-
-    Mirrors Keras's own rule, including its fall-back to /tmp/.keras when home is not writable.
-    """
-    if "KERAS_HOME" in os.environ:
-        keras_home = Path(os.environ["KERAS_HOME"]).expanduser()
-    else:
-        home = Path("~").expanduser()
-        keras_home = (home if os.access(home, os.W_OK) else Path("/tmp")) / ".keras"
-    if keras_home.exists() and not os.access(keras_home, os.W_OK):
-        keras_home = Path("/tmp/.keras")
-    return keras_home / "datasets" / "mnist.npz"
-
-
-def _read_keras_cache():
-    """Keras's cached mnist.npz read directly, as ((x_train, y_train), (x_test, y_test)).
-
-    This is what `keras.datasets.mnist.load_data()` does once the file is there, minus importing Keras,
-    which can take longer than the whole download timeout on a slow machine.
-    """
-    with np.load(keras_mnist_cache_path(), allow_pickle=False) as arrays:
-        return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
-
-
-def _dataset_from_download(result: object, note: str) -> Dataset:
-    """Turn a loader's nested tuples into a checked full-MNIST Dataset; ValueError if they look wrong."""
-    try:
-        (x_train, y_train), (x_test, y_test) = result
-    except (TypeError, ValueError) as error:
-        raise ValueError("the loader did not return ((x_train, y_train), (x_test, y_test)).") from error
-    return Dataset(
-        name=FULL_MNIST_NAME,
-        x_train=x_train,
-        y_train=y_train,
-        x_test=x_test,
-        y_test=y_test,
-        source="mnist",
-        note=note,
-    )
-
-
-def _dataset_from_keras_cache(note: str) -> Dataset | None:
-    """Full MNIST from Keras's cache file, or None if there is none or it cannot be read whole."""
-    if not keras_mnist_cache_path().is_file():
-        return None
-    try:
-        return _dataset_from_download(_read_keras_cache(), note=note)
-    except Exception:  # a half-written or damaged file: Keras re-downloads it when asked to load it
-        return None
-
-
-class _Download:
-    """One call of `_download_mnist()` on a background thread, so that the caller can stop waiting."""
-
-    def __init__(self) -> None:
-        self.result: object = None
-        self.error: BaseException | None = None
-        # A daemon thread, because a download stuck on a dead network must not keep the app from exiting.
-        self.thread = threading.Thread(target=self._run, name="cnnlab-mnist-download", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.result = _download_mnist()
-        except BaseException as error:  # handed to whoever waits, who decides what it means
-            self.error = error
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait up to `timeout` seconds (None: as long as it takes); True if the download has ended."""
-        self.thread.join(timeout)
-        return not self.thread.is_alive()
-
-
-# One lock guards every in-process choice, so concurrent sessions wait for one download, not start several.
-_loading_lock = threading.Lock()
-_full_mnist: Dataset | None = None
-_auto_choice: Dataset | None = None
-# A download that "auto" stopped waiting for. It may still finish, and a later "mnist" request waits for
-# it rather than starting a second download into the same cache file.
-_unfinished_download: _Download | None = None
-
-
-def _load_full_mnist() -> Dataset:
-    """Full MNIST from Keras's cache or downloaded (no time limit), kept in memory once loaded."""
-    global _full_mnist, _unfinished_download
-    with _loading_lock:
-        if _full_mnist is None:
-            _full_mnist = _dataset_from_keras_cache(note="")
-        if _full_mnist is None:
-            download = _unfinished_download or _Download()
-            download.wait()
-            _unfinished_download = None
-            if download.error is not None:
-                raise ValueError(
-                    "Full MNIST could not be loaded: Keras could neither download it nor read a cached copy "
-                    f"({_short_reason(download.error)}). Check the internet connection, or use the bundled "
-                    "sample."
-                ) from download.error
-            try:
-                _full_mnist = _dataset_from_download(download.result, note="")
-            except ValueError as error:
-                raise ValueError(
-                    f"Full MNIST was loaded but looks damaged: {error} Delete {keras_mnist_cache_path()} so "
-                    "that Keras downloads it again, or use the bundled sample."
-                ) from error
-        return _full_mnist
-
-
-def _load_auto(timeout: float) -> Dataset:
-    """Full MNIST when it can be had within `timeout` seconds, else the sample with a note; decided once."""
-    global _auto_choice, _full_mnist
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"The download timeout must be a positive number of seconds, not {timeout!r}.")
-    with _loading_lock:
-        if _auto_choice is None:
-            cached = _full_mnist or _dataset_from_keras_cache(
-                note="Full MNIST was found in Keras's cache, so all 70,000 digits are used."
-            )
-            if cached is None and offline():
-                _auto_choice = replace(_load_sample(), note=OFFLINE_NOTE)
-            else:
-                _auto_choice = cached or _download_within(timeout)
-            if _auto_choice.source == "mnist":
-                _full_mnist = _auto_choice
-        return _auto_choice
-
-
-def offline() -> bool:
-    """True when the environment says there is no network (CNNLAB_OFFLINE=1): "auto" then uses the sample
-    without trying a download. For a classroom without internet, and for tests, which must not touch it."""
-    return os.environ.get(OFFLINE_VARIABLE, "").strip().lower() in ("1", "true", "yes")
-
-
-def _download_within(timeout: float) -> Dataset:
-    """Try `_download_mnist()` for `timeout` seconds: full MNIST, or the sample with a note saying why not."""
-    global _unfinished_download
-    download = _Download()
-    finished = download.wait(timeout)
-    sample = _load_sample()
-    if not finished:
-        # Keras still caches the file if the download completes, so the app's next start can use it.
-        _unfinished_download = download
-        note = (
-            f"Full MNIST did not finish loading within {timeout:g} seconds (slow or no network), so the "
-            "bundled sample of 5,000 digits is used. If the download completes, restarting the app uses it."
-        )
-        return replace(sample, note=note)
-    if download.error is not None:
-        note = (
-            "Full MNIST could not be downloaded (no network?), so the bundled sample of 5,000 digits is "
-            f"used. Reason: {_short_reason(download.error)}"
-        )
-        return replace(sample, note=note)
-    try:
-        return _dataset_from_download(download.result, note="Full MNIST was downloaded, so all 70,000 digits are used.")
-    except ValueError as error:
-        note = (
-            f"Full MNIST looked damaged ({error}), so the bundled sample of 5,000 digits is used. "
-            f"Deleting {keras_mnist_cache_path()} lets Keras download it again."
-        )
-        return replace(sample, note=note)
-
-
-def _short_reason(error: BaseException) -> str:
-    """An exception as one short line for a note: its type and the start of its message."""
-    text = " ".join(str(error).split()) or "no details"
-    if len(text) > 160:
-        text = text[:157] + "..."
-    return f"{type(error).__name__}: {text}"
-
-
-def _forget_loaded_datasets() -> None:
-    """Forget every in-process choice about full MNIST, so the next load decides afresh (for tests).
-
-    The bundled sample stays cached: it cannot change while the app runs.
-    """
-    global _full_mnist, _auto_choice, _unfinished_download
-    with _loading_lock:
-        _full_mnist = None
-        _auto_choice = None
-        _unfinished_download = None
+    return Dataset(name=name, source=source, **parts)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,25 +1,54 @@
-"""How long a training will take, from the work the network does per image and the speed a worker measured."""
+"""How long a training will take, worked out before it starts: the network's arithmetic times the images.
+
+A forward pass through the network costs a fixed number of multiply-adds per image, set by the layer sizes alone.
+Training does a forward and a backward pass per image per epoch, so its time grows with that number times the
+images trained on; the Train page shows the estimate for each choice of training images before anyone trains.
+"""
 
 from __future__ import annotations
+
+import math
 
 from cnnlab.config import TrainConfig
 
 IMAGE_SIDE = 28
+CONV1_KERNEL = 5
+CONV2_KERNEL = 3
+POOL_SIZE = 2
 NUM_CLASSES = 10
-# Forward multiply-adds per second of training (one image's forward multiply-adds × images trained per second),
-# measured for the reference model on the 2-core machine CNN Lab is tested on (about 4,400 images per second).
-DEFAULT_MULTIPLY_ADDS_PER_SECOND = 4.5e9
-# What a batch costs beyond its arithmetic (Python, Keras's step, making the float batch), which dominates for
-# tiny networks.
-SECONDS_PER_BATCH = 0.004
+
+# Training throughput on the machine CNN Lab was developed on, counted in forward-pass multiply-adds: a training
+# that passes N images through the network (forward and backward) in S seconds, beyond its per-step cost below,
+# runs at N × multiply_adds_per_image(config) / S. Measured on 26 November 2026 on a 2-core x86-64 VM (TensorFlow
+# 2.21 CPU) shared with two other engineers' TensorFlow jobs (load average 3–5): `cnnlab.train.train` for one epoch
+# of 10,000 full-MNIST images (100 steps of 100), after a warm-up training, at three sizes. Fit times: 4 + 4
+# filters with one dense layer of 16 (78,560 multiply-adds per image) 6.2 s; the default network (1,035,900)
+# 15.3–21.8 s; 64 + 64 filters with 256 → 128 (6.3 M) 43–47 s. Scoring 10,000 test digits with the smallest
+# network took 5.3 s, so each step costs about 50 ms whatever the network (reading and converting the batch,
+# Keras's per-step work). The rate below, with that step cost, gives 6 s, 17 s and 75 s for the three: the default
+# network right, larger ones on the slow side. The default settings on all 60,000 digits come out at 294 s; the
+# shipped reference model took 402 s on that busy machine. On the same machine when quiet, trainings ran about
+# five times faster (README, Performance), so the training service should pass the throughput it measures.
+DEFAULT_MULTIPLY_ADDS_PER_SECOND = 0.9e9
+SECONDS_PER_STEP = 0.05
+# Building the model and tracing its training graph, once per training (measured: about 2 s).
+STARTUP_SECONDS = 2.0
+# A forward pass alone (validation and test images) does about a third of a training step's arithmetic.
+FORWARD_SHARE = 1 / 3
 
 
 def multiply_adds_per_image(config: TrainConfig) -> int:
-    """Multiply-adds of one image's forward pass through the network `config` builds."""
-    conv1_side = IMAGE_SIDE - 5 + 1
-    conv1 = conv1_side * conv1_side * config.conv1_filters * 5 * 5
-    conv2_side = conv1_side // 2 - 3 + 1
-    conv2 = conv2_side * conv2_side * config.conv2_filters * 3 * 3 * config.conv1_filters
+    """The multiply-adds of one forward pass of one 28×28 digit through the network that `config` builds.
+
+    Each output value of a conv layer is a kernel_height × kernel_width × input_channels dot product; each dense
+    output is an input-width dot product. Pooling, dropout and flatten multiply nothing, and the bias additions and
+    activations are left out (they are one operation per output, not a product). The default network: 1,035,900.
+    """
+    conv1_side = IMAGE_SIDE - CONV1_KERNEL + 1
+    conv1 = conv1_side * conv1_side * config.conv1_filters * CONV1_KERNEL * CONV1_KERNEL * 1
+    pooled_side = conv1_side // POOL_SIZE
+    conv2_side = pooled_side - CONV2_KERNEL + 1
+    conv2 = conv2_side * conv2_side * config.conv2_filters * CONV2_KERNEL * CONV2_KERNEL * config.conv1_filters
     width = conv2_side * conv2_side * config.conv2_filters
     dense = 0
     for units in (*config.dense_units, NUM_CLASSES):
@@ -29,10 +58,45 @@ def multiply_adds_per_image(config: TrainConfig) -> int:
 
 
 def estimated_training_seconds(
-    config: TrainConfig, train_images: int, multiply_adds_per_second: float | None = None
+    config: TrainConfig,
+    train_images: int,
+    multiply_adds_per_second: float | None = None,
+    *,
+    test_images: int = 0,
 ) -> float:
-    """Seconds to train `config` on `train_images` images per epoch, at the given (or default) speed."""
-    speed = multiply_adds_per_second or DEFAULT_MULTIPLY_ADDS_PER_SECOND
-    batches = -(-train_images // config.batch_size)
-    per_epoch = train_images * multiply_adds_per_image(config) / speed + batches * SECONDS_PER_BATCH
-    return config.epochs * per_epoch
+    """Seconds a training with `config` should take on a dataset of `train_images` training digits.
+
+    `train_images` is how many training images the dataset has; `config.train_size` (if set) takes fewer, and
+    `config.validation_fraction` of those are held back and only passed forward, once per epoch. `test_images`
+    are passed forward once at the end. `multiply_adds_per_second` is the training throughput in forward-pass
+    multiply-adds (see DEFAULT_MULTIPLY_ADDS_PER_SECOND); pass one measured on the machine at hand for a closer
+    figure. Returns a positive float; the estimate is meant to be right to within a factor of about 1.5.
+    """
+    if isinstance(train_images, bool) or not isinstance(train_images, int) or train_images < 1:
+        raise ValueError(f"The number of training images must be a whole number of at least 1, not {train_images!r}.")
+    if isinstance(test_images, bool) or not isinstance(test_images, int) or test_images < 0:
+        raise ValueError(f"The number of test images must be a whole number of at least 0, not {test_images!r}.")
+    rate = DEFAULT_MULTIPLY_ADDS_PER_SECOND if multiply_adds_per_second is None else multiply_adds_per_second
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate) or rate <= 0:
+        raise ValueError(f"The throughput must be a positive number of multiply-adds per second, not {rate!r}.")
+    used = train_images if config.train_size is None else min(config.train_size, train_images)
+    validation = int(round(used * config.validation_fraction))
+    trained = used - validation
+    # Every batch, trained or only passed forward, costs a step; the arithmetic of a forward pass alone is a
+    # share of a training step's.
+    steps = (config.epochs * (math.ceil(trained / config.batch_size) + math.ceil(validation / config.batch_size))
+             + math.ceil(test_images / config.batch_size))
+    image_passes = config.epochs * (trained + validation * FORWARD_SHARE) + test_images * FORWARD_SHARE
+    return STARTUP_SECONDS + steps * SECONDS_PER_STEP + image_passes * multiply_adds_per_image(config) / rate
+
+def describe_duration(seconds: float) -> str:
+    """A rough duration as a student reads it: "about 5 s", "about 40 s", "about 3 min", "about 1.5 h"."""
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"A duration must be a number of seconds of at least 0, not {seconds!r}.")
+    if seconds < 10:
+        return f"about {max(1, round(seconds))} s"
+    if seconds < 90:
+        return f"about {round(seconds, -1):.0f} s"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60):.0f} min"
+    return f"about {seconds / 3600:.1f} h"

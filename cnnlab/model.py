@@ -40,21 +40,29 @@ def build_model(config: TrainConfig | None = None) -> keras.Model:
     """
     config = config or TrainConfig()
     keras = load_keras()
-    inputs = keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="digit")
-    x = keras.layers.Conv2D(config.conv1_filters, 5, activation="relu", name="conv1",
-                            kernel_initializer=_initializer(keras, config, 1))(inputs)
-    x = keras.layers.MaxPooling2D(2, name="pool")(x)
-    x = keras.layers.Conv2D(config.conv2_filters, 3, activation="relu", name="conv2",
-                            kernel_initializer=_initializer(keras, config, 2))(x)
-    # The seed makes the training-mode mask reproducible, which the dropout demo relies on.
-    x = keras.layers.Dropout(config.dropout, seed=config.seed, name="dropout")(x)
-    x = keras.layers.Flatten(name="flatten")(x)
-    for index, units in enumerate(config.dense_units, start=1):
-        x = keras.layers.Dense(units, activation="relu", name=f"dense{index}",
-                               kernel_initializer=_initializer(keras, config, 2 + index))(x)
-    outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="output",
-                                 kernel_initializer=_initializer(keras, config, 99))(x)
-    model = keras.Model(inputs, outputs, name="cnnlab")
+    layers = keras.layers
+    hidden = [layers.Dense(units, activation="relu", name=f"dense{index}",
+                           kernel_initializer=_initializer(keras, config, 2 + index))
+              for index, units in enumerate(config.dense_units, start=1)]
+    # A Sequential that starts with keras.Input: `model.layers` is then exactly the computing layers (no
+    # InputLayer), so the tutorial's `model.layers[0]` is conv1 and `activations[7]` the softmax.
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="digit"),
+            layers.Conv2D(config.conv1_filters, 5, activation="relu", name="conv1",
+                          kernel_initializer=_initializer(keras, config, 1)),
+            layers.MaxPooling2D(2, name="pool"),
+            layers.Conv2D(config.conv2_filters, 3, activation="relu", name="conv2",
+                          kernel_initializer=_initializer(keras, config, 2)),
+            # The seed makes the training-mode mask reproducible, which the dropout demo relies on.
+            layers.Dropout(config.dropout, seed=config.seed, name="dropout"),
+            layers.Flatten(name="flatten"),
+            *hidden,
+            layers.Dense(NUM_CLASSES, activation="softmax", name="output",
+                         kernel_initializer=_initializer(keras, config, 99)),
+        ],
+        name="cnnlab",
+    )
     model.compile(
         optimizer=keras.optimizers.RMSprop(learning_rate=config.learning_rate),
         loss="sparse_categorical_crossentropy",
@@ -74,7 +82,8 @@ def _initializer(keras, config: TrainConfig, layer_number: int):
 
 
 def computing_layers(model: keras.Model) -> list:
-    """The model's layers that compute something (the input placeholder left out), in order."""
+    """The model's layers that compute something, in order: `model.layers` for the models `build_model` makes, with
+    the InputLayer left out of a functional model (as stored by CNN Lab before models became Sequential)."""
     return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
 
 

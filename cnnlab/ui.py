@@ -15,11 +15,12 @@ from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset, load_dataset
 from cnnlab.jobs.service import Job, JobState, TrainingService
 from cnnlab.jobs.store import ModelStore, default_store_directory
+from cnnlab.reference import install_reference_model
 from cnnlab.train import TrainResult
 
 # Session-state keys, shared by every page.
 MODEL_KEY = "model_key"  # (TrainConfig, dataset fingerprint) of the model this tab uses
-DATASET_CHOICE = "dataset_choice"  # "auto" | "sample" | "upload"
+DATASET_CHOICE = "dataset_choice"  # "mnist" | "upload"
 UPLOADED_DATASET = "uploaded_dataset"
 DIGIT = "digit"  # uint8 (28, 28): the input the Activations and Prediction pages show
 DIGIT_ORIGIN = "digit_origin"  # a sentence saying where the digit came from
@@ -57,23 +58,24 @@ def get_service() -> TrainingService:
 
     Trainings run in Dask worker processes ($CNNLAB_SCHEDULER's, else an embedded local cluster started in the
     background now), never in this web server. Finished models are also kept on disk ($CNNLAB_MODEL_DIR, else
-    ~/.cache/cnnlab/models), so a server restart does not lose them.
+    ~/.cache/cnnlab/models), so a server restart does not lose them. An empty folder first gets the reference
+    model that ships with CNN Lab, so every page works on a server's first visit.
     """
+    install_reference_model(default_store_directory(), get_dataset("mnist").fingerprint)
     return TrainingService(store=ModelStore(default_store_directory()))
 
 
 @st.cache_resource(show_spinner="Loading the digits…")
-def get_dataset(source: str) -> Dataset:
-    """A dataset by source ("auto", "sample", "mnist"), loaded once per server process."""
+def get_dataset(source: str = "mnist") -> Dataset:
+    """A bundled dataset by source ("mnist", the app's data, or "sample"), loaded once per server process."""
     return load_dataset(source)
 
 
 def chosen_dataset() -> Dataset:
-    """The dataset this tab trains on: the uploaded CSV if one was accepted, else "auto" or the sample."""
-    choice = st.session_state.get(DATASET_CHOICE, "auto")
-    if choice == "upload" and st.session_state.get(UPLOADED_DATASET) is not None:
+    """The dataset this tab trains on: the uploaded CSV if one was accepted, else all of MNIST (bundled)."""
+    if st.session_state.get(DATASET_CHOICE) == "upload" and st.session_state.get(UPLOADED_DATASET) is not None:
         return st.session_state[UPLOADED_DATASET]
-    return get_dataset("sample" if choice == "sample" else "auto")
+    return get_dataset("mnist")
 
 
 def use_job(job: Job) -> None:
@@ -220,7 +222,7 @@ def set_digit(image: np.ndarray | None, origin: str, label: int | None = None) -
 def pick_random_digit() -> None:
     """Make a random test digit of the model's own data set the current input."""
     job = current_job()
-    dataset = job.dataset if job is not None else get_dataset("sample")
+    dataset = job.dataset if job is not None else get_dataset("mnist")
     index = int(np.random.default_rng().integers(len(dataset.y_test)))
     set_digit(dataset.x_test[index], f"test digit #{index:,}", int(dataset.y_test[index]))
 

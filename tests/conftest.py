@@ -44,7 +44,7 @@ def _guarded_connect_ex(self, address):
 
 @pytest.fixture(autouse=True, scope="session")
 def no_network():
-    """Fail any connection that would leave this machine: MNIST downloads must be faked in tests."""
+    """Fail any connection that would leave this machine: CNN Lab never needs one, and a test must not either."""
     socket.socket.connect = _guarded_connect
     socket.socket.connect_ex = _guarded_connect_ex
     yield
@@ -102,6 +102,27 @@ def model_directory(tmp_path_factory, monkeypatch, session_model_directory):
     return directory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def no_shipped_model(tmp_path_factory):
+    """The app's service starts with an empty store, as before CNN Lab shipped a reference model, so that tests
+    (and session- or module-wide fixtures) see exactly the models they trained. Tests of the first visit ask
+    for `shipped_model` instead."""
+    import cnnlab.reference
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cnnlab.reference, "REFERENCE_MODEL_PATH", tmp_path_factory.mktemp("none") / "missing.zip")
+        yield
+
+
+@pytest.fixture
+def shipped_model(no_shipped_model, monkeypatch):
+    """The reference model that ships with CNN Lab, installed into empty stores as on a real server."""
+    import cnnlab.reference
+
+    monkeypatch.setattr(cnnlab.reference, "REFERENCE_MODEL_PATH", cnnlab.reference.ASSETS / "reference_model.zip")
+    return cnnlab.reference.REFERENCE_MODEL_PATH
+
+
 @pytest.fixture
 def earlier_process():
     """Run Python code in a separate process, as a server that stopped before this test began would have.
@@ -120,6 +141,8 @@ def earlier_process():
 
 @pytest.fixture(scope="session")
 def sample():
+    """The bundled 5,000-digit sample. Engine tests train on it: each training ends by scoring the whole test split,
+    1,000 digits here against full MNIST's 10,000. Page tests use the app's own data, bundled MNIST."""
     from cnnlab.data import load_dataset
 
     return load_dataset("sample")

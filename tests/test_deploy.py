@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
 CONFIG = ROOT / ".streamlit" / "config.toml"
 # What the running app reads from its folder; none of it may be left out of the image.
-NEEDED_IN_IMAGE = ["streamlit_app.py", "requirements.txt", "cnnlab/ui.py", "cnnlab/assets/mnist_sample.npz",
-                   "app_pages/home.py", ".streamlit/config.toml"]
+NEEDED_IN_IMAGE = ["streamlit_app.py", "requirements.txt", "cnnlab/ui.py", "cnnlab/assets/mnist.npz",
+                   "cnnlab/assets/reference_model.zip", "app_pages/home.py", ".streamlit/config.toml"]
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:

@@ -1,5 +1,5 @@
-"""Faults injected into a running CNN Lab: a full disk while saving, a full-MNIST download that breaks halfway, and a
-server stopped in the middle of a training. (Crashes, hangs and killed workers: tests/test_service.py.)
+"""Faults injected into a running CNN Lab: a full disk while saving, and a server stopped in the middle of a
+training. (Crashes, hangs and killed workers: tests/test_service.py.)
 
 In every case: the student gets a sentence, nothing finished is lost, nothing half-written is ever loaded, and the
 next job still runs.
@@ -18,9 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import psutil
-import pytest
 
-from cnnlab import data
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.service import JobState
 from cnnlab.jobs.store import ModelStore
@@ -63,57 +61,6 @@ def test_a_full_disk_while_saving_leaves_nothing_half_written_and_the_model_stay
     # A restarted server finds no model (and certainly no half of one): it would train again.
     monkeypatch.undo()
     assert service_factory(store=ModelStore(tmp_path)).find(SMALL, sample) is None
-
-
-# --- a full-MNIST download that fails halfway ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def keras_cache(monkeypatch, tmp_path):
-    """An empty, private Keras cache, no decision about full MNIST made yet, and the network out of reach."""
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.delenv(data.OFFLINE_VARIABLE, raising=False)
-    data._forget_loaded_datasets()
-    yield data.keras_mnist_cache_path()
-    data._forget_loaded_datasets()
-
-
-def download_that_breaks_halfway(cache_file: Path):
-    """Like Keras's loader when the connection drops: half of mnist.npz is on disk, then the error."""
-
-    def loader():
-        buffer_path = cache_file.parent / "complete.npz"
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        images = np.zeros((100, 28, 28), dtype=np.uint8)
-        labels = np.zeros(100, dtype=np.uint8)
-        np.savez(buffer_path, x_train=images, y_train=labels, x_test=images, y_test=labels)
-        whole = buffer_path.read_bytes()
-        buffer_path.unlink()
-        cache_file.write_bytes(whole[: len(whole) // 2])
-        raise ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
-
-    return loader
-
-
-def test_a_download_that_breaks_halfway_falls_back_to_the_sample_and_says_so(keras_cache, monkeypatch):
-    monkeypatch.setattr(data, "_download_mnist", download_that_breaks_halfway(keras_cache))
-    dataset = data.load_dataset("auto", timeout=10)
-    assert dataset.source == "sample" and dataset.x_train.shape == (4000, 28, 28)
-    assert "could not be downloaded" in dataset.note and "bundled sample of 5,000 digits is used" in dataset.note
-    assert "Connection reset by peer" in dataset.note
-    assert keras_cache.is_file()  # the half file is there, as Keras would leave it
-
-
-def test_half_a_downloaded_file_is_never_used_as_mnist(keras_cache, monkeypatch):
-    with pytest.raises(ConnectionResetError):
-        download_that_breaks_halfway(keras_cache)()  # an earlier process's download left half a file
-    # A later start finds the half file in the cache: "auto" ignores it and tries a download, which fails again.
-    monkeypatch.setattr(data, "_download_mnist", download_that_breaks_halfway(keras_cache))
-    assert data.load_dataset("auto", timeout=10).source == "sample"
-    # Asking for full MNIST by name gets a sentence, not half a dataset.
-    data._forget_loaded_datasets()
-    with pytest.raises(ValueError, match="Full MNIST could not be loaded.*Check the internet connection"):
-        data.load_dataset("mnist")
 
 
 # --- a server stopped in the middle of a training -----------------------------------------------------------------

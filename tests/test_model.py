@@ -79,3 +79,66 @@ def test_summary_table_reads_like_the_reference_summary():
     # The reference model's table, as given in the README.
     assert list(table["parameters"]) == [780, 0, 4065, 0, 0, 192128, 6450, 510, 203933]
     assert table.loc[table["layer"] == "flatten", "output shape"].item() == "(None, 1500)"
+
+
+def numpy_forward(weights: list[np.ndarray], image: np.ndarray) -> list[np.ndarray]:
+    """The reference network's forward pass written out in NumPy, layer by layer, for one image (28, 28, 1) in
+    [0, 1]: an independent referee for Keras (cross-correlation, 2×2 max, row-major flatten, dense, softmax)."""
+    conv1_kernel, conv1_bias, conv2_kernel, conv2_bias, *dense = weights
+
+    def conv(inputs, kernel, bias):
+        size = kernel.shape[0]
+        side = inputs.shape[0] - size + 1
+        out = np.zeros((side, side, kernel.shape[3]), dtype=np.float64)
+        for row in range(side):
+            for column in range(side):
+                patch = inputs[row : row + size, column : column + size, :]
+                out[row, column] = np.tensordot(patch, kernel, axes=([0, 1, 2], [0, 1, 2]))
+        return np.maximum(out + bias, 0)
+
+    conv1 = conv(image, conv1_kernel, conv1_bias)
+    pooled = conv1.reshape(12, 2, 12, 2, -1).max(axis=(1, 3))
+    conv2 = conv(pooled, conv2_kernel, conv2_bias)
+    outputs = [conv1, pooled, conv2, conv2, conv2.reshape(-1)]  # dropout passes everything at inference
+    values = outputs[-1]
+    for index in range(0, len(dense), 2):
+        values = values @ dense[index] + dense[index + 1]
+        if index < len(dense) - 2:
+            values = np.maximum(values, 0)
+        else:
+            values = np.exp(values - values.max()) / np.exp(values - values.max()).sum()
+        outputs.append(values)
+    return outputs
+
+
+def test_the_tutorials_own_code_runs_on_a_model_saved_as_keras_and_loaded_back(tmp_path, sample):
+    from cnnlab.backend import load_keras
+    from cnnlab.jobs.model_file import model_to_bytes
+
+    keras = load_keras()
+    built = build_model(TrainConfig())
+    # Random weights and biases (a fresh model's biases are all zero, which would hide a missing bias).
+    generator = np.random.default_rng(0)
+    built.set_weights([generator.normal(0, 0.1, weight.shape).astype(np.float32) for weight in built.get_weights()])
+    path = tmp_path / "cnnlab_model.keras"
+    path.write_bytes(model_to_bytes(built))  # the Share page's .keras download
+    model = keras.models.load_model(path)
+    img = to_model_input(sample.x_test[0])  # (1, 28, 28, 1), as the tutorial's reshaped test image
+
+    # The tutorial's code, unchanged in substance.
+    filters = model.layers[0].get_weights()[0][:, :, 0, :]
+    layer_outputs = [layer.output for layer in model.layers]
+    activation_model = keras.Model(inputs=model.inputs, outputs=layer_outputs)
+    activations = activation_model.predict(img, verbose=0)
+
+    assert len(model.layers) == 8
+    assert [layer.name for layer in model.layers] == ["conv1", "pool", "conv2", "dropout", "flatten", "dense1",
+                                                      "dense2", "output"]
+    assert filters.shape == (5, 5, 30)
+    np.testing.assert_array_equal(filters, built.get_weights()[0][:, :, 0, :])
+    assert [activation.shape for activation in activations] == [
+        (1, 24, 24, 30), (1, 12, 12, 30), (1, 10, 10, 15), (1, 10, 10, 15), (1, 1500), (1, 128), (1, 50), (1, 10)]
+    assert activations[7].shape == (1, 10) and activations[7].sum() == pytest.approx(1.0, abs=1e-5)
+    expected = numpy_forward(built.get_weights(), img[0].astype(np.float64))
+    for layer_index, (activation, reference) in enumerate(zip(activations, expected, strict=True)):
+        np.testing.assert_allclose(activation[0], reference, rtol=1e-4, atol=1e-5, err_msg=f"layer {layer_index}")

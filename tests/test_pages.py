@@ -14,7 +14,7 @@ from cnnlab import ui
 from cnnlab.config import TrainConfig
 
 PAGES = [f"app_pages/{name}.py" for name in ("home", "train", "filters", "activations", "prediction")]
-TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
+TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=1, train_size=1000)
 # By hand: conv1 6×(25+1), conv2 4×(6×9+1), dense 16×(4×10×10+1), output 10×(16+1).
 TINY_PARAMETERS = 6 * 26 + 4 * 55 + 16 * 401 + 10 * 17
 
@@ -75,13 +75,33 @@ def test_train_settings_survive_a_visit_to_another_page(empty_service):
     assert int(table.loc[table["layer"] == "dense1", "parameters"].iloc[0]) == 64 * (1500 + 1)
 
 
+def test_train_page_offers_1000_to_all_training_images_with_the_time_each_takes(empty_service):
+    app = open_page("app_pages/train.py")
+    assert not app.exception, [item.value for item in app.exception]
+    choice = app.select_slider(key="train_size")
+    assert choice.value == "all"
+    assert list(choice.options) == ["1,000", "2,000", "5,000", "10,000", "20,000", "30,000", "all 60,000"]
+    assert list(app.radio(key=ui.DATASET_CHOICE).options) == [
+        "MNIST: 70,000 handwritten digits that come with CNN Lab",
+        "My own CSV file of digits (Kaggle “Digit Recognizer” format)"]
+    text = page_text(app)
+    assert "Yann LeCun, Corinna Cortes and Christopher J. C. Burges (CC BY-SA 3.0)" in text
+    times = next(item.value for item in app.caption if item.value.startswith("Time to train, roughly"))
+    for label in ("1,000: about", "30,000: about", "**all 60,000: about"):  # the chosen one in bold
+        assert label in times
+    choice.set_value(1000).run()
+    times = next(item.value for item in app.caption if item.value.startswith("Time to train, roughly"))
+    assert "**1,000: about" in times and "**all" not in times
+    assert "download" not in page_text(app).lower() and "offline" not in page_text(app).lower()
+
+
 def test_train_page_reuses_a_model_with_the_same_settings(trained_service):
     app = open_page("app_pages/train.py")
     app.slider(key="train_epochs").set_value(1)
     app.slider(key="train_conv1_filters").set_value(6)
     app.slider(key="train_conv2_filters").set_value(4)
     app.selectbox(key="train_dense_units").set_value((16,))
-    app.select_slider(key="train_size").set_value(600)
+    app.select_slider(key="train_size").set_value(1000)
     app.run()
     assert int(app.dataframe[0].value["parameters"].iloc[-1]) == TINY_PARAMETERS
     app.button(key="train_start").click().run()
@@ -109,7 +129,7 @@ def test_activations_page_walks_a_random_digit_through_every_layer(trained_servi
         assert f"#### {name} ·" in text
     assert "Prediction:" in text
     assert "6 × 24 × 24" not in text  # sanity: the sentence is built from numbers, not shapes
-    assert "6 × 540 = 3,240 activation maps" in text
+    assert "6 × 900 = 5,400 activation maps" in text
     app.toggle(key="activations_dropout_training").set_value(True).run()
     assert "Training mode" in page_text(app)
 
@@ -147,7 +167,7 @@ def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
 
 
 def test_prediction_page_charts_the_current_digit(trained_service):
-    digit = ui.get_dataset("sample").x_test[5]
+    digit = ui.get_dataset("mnist").x_test[5]
     app = open_page("app_pages/prediction.py", **{ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #5",
                                                ui.DIGIT_LABEL: 1})
     assert not app.exception, [item.value for item in app.exception]
@@ -217,13 +237,17 @@ def test_a_shared_link_sets_the_train_sliders(empty_service):
     assert app.slider(key="train_epochs").value == 5
 
 
-def test_a_new_tab_starts_on_the_default_model_not_on_another_students_settings(empty_service):
-    dataset = ui.get_dataset("auto")  # what a new tab trains on
+def test_a_new_tab_starts_on_the_default_model_not_on_another_students_settings(empty_service, shipped_model):
+    # `empty_service` was made before `shipped_model` put the shipped model within reach: its store is empty.
+    dataset = ui.get_dataset("mnist")  # what a new tab trains on
     tiny = empty_service.submit(TINY, dataset)
     assert empty_service.wait(tiny, 300) and tiny.error == ""
     # With no default model yet, a new tab takes the newest model there is.
     assert "6 filters" in page_text(open_page("app_pages/filters.py"))
-    default = empty_service.submit(TrainConfig(), dataset)
-    assert empty_service.wait(default, 300) and default.error == ""
-    empty_service.submit(TINY, dataset)  # another student goes back to TINY: now the most recently used
+    # The server restarts: the store keeps TINY and gets the shipped default model (training it here would take
+    # minutes).
+    ui.get_service.clear()
+    service = ui.get_service()
+    service.submit(TINY, dataset)  # another student goes back to TINY: now the most recently used
+    assert service.find(TrainConfig(), dataset).result is not None
     assert "30 filters" in page_text(open_page("app_pages/filters.py"))

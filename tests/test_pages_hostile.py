@@ -53,7 +53,7 @@ def small_model():
     """The app's own training service holding one small trained model."""
     ui.get_service.clear()
     service = ui.get_service()
-    job = service.submit(SMALL, ui.get_dataset("sample"))
+    job = service.submit(SMALL, ui.get_dataset("mnist"))
     assert service.wait(job, 300) and job.error == "", job.error
     yield job
     ui.get_service.clear()
@@ -142,10 +142,10 @@ EXPECTED_PARAMETERS = {
 
 @pytest.fixture(scope="module")
 def extreme_jobs():
-    """The app's service after training every extreme configuration on 600 sample digits."""
+    """The app's service after training every extreme configuration on 600 MNIST digits."""
     ui.get_service.clear()
     service = ui.get_service()
-    dataset = ui.get_dataset("sample")
+    dataset = ui.get_dataset("mnist")
     jobs = {name: service.submit(config, dataset) for name, config in EXTREMES.items()}
     for job in jobs.values():
         assert service.wait(job, 600)
@@ -178,7 +178,7 @@ def test_filters_and_activations_pages_show_an_extreme_model(name, extreme_jobs)
     assert ("#### dense1 ·" in text) == bool(job.config.dense_units)
 
 
-DIVERGING = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600,
+DIVERGING = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=1000,
                         learning_rate=1.0)
 
 
@@ -187,7 +187,7 @@ def test_the_largest_learning_rate_stops_the_training_with_advice():
     from cnnlab.train import TrainingDiverged, train
 
     with pytest.raises(TrainingDiverged) as stopped:
-        train(DIVERGING, ui.get_dataset("sample"))
+        train(DIVERGING, ui.get_dataset("mnist"))
     assert "lower the learning rate (it is 1)" in str(stopped.value) and "ran away in epoch 1" in str(stopped.value)
 
 
@@ -205,25 +205,25 @@ def test_a_nan_loss_stops_the_training_with_advice(monkeypatch):
 
     monkeypatch.setattr(train_module, "build_model", model_with_nan_weights)
     with pytest.raises(train_module.TrainingDiverged) as stopped:
-        train_module.train(SMALL, ui.get_dataset("sample"))
+        train_module.train(SMALL, ui.get_dataset("mnist"))
     assert "the loss became nan in epoch 1; lower the learning rate" in str(stopped.value).lower()
 
 
 def test_the_train_page_shows_why_a_diverging_training_stopped():
     ui.get_service.clear()
     try:
-        app = open_page("app_pages/train.py", **{ui.DATASET_CHOICE: "sample"})
+        app = open_page("app_pages/train.py")
         app.slider(key="train_epochs").set_value(1)
         app.slider(key="train_conv1_filters").set_value(4)
         app.slider(key="train_conv2_filters").set_value(4)
         app.selectbox(key="train_dense_units").set_value((16,))
-        app.select_slider(key="train_size").set_value(600)
+        app.select_slider(key="train_size").set_value(1000)
         app.select_slider(key="train_learning_rate").set_value(1.0)
         app.run()
         app.button(key="train_start").click().run()
         assert not app.exception, [item.value for item in app.exception]
         service = ui.get_service()
-        job = service.find(DIVERGING, ui.get_dataset("sample"))
+        job = service.find(DIVERGING, ui.get_dataset("mnist"))
         assert job is not None and service.wait(job, 300)
         app.run()
         assert not app.exception, [item.value for item in app.exception]

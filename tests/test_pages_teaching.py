@@ -31,8 +31,8 @@ def trained_service():
 
 @pytest.fixture
 def digit_state():
-    digit = ui.get_dataset("sample").x_test[7]
-    return {ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #7", ui.DIGIT_LABEL: int(ui.get_dataset("sample").y_test[7])}
+    digit = ui.get_dataset("mnist").x_test[7]
+    return {ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #7", ui.DIGIT_LABEL: int(ui.get_dataset("mnist").y_test[7])}
 
 
 @pytest.mark.parametrize("page", TEACHING_PAGES)
@@ -106,7 +106,7 @@ def test_filters_page_replays_the_learning_epoch_by_epoch(trained_service):
 
 
 def test_evaluation_page_counts_and_opens_a_digit_in_activations(trained_service):
-    dataset = ui.get_dataset("sample")
+    dataset = ui.get_dataset("mnist")
     model = trained_service.latest().result.model
     predictions = model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
     app = open_page("app_pages/evaluation.py")
@@ -141,7 +141,7 @@ def test_evaluation_page_counts_and_opens_a_digit_in_activations(trained_service
 
 def test_evaluation_page_says_when_a_square_is_empty(trained_service):
     app = open_page("app_pages/evaluation.py")
-    dataset = ui.get_dataset("sample")
+    dataset = ui.get_dataset("mnist")
     model = trained_service.latest().result.model
     predictions = model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
     counts = np.zeros((10, 10), dtype=int)
@@ -237,7 +237,7 @@ def test_a_link_to_other_settings_trains_them_and_puts_them_in_use(trained_servi
     app.button(key="share_use_link").click().run()
     assert no_exception(app), [item.value for item in app.exception]
     wanted = TrainConfig(conv1_filters=3, epochs=1, dense_units=(16,), train_size=600)
-    job = trained_service.find(wanted, ui.get_dataset("auto"))
+    job = trained_service.find(wanted, ui.get_dataset("mnist"))
     assert job is not None and trained_service.wait(job, 300) and job.error == ""
     app.run()
     assert no_exception(app), [item.value for item in app.exception]
@@ -252,7 +252,7 @@ SMALLER = TrainConfig(conv1_filters=3, conv2_filters=4, dense_units=(16,), epoch
 @pytest.fixture
 def two_models(trained_service):
     """The module's trained model and a second, smaller one: 3 filters, 1 epoch."""
-    job = trained_service.submit(SMALLER, ui.get_dataset("sample"))
+    job = trained_service.submit(SMALLER, ui.get_dataset("mnist"))
     assert trained_service.wait(job, 300) and job.error == ""
     return trained_service
 
@@ -274,7 +274,7 @@ def test_compare_page_puts_two_models_side_by_side(two_models, digit_state):
     assert no_exception(app), [item.value for item in app.exception]
     text = page_text(app)
     assert "**filters in conv layer 1**: 3 vs 6" in text and "**epochs**: 1 vs 2" in text
-    dataset = ui.get_dataset("sample")
+    dataset = ui.get_dataset("mnist")
     right = {}
     for job in two_models.finished_jobs():
         if job.config not in (SMALLER, TINY):

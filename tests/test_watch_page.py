@@ -20,7 +20,7 @@ def trained_service():
 
 def test_the_slider_walks_the_pinned_digit_from_random_weights_to_the_trained_model(trained_service, sample):
     digit = sample.x_test[3]
-    job = trained_service.find(TWO_EPOCHS, ui.get_dataset("sample"))
+    job = trained_service.find(TWO_EPOCHS, ui.get_dataset("mnist"))
     app = open_page("app_pages/watch.py", **{ui.MODEL_KEY: job.key, ui.DIGIT: digit,
                                             ui.DIGIT_ORIGIN: "test digit #3", ui.DIGIT_LABEL: int(sample.y_test[3])})
     assert not app.exception

@@ -34,7 +34,7 @@ from distributed.scheduler import KilledWorker
 from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset
-from cnnlab.estimate import estimated_training_seconds, multiply_adds_per_image
+from cnnlab.estimate import estimated_training_seconds
 from cnnlab.jobs.cluster import Connection, connect
 from cnnlab.jobs.model_file import ModelRecord, UnusableFile, epoch_weights_from_bytes, read_model_file
 from cnnlab.jobs.store import ModelStore
@@ -161,9 +161,9 @@ class TrainingService:
         self._by_id: dict[str, Job] = {}  # the same jobs, by the id their worker's messages carry
         self._finished: OrderedDict[JobKey, Job] = OrderedDict()  # done, most recent last
         self._failed: dict[JobKey, Job] = {}  # last failure or cancellation per key, until resubmitted
-        # A worker's speed in the latest training (one image's forward multiply-adds × images trained per
-        # second), for estimates of jobs not yet started.
-        self._measured_speed: float | None = None
+        # How much longer than `cnnlab.estimate` predicts the workers took in the latest training (0.5: twice as
+        # fast), for estimates of jobs not yet started.
+        self._pace = 1.0
         self._last_hang_check = 0.0
         # Loading from disk can take seconds (it may import TensorFlow), so it happens outside `_lock`, one load
         # at a time, which keeps two pages from loading the same file twice.
@@ -426,11 +426,10 @@ class TrainingService:
     # --- estimates -----------------------------------------------------------------------------------------
 
     def _measure_speed(self, job: Job) -> None:
-        """Update the workers' measured speed from a running job's latest report (caller holds the lock)."""
-        if job.training_seconds < 1.0:  # too little to measure; the first batches include start-up costs
+        """Compare a running job's pace with its estimate, for later estimates (caller holds the lock)."""
+        if job.training_seconds < 1.0 or not job.progress:  # too little to measure; start-up costs dominate
             return
-        images = job.batches_done * job.config.batch_size
-        self._measured_speed = images * multiply_adds_per_image(job.config) / job.training_seconds
+        self._pace = job.training_seconds / (self._estimate(job, pace=1.0) * job.progress)
 
     def _running_seconds_left(self, job: Job) -> float | None:
         if job.batches_done < 2 or job.training_seconds <= 0:
@@ -438,10 +437,11 @@ class TrainingService:
         total = job.config.epochs * job.batches_per_epoch
         return (total - job.batches_done) * job.training_seconds / job.batches_done
 
-    def _estimate(self, job: Job) -> float | None:
-        """Seconds to train `job` from the start, at the speed the workers last measured (or the default)."""
-        speed = self._measured_speed
-        return estimated_training_seconds(job.config, job.train_images, multiply_adds_per_second=speed)
+    def _estimate(self, job: Job, pace: float | None = None) -> float:
+        """Seconds to train `job` from the start, at the pace the workers last kept."""
+        dataset = job.dataset
+        predicted = estimated_training_seconds(job.config, dataset.train_size, test_images=dataset.test_size)
+        return predicted * (self._pace if pace is None else pace)
 
     def _worker_count(self) -> int:
         try:

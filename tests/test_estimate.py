@@ -1,0 +1,86 @@
+"""Training-time estimates: the network's multiply-adds against independent counts, and how the estimate scales."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnnlab.config import TrainConfig
+from cnnlab.estimate import describe_duration, estimated_training_seconds, multiply_adds_per_image
+from cnnlab.model import summarize_config
+
+
+def test_the_default_network_costs_1035900_multiply_adds_per_image():
+    # Written out layer by layer: kernel_h × kernel_w × in_channels × out_h × out_w × filters for a conv layer,
+    # inputs × outputs for a dense layer; pooling, dropout and flatten multiply nothing.
+    conv1 = 5 * 5 * 1 * 24 * 24 * 30
+    conv2 = 3 * 3 * 30 * 10 * 10 * 15
+    dense1, dense2, output = 1500 * 128, 128 * 50, 50 * 10
+    assert multiply_adds_per_image(TrainConfig()) == conv1 + conv2 + dense1 + dense2 + output == 1_035_900
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TrainConfig(conv1_filters=8),
+        TrainConfig(conv1_filters=1, conv2_filters=64, dense_units=()),
+        TrainConfig(conv1_filters=64, conv2_filters=1, dense_units=(7, 9, 11)),
+        TrainConfig(conv1_filters=64, conv2_filters=64, dense_units=(256, 128, 64)),
+    ],
+)
+def test_multiply_adds_agree_with_a_count_from_the_parameter_table(config):
+    # A different route: every weight (a parameter that is not a bias) is used once per output position, and
+    # the parameter table is checked against Keras in test_model.py.
+    rows = summarize_config(config)
+    count = 0
+    for row in rows:
+        if row["params"] == 0:
+            continue
+        biases = row["output_shape"][-1]
+        positions = row["output_shape"][1] * row["output_shape"][2] if len(row["output_shape"]) == 4 else 1
+        count += (row["params"] - biases) * positions
+    assert multiply_adds_per_image(config) == count
+
+
+def test_the_estimate_grows_with_images_epochs_and_network_and_shrinks_with_throughput():
+    default = TrainConfig()
+    full = estimated_training_seconds(default, 60_000)
+    assert estimated_training_seconds(TrainConfig(train_size=1000), 60_000) < full / 10
+    assert estimated_training_seconds(TrainConfig(epochs=6), 60_000) > 1.8 * full
+    assert estimated_training_seconds(TrainConfig(conv1_filters=64, conv2_filters=64), 60_000) > 2 * full
+    assert estimated_training_seconds(default, 60_000, multiply_adds_per_second=4e9) < full / 2
+    # train_size takes at most the images there are; test images add their forward passes.
+    capped = estimated_training_seconds(TrainConfig(train_size=10_000), 2_000)
+    assert capped == estimated_training_seconds(default, 2_000)
+    assert estimated_training_seconds(default, 60_000, test_images=10_000) > full
+
+
+def test_the_default_estimate_is_near_what_the_reference_model_took_to_train():
+    # scripts/make_reference_model.py trained the default settings on all 60,000 digits, scored the 10,000 test
+    # digits, and took 402 s on the busy development machine where the default throughput was measured.
+    assert 402 / 1.5 < estimated_training_seconds(TrainConfig(), 60_000, test_images=10_000) < 402 * 1.5
+
+
+def test_smaller_batches_cost_more_steps():
+    assert estimated_training_seconds(TrainConfig(batch_size=16), 60_000) > estimated_training_seconds(
+        TrainConfig(), 60_000)
+
+
+@pytest.mark.parametrize("images", [0, -5, 1.5, True, "60000"])
+def test_a_wrong_number_of_images_is_a_sentence(images):
+    with pytest.raises(ValueError, match="number of training images"):
+        estimated_training_seconds(TrainConfig(), images)
+
+
+@pytest.mark.parametrize("rate", [0, -1.0, float("nan"), float("inf"), "fast"])
+def test_a_wrong_throughput_is_a_sentence(rate):
+    with pytest.raises(ValueError, match="throughput must be a positive number"):
+        estimated_training_seconds(TrainConfig(), 1000, multiply_adds_per_second=rate)
+
+
+@pytest.mark.parametrize(
+    "seconds, text",
+    [(0.2, "about 1 s"), (4.4, "about 4 s"), (37, "about 40 s"), (89, "about 90 s"), (170, "about 3 min"),
+     (7200, "about 2.0 h")],
+)
+def test_durations_read_as_a_student_would_say_them(seconds, text):
+    assert describe_duration(seconds) == text
