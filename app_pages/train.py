@@ -7,7 +7,7 @@ import streamlit as st
 from cnnlab import ui
 from cnnlab.config import FILTERS_RANGE, TrainConfig
 from cnnlab.data import Dataset, dataset_from_csv
-from cnnlab.estimate import describe_duration, estimated_training_seconds
+from cnnlab.estimate import describe_duration
 from cnnlab.jobs.service import JobState
 from cnnlab.model import summary_table
 from cnnlab.share import QUERY_FIELDS, config_from_query
@@ -95,7 +95,7 @@ def training_times_text(config: TrainConfig, dataset: Dataset) -> str:
     parts = []
     for size in TRAIN_SIZES:
         choice = replace(config, train_size=None if size == "all" else size)
-        seconds = estimated_training_seconds(choice, dataset.train_size, test_images=dataset.test_size)
+        seconds = ui.get_service().estimated_seconds(choice, dataset)
         label = f"all {dataset.train_size:,}" if size == "all" else f"{size:,}"
         text = f"{label}: {describe_duration(seconds)}"
         parts.append(f"**{text}**" if choice.train_size == config.train_size else text)

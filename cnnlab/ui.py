@@ -13,6 +13,7 @@ import streamlit as st
 from cnnlab.charts import training_curves
 from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset, load_dataset
+from cnnlab.estimate import describe_duration
 from cnnlab.jobs.service import Job, JobState, TrainingService
 from cnnlab.jobs.store import ModelStore, default_store_directory
 from cnnlab.reference import install_reference_model
@@ -199,9 +200,7 @@ def time_left_text(seconds: float | None) -> str:
     """ " · about 40 s left" for an estimate in seconds, or "" when there is none."""
     if seconds is None or seconds <= 0:
         return ""
-    if seconds < 90:
-        return f" · about {max(5, round(seconds / 5) * 5):.0f} s left"
-    return f" · about {round(seconds / 60):.0f} min left"
+    return f" · {describe_duration(seconds)} left"
 
 
 def show_training_curves(epochs, total_epochs: int, chosen_epoch: int | None = None) -> None:

@@ -8,7 +8,7 @@ the saved model and the server's CPU time. Then opens more browser sessions to s
 server with SIGTERM, starts it again on the same model folder and checks that the Filters page shows the model
 (with "Test accuracy" in the sidebar) without anyone pressing Train.
 
-    python3 scripts/measure_memory.py [--budget-mb 900] [--extra-sessions 4] [--json results.json]
+    python3 scripts/measure_memory.py [--budget-mb 2700] [--extra-sessions 10] [--json results.json]
 
 Prints the figures; exits 1 if the peak memory is above the budget or the restart lost the model, 2 if the run
 itself failed. Needs Linux (/proc), Playwright and Debian's `chromium`.
@@ -36,7 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--no-first-run"]
-DEFAULT_BUDGET_MB = 900  # Community Cloud gives small apps about 1 GB; the rest is headroom
+# Community Cloud guarantees an app 690 MB and lets it grow to about 2.7 GB; the server and its worker share that.
+DEFAULT_BUDGET_MB = 2700
 START_SECONDS = 600  # the first page run imports TensorFlow, which takes minutes on a busy 2-core machine
 TRAIN_SECONDS = 3600  # the default model on 54,000 images takes minutes on 2 cores, more when they are busy
 TRAINED_SEED = 1  # the shipped model has seed 0; another seed makes the server train
@@ -62,6 +63,27 @@ def memory_kib(pid: int) -> dict[str, int]:
     return figures
 
 
+def worker_pids(pid: int) -> list[int]:
+    """The server's child processes: the embedded Dask cluster's workers (where trainings run)."""
+    import psutil
+
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def workers_kib(pid: int) -> int:
+    """Resident memory of all the server's worker processes together, in KiB."""
+    total = 0
+    for child in worker_pids(pid):
+        try:
+            total += memory_kib(child)["VmRSS"]
+        except (OSError, KeyError):
+            continue
+    return total
+
+
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time the process has used so far, in seconds (all its threads)."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -82,6 +104,7 @@ class Server:
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
         self.highest_rss = 0
+        self.highest_workers_rss = 0
         self._stop_sampling = threading.Event()
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
@@ -90,6 +113,7 @@ class Server:
         while not self._stop_sampling.wait(SAMPLE_INTERVAL):
             try:
                 self.highest_rss = max(self.highest_rss, memory_kib(self.process.pid)["VmRSS"])
+                self.highest_workers_rss = max(self.highest_workers_rss, workers_kib(self.process.pid))
             except (OSError, KeyError):
                 return
 
@@ -185,11 +209,14 @@ def measure(budget_mb: float, extra_sessions: int) -> dict:
             figures["shipped_model_mib"] = round(mib(server.memory()["VmRSS"]), 1)
 
             train = open_page(student, f"{server.url}/train?seed={TRAINED_SEED}", "learnt parameters")
-            cpu_before, clock_before = cpu_seconds(server.process.pid), time.monotonic()
+            processes = [server.process.pid, *worker_pids(server.process.pid)]
+            cpu_before, clock_before = sum(map(cpu_seconds, processes)), time.monotonic()
             train.get_by_role("button", name="Train", exact=True).click()
             train.get_by_text("Time taken").first.wait_for(timeout=TRAIN_SECONDS * 1000)
-            cpu_used, wall = cpu_seconds(server.process.pid) - cpu_before, time.monotonic() - clock_before
+            cpu_used = sum(map(cpu_seconds, processes)) - cpu_before
+            wall = time.monotonic() - clock_before
             figures["after_training_mib"] = round(mib(server.memory()["VmRSS"]), 1)
+            figures["workers_after_training_mib"] = round(mib(workers_kib(server.process.pid)), 1)
             training = stored_training(model_dir, TRAINED_SEED)
             images_seen = training["train_images"] * training["config"]["epochs"]
             figures["training"] = {
@@ -200,7 +227,7 @@ def measure(budget_mb: float, extra_sessions: int) -> dict:
                 "click_to_result_seconds": round(wall, 1),
                 "images_per_second": round(images_seen / training["seconds"], 1),
                 "cores_busy": round(cpu_used / wall, 2),
-                # Per core: images over the CPU time the server used while training (all threads).
+                # Per core: images over the CPU time the server and its workers used while training.
                 "images_per_cpu_second": round(images_seen / cpu_used, 1),
                 "test_accuracy": round(training["test_accuracy"], 4),
             }
@@ -229,10 +256,13 @@ def measure(budget_mb: float, extra_sessions: int) -> dict:
                 figures["with_extra_sessions_mib"] = round(mib(memory["VmRSS"]), 1)
                 figures["per_session_mib"] = round(mib(memory["VmRSS"] - before) / extra_sessions, 1)
                 figures["peak_mib"] = round(mib(max(memory["VmHWM"], server.highest_rss)), 1)
+                figures["workers_with_extra_sessions_mib"] = round(mib(workers_kib(server.process.pid)), 1)
                 for context in contexts:
                     context.close()
             student.close()
 
+            figures["workers_peak_mib"] = round(mib(server.highest_workers_rss), 1)
+            figures["total_peak_mib"] = round(figures["peak_mib"] + figures["workers_peak_mib"], 1)
             figures["sigterm_exit_code"] = server.stop()
             figures["files_after_stop"] = sorted(path.name for path in model_dir.iterdir())
 
@@ -258,8 +288,9 @@ def measure(budget_mb: float, extra_sessions: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget-mb", type=float, default=DEFAULT_BUDGET_MB,
-                        help="fail when the server's peak resident memory exceeds this many MiB")
-    parser.add_argument("--extra-sessions", type=int, default=4,
+                        help="fail when the server's and its workers' peak resident memory together exceed this "
+                             "many MiB")
+    parser.add_argument("--extra-sessions", type=int, default=10,
                         help="more browser sessions, to measure what each one costs")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     arguments = parser.parse_args()
@@ -274,8 +305,9 @@ def main() -> int:
     if arguments.json:
         arguments.json.write_text(json.dumps(figures, indent=2) + "\n")
     problems = []
-    if figures["peak_mib"] > arguments.budget_mb:
-        problems.append(f"peak memory {figures['peak_mib']} MiB is above the budget of {arguments.budget_mb:g} MiB")
+    if figures["total_peak_mib"] > arguments.budget_mb:
+        problems.append(f"the server's and its workers' peaks ({figures['total_peak_mib']} MiB together) are above "
+                        f"the budget of {arguments.budget_mb:g} MiB")
     if not figures["restart_sidebar_test_accuracy"] or figures["restart_train_button_shown"]:
         problems.append("after the restart the Filters page did not show the saved model in the sidebar")
     for problem in problems:

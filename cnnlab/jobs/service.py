@@ -438,9 +438,13 @@ class TrainingService:
         return (total - job.batches_done) * job.training_seconds / job.batches_done
 
     def _estimate(self, job: Job, pace: float | None = None) -> float:
-        """Seconds to train `job` from the start, at the pace the workers last kept."""
-        dataset = job.dataset
-        predicted = estimated_training_seconds(job.config, dataset.train_size, test_images=dataset.test_size)
+        """Seconds to train `job` from the start, at the pace the workers last kept (or at `pace`)."""
+        return self.estimated_seconds(job.config, job.dataset, pace)
+
+    def estimated_seconds(self, config: TrainConfig, dataset: Dataset, pace: float | None = None) -> float:
+        """About how many seconds a worker needs to train `config` on `dataset`: `cnnlab.estimate`'s figure for
+        this machine's kind, scaled by how fast the workers were in the latest training they reported on."""
+        predicted = estimated_training_seconds(config, dataset.train_size, test_images=dataset.test_size)
         return predicted * (self._pace if pace is None else pace)
 
     def _worker_count(self) -> int:
