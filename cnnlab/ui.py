@@ -182,9 +182,11 @@ def follow_job(job: Job) -> None:
         if job.state is JobState.QUEUED:
             position = service.queue_position(job)
             st.info(f"Waiting for another training to finish: number {position} in the queue{time_left}.")
+        elif job.state is JobState.RUNNING and not job.batches_per_epoch:
+            st.progress(0.0, text="Starting: the worker is building the network and reading the digits…")
         elif job.state is JobState.RUNNING:
             st.progress(job.progress, text=(f"Epoch {max(job.epoch, 1)} of {job.config.epochs} · "
-                                            f"batch {job.batch} of {job.batches_per_epoch or '…'}{time_left}"))
+                                            f"batch {job.batch} of {job.batches_per_epoch}{time_left}"))
         if job.note:
             st.caption(job.note)
         if job.epochs:
