@@ -3,6 +3,7 @@ without a model, then with a small trained one."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from helpers import app_service_with, open_page, page_text
 from streamlit.testing.v1 import AppTest
@@ -11,7 +12,7 @@ from cnnlab import ui
 from cnnlab.config import TrainConfig
 
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
-LENS_PAGES = ["takeaway"]
+LENS_PAGES = ["takeaway", "attack"]
 
 
 def errors_of(app: AppTest) -> list[str]:
@@ -51,3 +52,39 @@ def test_takeaway_offers_the_models_script_and_notebook(trained_service):
     total = 6 * 26 + 4 * (9 * 6 + 1) + (400 + 1) * 16 + (16 + 1) * 10
     assert f"{total:,} parameters" in page_text(app)
     assert not app.error
+
+
+def test_attack_page_fools_the_model_within_the_budget_and_opens_the_result(trained_service, digit_state):
+    app = open_page("app_pages/attack.py", **digit_state)
+    assert not app.exception, errors_of(app)
+    model = trained_service.latest().result.model
+    predicted = int(np.argmax(model(digit_state[ui.DIGIT][None, :, :, None] / 255.0, training=False)))
+    assert predicted not in app.selectbox(key="attack_target").options
+    target = (predicted + 2) % 10
+    app.selectbox(key="attack_target").set_value(target)
+    app.slider(key="attack_budget").set_value(160)
+    app.run()
+    assert not app.exception, errors_of(app)
+    assert len(app.success) == 1, page_text(app)
+    assert f"the network reads {target}" in app.success[0].value
+    assert "adversarial example" in page_text(app)
+    app.button(key="attack_open").click().run()
+    assert not app.exception, errors_of(app)
+    fooled = app.session_state[ui.DIGIT]
+    # The digit now in use is a real uint8 picture within the budget, and the model reads it as the target.
+    assert fooled.dtype == np.uint8 and fooled.shape == (28, 28)
+    assert np.abs(fooled.astype(int) - digit_state[ui.DIGIT].astype(int)).max() <= 160
+    assert int(np.argmax(model(fooled[None, :, :, None] / 255.0, training=False))) == target
+    assert app.session_state[ui.DIGIT_ORIGIN] == f"your digit changed to read as {target}"
+    assert app.session_state[ui.DIGIT_LABEL] == digit_state[ui.DIGIT_LABEL]
+    assert f"Prediction: {target}" in [heading.value for heading in app.subheader]
+
+
+def test_attack_page_says_when_the_budget_is_too_small(trained_service, digit_state):
+    app = open_page("app_pages/attack.py", **digit_state)
+    app.slider(key="attack_budget").set_value(1)
+    app.slider(key="attack_steps").set_value(2)
+    app.run()
+    assert not app.exception, errors_of(app)
+    assert len(app.warning) == 1 and "did not make the network read" in app.warning[0].value
+    assert not [button for button in app.button if button.key == "attack_open"]
