@@ -22,6 +22,7 @@ PAGES = [
     st.Page("app_pages/robustness.py", title="What it tolerates", icon=":material/rotate_right:"),
     st.Page("app_pages/compare.py", title="Compare two models", icon=":material/compare:"),
     st.Page("app_pages/takeaway.py", title="Code to take away", icon=":material/code:"),
+    st.Page("app_pages/patterns.py", title="What a filter looks for", icon=":material/visibility:"),
     st.Page("app_pages/attack.py", title="Fool the network", icon=":material/theater_comedy:"),
     st.Page("app_pages/share.py", title="Share and keep", icon=":material/share:"),
 ]

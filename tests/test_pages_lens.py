@@ -12,7 +12,7 @@ from cnnlab import ui
 from cnnlab.config import TrainConfig
 
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
-LENS_PAGES = ["takeaway", "attack"]
+LENS_PAGES = ["takeaway", "patterns", "attack"]
 
 
 def errors_of(app: AppTest) -> list[str]:
@@ -88,3 +88,26 @@ def test_attack_page_says_when_the_budget_is_too_small(trained_service, digit_st
     assert not app.exception, errors_of(app)
     assert len(app.warning) == 1 and "did not make the network read" in app.warning[0].value
     assert not [button for button in app.button if button.key == "attack_open"]
+
+
+def image_captions(app: AppTest) -> list[str]:
+    return [caption for element in app.get("image") for caption in element.captions]
+
+
+def test_patterns_page_shows_every_conv_filter_and_the_chosen_dense_unit(trained_service):
+    app = open_page("app_pages/patterns.py")
+    assert not app.exception, errors_of(app)
+    captions = image_captions(app)
+    assert any(caption.startswith("Filters 1–6, left to right: the 5×5 picture") for caption in captions), captions
+    assert any(caption.startswith("Filters 1–4: the 10×10 pixels") for caption in captions), captions
+    # The output digits' pictures, and what the model reads in them (computed here too, outside the page).
+    from cnnlab.lens.patterns import preferred_inputs
+
+    model = trained_service.latest().result.model
+    read = model(preferred_inputs(model, "output").images[..., None] / 255.0, training=False).numpy().argmax(axis=1)
+    assert any(f"It reads them as {', '.join(str(digit) for digit in read)}." in caption for caption in captions)
+    app.selectbox(key="patterns_dense_layer").set_value("dense1")
+    app.run()
+    app.number_input(key="patterns_unit").set_value(16).run()
+    assert not app.exception, errors_of(app)
+    assert "Unit 16 of dense1 reaches" in page_text(app)

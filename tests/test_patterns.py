@@ -98,3 +98,24 @@ def test_chosen_units_come_in_the_asked_order_and_bad_requests_are_sentences(tin
         preferred_inputs(model, "pool")
     with pytest.raises(ValueError, match="dense1 has units 0 to 15"):
         preferred_inputs(model, "dense1", units=[16])
+
+
+def test_the_mosaic_puts_each_pattern_beside_its_kernel():
+    from cnnlab.render import pattern_mosaic
+
+    patterns = np.zeros((7, 5, 5), dtype=np.uint8)
+    patterns[3, 2, 4] = 255  # pattern 4: one white pixel, third row, last column
+    kernels = np.zeros((5, 5, 7), dtype=np.float32)
+    kernels[0, 0, 3] = -2.0  # its kernel: one negative weight, top left
+    kernels[1, 1, 0] = 1.0
+    mosaic = pattern_mosaic(patterns, kernels, scale=2, gap=4, max_columns=4)
+    # Two rows of tiles, 4 then 3; a tile is the pattern (10 px), a 2-px gap, the kernel (10 px); 4 px between tiles.
+    assert mosaic.shape == (2 * 10 + 4, 4 * 22 + 3 * 4, 3)
+    left = 3 * (22 + 4)
+    np.testing.assert_array_equal(mosaic[4:6, left + 8 : left + 10], 255)  # the white pixel, enlarged 2×
+    assert mosaic[4:6, left : left + 8].max() == 0
+    np.testing.assert_array_equal(mosaic[0, left + 12], [178, 24, 43])  # the full-strength negative weight: red
+    # +1 is half the largest |weight|: halfway between white and full blue (33, 102, 172).
+    np.testing.assert_allclose(mosaic[2, 12 + 2], [(255 + 33) / 2, (255 + 102) / 2, (255 + 172) / 2], atol=0.5)
+    with pytest.raises(ValueError, match="Kernels must be"):
+        pattern_mosaic(patterns, kernels[:, :, :3])
