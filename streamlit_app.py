@@ -24,6 +24,7 @@ PAGES = [
     st.Page("app_pages/takeaway.py", title="Code to take away", icon=":material/code:"),
     st.Page("app_pages/patterns.py", title="What a filter looks for", icon=":material/visibility:"),
     st.Page("app_pages/attack.py", title="Fool the network", icon=":material/theater_comedy:"),
+    st.Page("app_pages/digit_map.py", title="All digits at once", icon=":material/scatter_plot:"),
     st.Page("app_pages/share.py", title="Share and keep", icon=":material/share:"),
 ]
 

@@ -33,7 +33,10 @@ def home_demo() -> None:
 
         Then go further: **How one number is made** takes one activation apart into its multiplications,
         **Evaluation** shows which digits the network confuses, **What it tolerates** shifts, turns and
-        rubs out your digit, **Compare two models** puts two settings side by side, and **Share and keep**
+        rubs out your digit, **Compare two models** puts two settings side by side, **Code to take away**
+        gives your network as a Keras script and a Jupyter notebook, **What a filter looks for** paints the
+        picture each filter responds to most, **Fool the network** changes your digit just enough to be misread,
+        **All digits at once** maps every test digit by what the network makes of it, and **Share and keep**
         gives a link to your settings and the trained model as a file.
 
         Training runs on the server in the background: you can switch pages while it runs, and a model

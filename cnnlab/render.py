@@ -193,3 +193,19 @@ def pattern_mosaic(patterns: np.ndarray, kernels: np.ndarray | None = None, scal
             mosaic[top : top + side, right : right + side] = enlarge(
                 _signed_colours(np.asarray(kernels[:, :, index], dtype=np.float32), limit), scale)
     return mosaic
+
+
+def png_data_urls(images: np.ndarray, scale: int = 2) -> list[str]:
+    """Each uint8 (28, 28) digit of `images` (n, 28, 28) as a "data:image/png;base64,…" address, enlarged `scale`
+    times, so a chart's tooltip can show the digit itself."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    addresses = []
+    for image in np.asarray(images):
+        buffer = io.BytesIO()
+        Image.fromarray(enlarge(image, scale)).save(buffer, format="PNG")
+        addresses.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"))
+    return addresses

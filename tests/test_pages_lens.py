@@ -12,7 +12,7 @@ from cnnlab import ui
 from cnnlab.config import TrainConfig
 
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
-LENS_PAGES = ["takeaway", "patterns", "attack"]
+LENS_PAGES = ["takeaway", "patterns", "attack", "digit_map"]
 
 
 def errors_of(app: AppTest) -> list[str]:
@@ -111,3 +111,26 @@ def test_patterns_page_shows_every_conv_filter_and_the_chosen_dense_unit(trained
     app.number_input(key="patterns_unit").set_value(16).run()
     assert not app.exception, errors_of(app)
     assert "Unit 16 of dense1 reaches" in page_text(app)
+
+
+def test_digit_map_page_maps_every_test_digit_and_a_click_opens_one_in_activations(trained_service):
+    app = open_page("app_pages/digit_map.py")
+    assert not app.exception, errors_of(app)
+    dataset = ui.get_dataset("sample")
+    model = trained_service.latest().result.model
+    answers = model(dataset.x_test[..., None] / 255.0, training=False).numpy().argmax(axis=1)
+    mistakes = int((answers != dataset.y_test).sum())
+    assert f"1,000 of the 1,000 test digits · {mistakes:,} read wrongly" in page_text(app)
+    chart = app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")
+    assert len(chart) == 1
+    app.segmented_control(key="digit_map_method").set_value("tsne").run()
+    assert not app.exception, errors_of(app)
+    assert "t-SNE" in page_text(app)
+    # A click on the point of test digit #123, as the browser reports it.
+    app.session_state["digit_map_chart"] = {"selection": {"digit": [{"index": 123}]}}
+    app.run()
+    assert not app.exception, errors_of(app)
+    assert app.session_state[ui.DIGIT_ORIGIN] == "test digit #123"
+    assert app.session_state[ui.DIGIT_LABEL] == int(dataset.y_test[123])
+    assert (app.session_state[ui.DIGIT] == dataset.x_test[123]).all()
+    assert "Activations" in [title.value for title in app.title]
