@@ -23,8 +23,12 @@ def main() -> None:
         st.Page("app_pages/explorer.py", title="How one number is made", icon=":material/calculate:"),
         st.Page("app_pages/evaluation.py", title="Evaluation", icon=":material/fact_check:"),
         st.Page("app_pages/robustness.py", title="What it tolerates", icon=":material/rotate_right:"),
+        st.Page("app_pages/patterns.py", title="What a filter looks for", icon=":material/visibility:"),
+        st.Page("app_pages/attack.py", title="Fool the network", icon=":material/theater_comedy:"),
+        st.Page("app_pages/digit_map.py", title="All digits at once", icon=":material/scatter_plot:"),
         st.Page("app_pages/compare.py", title="Compare two models", icon=":material/compare:"),
-        st.Page("app_pages/experiments.py", title="The class's experiments", icon=":material/scatter_plot:"),
+        st.Page("app_pages/experiments.py", title="The class's experiments", icon=":material/insights:"),
+        st.Page("app_pages/takeaway.py", title="Code to take away", icon=":material/code:"),
         st.Page("app_pages/share.py", title="Share and keep", icon=":material/share:"),
     ]
     ui.keep_widget_values()

@@ -32,13 +32,18 @@ def home_demo() -> None:
            convolution → pooling → convolution → dropout → dense layers.
         4. **Prediction** — the network's ten probabilities for your digit, and which pixels pushed it there.
 
-        Then go further: **How one number is made** takes one activation apart into its multiplications,
+        Then go further: **Watch your digit learn** shows your digit through the network after each epoch,
+        **How one number is made** takes one activation apart into its multiplications,
         **Evaluation** shows which digits the network confuses, **What it tolerates** shifts, turns and
-        rubs out your digit, **Compare two models** puts two settings side by side, and **Share and keep**
-        gives a link to your settings and the trained model as a file.
+        rubs out your digit, **Compare two models** puts two settings side by side, **Code to take away**
+        gives your network as a Keras script and a Jupyter notebook, **What a filter looks for** paints the
+        picture each filter responds to most, **Fool the network** changes your digit just enough to be misread,
+        **All digits at once** maps every test digit by what the network makes of it, **The class's
+        experiments** charts every model trained on this server, and **Share and keep** gives a link to your
+        settings and the trained model as a file.
 
-        Training runs on the server in the background: you can switch pages while it runs, and a model
-        trained with the same settings by anyone is reused at once.
+        Training runs on the server's training workers, not in your browser: you can switch pages while it
+        runs, and a model trained with the same settings by anyone is reused at once.
         """
     )
     st.page_link("app_pages/train.py", label="Start on the Train page", icon=":material/arrow_forward:")

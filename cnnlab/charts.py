@@ -370,3 +370,37 @@ def epoch_probabilities(probabilities: np.ndarray, digits: Sequence[int], curren
     )
     rule = alt.Chart(pd.DataFrame({"epoch": [current]})).mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x="epoch:Q")
     return (lines + rule).properties(height=240)
+
+
+def digit_map_chart(coordinates: np.ndarray, labels: np.ndarray, predicted: np.ndarray, indices: np.ndarray,
+                    images: list[str], name: str = "digit", axis_titles: tuple[str, str] = ("", "")) -> alt.Chart:
+    """Digits as points on a plane, coloured by their true label; the model's mistakes drawn as larger crosses.
+
+    coordinates: float (n, 2); labels, predicted, indices: int (n,) (indices: each digit's row in the test split);
+    images: n "data:image/png…" addresses, shown in the tooltip (Vega's tooltip draws a field called "image" as a
+    picture). A click is a point selection called `name` over the field "index".
+    """
+    labels, predicted = np.asarray(labels), np.asarray(predicted)
+    frame = pd.DataFrame({
+        "x": np.asarray(coordinates, dtype=float)[:, 0], "y": np.asarray(coordinates, dtype=float)[:, 1],
+        "index": np.asarray(indices), "digit": labels.astype(str), "read as": predicted,
+        "answer": np.where(labels == predicted, "right", "mistake"), "image": list(images),
+    })
+    picked = alt.selection_point(name=name, fields=["index"], on="click", clear=False)
+    return (
+        alt.Chart(frame)
+        .mark_point(filled=True, opacity=0.75)
+        .encode(
+            x=alt.X("x:Q", title=axis_titles[0], axis=alt.Axis(labels=False, ticks=False)),
+            y=alt.Y("y:Q", title=axis_titles[1], axis=alt.Axis(labels=False, ticks=False)),
+            color=alt.Color("digit:N", title="true digit", scale=alt.Scale(scheme="category10"),
+                            legend=alt.Legend(orient="bottom", columns=10, symbolType="circle")),
+            shape=alt.Shape("answer:N", scale=alt.Scale(domain=["right", "mistake"], range=["circle", "cross"]),
+                            legend=alt.Legend(orient="bottom", title=None)),
+            size=alt.Size("answer:N", scale=alt.Scale(domain=["right", "mistake"], range=[18, 90]), legend=None),
+            tooltip=["image", alt.Tooltip("index:Q", title="test digit #", format=","),
+                     alt.Tooltip("digit:N", title="true digit"), alt.Tooltip("read as:Q")],
+        )
+        .add_params(picked)
+        .properties(height=460)
+    )

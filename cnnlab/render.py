@@ -160,3 +160,52 @@ def kernel_mosaic(kernels: np.ndarray, channel: int = 0, scale: int = 12, gap: i
         mosaic[top : top + tile, left : left + tile] = enlarge(_signed_colours(kernels[:, :, channel, index], limit),
                                                                scale)
     return mosaic
+
+
+def pattern_mosaic(patterns: np.ndarray, kernels: np.ndarray | None = None, scale: int = 8, gap: int = 6,
+                   max_columns: int = 6) -> np.ndarray:
+    """Pictures that units respond to, in one mosaic, each beside its kernel when `kernels` are given.
+
+    patterns: uint8 (n, size, size), 0–255, drawn white on black as digits are. kernels: float (size, size, n),
+    one kernel per pattern and as large (e.g. conv1's 5×5 kernels beside 5×5 patterns), drawn blue positive and
+    red negative on one shared scale. Returns uint8 (H, W, 3), tiles left to right, top to bottom.
+    """
+    patterns = np.asarray(patterns)
+    if patterns.ndim != 3 or patterns.shape[1] != patterns.shape[2]:
+        raise ValueError(f"Patterns must be square pictures (n, size, size); got shape {patterns.shape}.")
+    count, size, _ = patterns.shape
+    if kernels is not None and np.shape(kernels) != (size, size, count):
+        raise ValueError(f"Kernels must be ({size}, {size}, {count}) to sit beside these patterns; "
+                         f"got shape {np.shape(kernels)}.")
+    side = size * scale
+    tile_width = side if kernels is None else 2 * side + gap // 2
+    rows, columns = grid_shape(count, max_columns)
+    mosaic = np.full((rows * side + (rows - 1) * gap, columns * tile_width + (columns - 1) * gap, 3), GAP_COLOUR,
+                     dtype=np.uint8)
+    limit = (float(np.abs(kernels).max()) or 1.0) if kernels is not None else 1.0
+    for index in range(count):
+        row, column = divmod(index, columns)
+        top, left = row * (side + gap), column * (tile_width + gap)
+        mosaic[top : top + side, left : left + side] = enlarge(np.repeat(patterns[index][..., None], 3, axis=2),
+                                                               scale)
+        if kernels is not None:
+            right = left + side + gap // 2
+            mosaic[top : top + side, right : right + side] = enlarge(
+                _signed_colours(np.asarray(kernels[:, :, index], dtype=np.float32), limit), scale)
+    return mosaic
+
+
+def png_data_urls(images: np.ndarray, scale: int = 2) -> list[str]:
+    """Each uint8 (28, 28) digit of `images` (n, 28, 28) as a "data:image/png;base64,…" address, enlarged `scale`
+    times, so a chart's tooltip can show the digit itself."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    addresses = []
+    for image in np.asarray(images):
+        buffer = io.BytesIO()
+        Image.fromarray(enlarge(image, scale)).save(buffer, format="PNG")
+        addresses.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"))
+    return addresses

@@ -1,0 +1,81 @@
+"""Fool the network: the smallest change to the current digit that makes the network read another digit."""
+
+import numpy as np
+import streamlit as st
+
+from cnnlab import ui
+from cnnlab.inspect import predict_proba
+from cnnlab.lens.attack import BUDGET_RANGE, DEFAULT_BUDGET, DEFAULT_STEPS, STEPS_RANGE, AttackResult, fool
+from cnnlab.render import enlarge, signed_image
+
+LESSON = (
+    "**Why this works.** The network does not see a *shape*; it adds up hundreds of thousands of weighted pixels. "
+    "The gradient tells, for every pixel, which way nudges the sum towards the target digit, and a small nudge on "
+    "*every* pixel at once adds up to a large change of the sum, while a person barely notices it. The network "
+    "was trained only on clean handwritten digits, so nothing taught it to ignore such faint patterns. This is "
+    "called an *adversarial example*; the same trick fools networks that read road signs or faces, and making "
+    "networks robust to it (for example by training on attacked digits too) is still an open research question."
+)
+
+
+@st.cache_data(max_entries=64, show_spinner="Looking for the smallest change…")
+def attack_for(model_key: str, _model, digit: np.ndarray, target: int, budget: int, steps: int) -> AttackResult:
+    """The attack's result, once per model (`model_key` names it), digit and settings."""
+    return fool(_model, digit, target, budget=budget, steps=steps)
+
+
+def settings_ui(predicted: int) -> tuple[int, int, int]:
+    """The digit to aim for (never the one the network reads now), the pixel budget and the number of steps."""
+    if st.session_state.get("attack_target") == predicted:  # the digit changed and now reads as the old target
+        del st.session_state["attack_target"]
+    choices = [digit for digit in range(10) if digit != predicted]
+    left, middle, right = st.columns(3)
+    target = left.selectbox("Make it read as", choices, index=choices.index((predicted + 1) % 10),
+                            key="attack_target")
+    budget = middle.slider("Largest change per pixel (grey levels of 255)", *BUDGET_RANGE, DEFAULT_BUDGET,
+                           key="attack_budget")
+    steps = right.slider("Steps", *STEPS_RANGE, DEFAULT_STEPS, key="attack_steps")
+    return target, budget, steps
+
+
+def show_attack(attack: AttackResult) -> None:
+    """Original, change and result side by side, each with what the network reads."""
+    def read(probabilities) -> str:
+        digit = int(np.argmax(probabilities))
+        return f"reads {digit} ({probabilities[digit]:.0%})"
+
+    columns = st.columns(3)
+    columns[0].image(enlarge(attack.original, 5), width=140, caption=f"Original: {read(attack.original_probabilities)}")
+    columns[1].image(signed_image(attack.change.astype(np.float32), scale=5), width=140,
+                     caption=f"Change: up to {attack.largest_change} grey levels on {attack.changed_pixels} pixels "
+                     "(blue adds ink, red removes it; strengthened to be seen)")
+    columns[2].image(enlarge(attack.attacked, 5), width=140, caption=f"Result: {read(attack.attacked_probabilities)}")
+    (st.success if attack.succeeded else st.warning)(attack.message)
+
+
+def attack_demo() -> None:
+    result = ui.require_model("attack")
+    if result is None:
+        return
+    job = ui.current_job()
+    digit = ui.current_digit("attack", " · draw or pick another on the Activations page")
+    predicted = int(np.argmax(predict_proba(result.model, digit)[0]))
+    target, budget, steps = settings_ui(predicted)
+    attack = attack_for(repr(job.key), result.model, digit, target, budget, steps)
+    show_attack(attack)
+    # The Prediction page shows the fooled digit's ten probabilities and which pixels decided them. A person still
+    # sees the original digit, so its true label (when known) stays.
+    if attack.succeeded and st.button("Open the fooled digit in Prediction", key="attack_open"):
+        ui.set_digit(attack.attacked, f"your digit changed to read as {target}", st.session_state.get(ui.DIGIT_LABEL))
+        st.switch_page("app_pages/prediction.py")
+    st.markdown(LESSON)
+
+
+st.title("Fool the network")
+st.markdown(
+    "How much must a digit change before the network reads another one? Pick the digit it should read, and a "
+    "gradient-sign attack changes every pixel a little, step by step, in the direction that pushes the answer "
+    "towards it, never by more grey levels than you allow."
+)
+ui.show_sidebar()
+attack_demo()

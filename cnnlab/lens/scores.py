@@ -1,0 +1,61 @@
+"""A layer's values before its activation function, as differentiable TensorFlow tensors.
+
+Gradients for looking into a network are taken before the ReLU or softmax: a ReLU that is off passes no gradient
+at all, and a softmax that is very sure passes almost none. Both `patterns` and `attack` climb or descend these
+scores with `tf.GradientTape`.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import TYPE_CHECKING
+
+from cnnlab.backend import load_keras
+
+if TYPE_CHECKING:
+    import keras
+
+SCORED_KINDS = ("Conv2D", "Dense")
+
+# Per trained model, per layer name: the same network up to that layer's input, built on first use.
+_LAYER_INPUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LAYER_INPUTS_LOCK = threading.Lock()
+
+
+def scored_layer(model: keras.Model, layer_name: str):
+    """The model's layer `layer_name`, which must be a Conv2D or Dense layer; else a ValueError naming them."""
+    names = [layer.name for layer in model.layers if type(layer).__name__ in SCORED_KINDS]
+    if layer_name not in names:
+        raise ValueError(f"There is no conv or dense layer called {layer_name!r}; the model has {', '.join(names)}.")
+    return model.get_layer(layer_name)
+
+
+def _layer_input_model(model: keras.Model, layer_name: str) -> keras.Model:
+    """The same network from its input to `layer_name`'s input (shared weights), built once per model."""
+    with _LAYER_INPUTS_LOCK:
+        per_layer = _LAYER_INPUTS.setdefault(model, {})
+        cached = per_layer.get(layer_name)
+        if cached is None:
+            keras = load_keras()
+            cached = keras.Model(model.inputs[0], model.get_layer(layer_name).input)
+            per_layer[layer_name] = cached
+        return cached
+
+
+def layer_scores(model: keras.Model, layer_name: str, pixels):
+    """`layer_name`'s values before its activation, for model inputs `pixels`, as a differentiable tensor.
+
+    pixels: float32 tensor (n, 28, 28, 1) in [0, 1], as `cnnlab.model.to_model_input` makes them (or a variable
+    being optimised). Returns (n, height, width, filters) for a Conv2D layer, (n, units) for a Dense layer.
+    Dropout is off (training=False), as when the model answers.
+    """
+    keras = load_keras()
+    layer = scored_layer(model, layer_name)
+    inputs = _layer_input_model(model, layer_name)(pixels, training=False)
+    if type(layer).__name__ == "Conv2D":
+        # CNN Lab's conv layers use stride 1 and no padding ("valid"), as `cnnlab.model.build_model` makes them.
+        scores = keras.ops.conv(inputs, layer.kernel, strides=layer.strides, padding=layer.padding)
+    else:
+        scores = keras.ops.matmul(inputs, layer.kernel)
+    return scores + layer.bias

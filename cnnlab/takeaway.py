@@ -1,0 +1,200 @@
+"""Code to take away: the model in use as a plain Keras script and as a Jupyter notebook.
+
+Both are built from one list of sections (a title, a sentence for the reader, a block of code), so the script and
+the notebook's code cells are the same program. The program is written in the Keras tutorial's own style
+(`keras.Sequential` starting with `keras.Input`, RMSprop, sparse categorical cross-entropy) and shows the learnt
+5×5 filters and a digit's activation maps with matplotlib. It never imports `cnnlab`: a student runs it in Colab or
+Jupyter, where MNIST comes from `keras.datasets.mnist.load_data()`; setting CNNLAB_DIGITS to an .npz file with
+x_train, y_train, x_test and y_test (uint8 images, int labels) reads the digits from that file instead (offline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnnlab.config import TrainConfig
+
+DIGITS_VARIABLE = "CNNLAB_DIGITS"
+NOTEBOOK_FORMAT = 4
+
+
+@dataclass(frozen=True)
+class Section:
+    """One step of the program: `title` and `text` for the reader (markdown), `code` (Python source, no final
+    newline)."""
+
+    title: str
+    text: str
+    code: str
+
+
+def settings_text(config: TrainConfig) -> str:
+    """The settings as one line a student can read, e.g. "conv1 30 filters, conv2 15 filters, …"."""
+    dense = " → ".join(str(units) for units in config.dense_units) or "none"
+    return (f"conv1 {config.conv1_filters} filters, conv2 {config.conv2_filters} filters, dropout {config.dropout:g}, "
+            f"hidden dense layers {dense}, {config.epochs} epoch{'s' if config.epochs != 1 else ''}, "
+            f"batch size {config.batch_size}, learning rate {config.learning_rate:g}, seed {config.seed}, "
+            f"{'all' if config.train_size is None else f'{config.train_size:,}'} training digits, "
+            f"{config.validation_fraction:.0%} held back for validation, "
+            f"augmentation {'on' if config.augment else 'off'}")
+
+
+def program_sections(config: TrainConfig) -> list[Section]:
+    """The program for `config`, step by step (see the module's docstring)."""
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"Code can only be written for a TrainConfig, not {type(config).__name__}.")
+    dense_layers = "".join(
+        f'\n        layers.Dense({units}, activation="relu", name="dense{index}"),'
+        for index, units in enumerate(config.dense_units, start=1)
+    )
+    augment_layers = (
+        '\n        # Small random turns, shifts and zooms of each training digit (only while training).'
+        '\n        layers.RandomRotation(10 / 360, fill_mode="constant", seed=SEED),'
+        '\n        layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=SEED + 1),'
+        '\n        layers.RandomZoom(0.1, fill_mode="constant", seed=SEED + 2),'
+        if config.augment else ""
+    )
+    return [
+        Section("Imports", "Keras for the network, NumPy for the digits and matplotlib for the pictures.", """\
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import keras
+from keras import layers"""),
+        Section("Settings", "The settings of the model trained in CNN Lab.", f"""\
+CONV1_FILTERS = {config.conv1_filters}
+CONV2_FILTERS = {config.conv2_filters}
+DROPOUT = {config.dropout!r}
+DENSE_UNITS = {config.dense_units!r}
+EPOCHS = {config.epochs}
+BATCH_SIZE = {config.batch_size}
+LEARNING_RATE = {config.learning_rate!r}
+SEED = {config.seed}
+TRAIN_SIZE = {config.train_size!r}  # None: every training digit
+VALIDATION_FRACTION = {config.validation_fraction!r}
+AUGMENT = {config.augment!r}
+
+keras.utils.set_random_seed(SEED)"""),
+        Section("The digits",
+                "MNIST from Keras (downloaded once). To read the digits from a file instead, set the environment "
+                f"variable `{DIGITS_VARIABLE}` to an `.npz` file holding `x_train`, `y_train`, `x_test` and "
+                "`y_test`. Pixels become floats in [0, 1] with one channel, as the network reads them.", f"""\
+def load_digits(path=None):
+    \"\"\"(x_train, y_train), (x_test, y_test): uint8 images (n, 28, 28) and labels 0-9.\"\"\"
+    path = path or os.environ.get("{DIGITS_VARIABLE}")
+    if path:
+        with np.load(path) as digits:
+            return (digits["x_train"], digits["y_train"]), (digits["x_test"], digits["y_test"])
+    return keras.datasets.mnist.load_data()
+
+
+(x_train, y_train), (x_test, y_test) = load_digits()
+if TRAIN_SIZE is not None and TRAIN_SIZE < len(x_train):
+    # A random subset of the training digits, the same one for the same seed.
+    chosen = np.random.default_rng(SEED).permutation(len(x_train))[:TRAIN_SIZE]
+    x_train, y_train = x_train[chosen], y_train[chosen]
+x_train = (x_train.astype("float32") / 255)[..., np.newaxis]
+x_test = (x_test.astype("float32") / 255)[..., np.newaxis]
+print("training digits:", x_train.shape, " test digits:", x_test.shape)"""),
+        Section("The network",
+                "Two convolutions with a pooling between them, dropout, then dense layers down to ten "
+                "probabilities.", f"""\
+model = keras.Sequential(
+    [
+        keras.Input(shape=(28, 28, 1)),{augment_layers}
+        layers.Conv2D(CONV1_FILTERS, kernel_size=(5, 5), activation="relu", name="conv1"),
+        layers.MaxPooling2D(pool_size=(2, 2), name="pool"),
+        layers.Conv2D(CONV2_FILTERS, kernel_size=(3, 3), activation="relu", name="conv2"),
+        layers.Dropout(DROPOUT, seed=SEED, name="dropout"),
+        layers.Flatten(name="flatten"),{dense_layers}
+        layers.Dense(10, activation="softmax", name="output"),
+    ]
+)
+model.summary()
+print(f"Parameters: {{model.count_params():,}}")"""),
+        Section("Training", "RMSprop and sparse categorical cross-entropy; part of the training digits is held "
+                "back to check the model on digits it does not learn from.", """\
+model.compile(
+    optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
+    loss="sparse_categorical_crossentropy",
+    metrics=["accuracy"],
+)
+history = model.fit(
+    x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS, validation_split=VALIDATION_FRACTION, shuffle=True
+)
+test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
+print(f"Test accuracy: {test_accuracy:.2%}")"""),
+        Section("The learnt filters",
+                "Each 5×5 filter of the first layer: blue weights add the pixel's ink, red ones subtract it.", """\
+kernels = model.get_layer("conv1").get_weights()[0]  # (5, 5, 1, CONV1_FILTERS)
+columns = 6
+rows = -(-CONV1_FILTERS // columns)
+limit = np.abs(kernels).max()
+figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.2, rows * 1.2), squeeze=False)
+for index, axis in enumerate(axes.flat):
+    axis.axis("off")
+    if index < CONV1_FILTERS:
+        axis.imshow(kernels[:, :, 0, index], cmap="RdBu", vmin=-limit, vmax=limit)
+        axis.set_title(str(index + 1), fontsize=8)
+figure.suptitle("conv1 filters")
+plt.show()"""),
+        Section("Activation maps",
+                "One test digit passed through the first conv layer: one map per filter, bright where the "
+                "filter found its pattern.", """\
+digit = x_test[:1]
+conv1_model = keras.Model(model.inputs, model.get_layer("conv1").output)
+maps = conv1_model.predict(digit, verbose=0)[0]  # (24, 24, CONV1_FILTERS)
+print("The network reads this digit as", int(model.predict(digit, verbose=0).argmax()), "- its label is",
+      int(y_test[0]))
+figure, axes = plt.subplots(rows, columns + 1, figsize=((columns + 1) * 1.2, rows * 1.2), squeeze=False)
+for axis in axes.flat:
+    axis.axis("off")
+axes[0, 0].imshow(digit[0, :, :, 0], cmap="gray")
+axes[0, 0].set_title("input", fontsize=8)
+for index in range(CONV1_FILTERS):
+    axis = axes[index // columns, index % columns + 1]
+    axis.imshow(maps[:, :, index], cmap="magma")
+    axis.set_title(str(index + 1), fontsize=8)
+figure.suptitle("conv1 activation maps")
+plt.show()"""),
+    ]
+
+
+def keras_script(config: TrainConfig) -> str:
+    """The program as one runnable Python file (text ending in a newline)."""
+    sections = program_sections(config)  # first, so that anything but a TrainConfig is a sentence
+    header = (f'"""CNN Lab\'s model as a plain Keras script.\n\nSettings: {settings_text(config)}.\n'
+              "Run it with `python` (MNIST is downloaded by Keras), or offline with "
+              f"{DIGITS_VARIABLE}=digits.npz.\n\"\"\"\n")
+    parts = [header]
+    for section in sections:
+        parts.append(f"\n# {section.title}\n{section.code}\n")
+    return "".join(parts)
+
+
+def keras_notebook(config: TrainConfig) -> str:
+    """The program as a Jupyter notebook (nbformat 4 JSON text): a markdown cell and a code cell per step."""
+    import nbformat
+
+    sections = program_sections(config)
+    cells = [nbformat.v4.new_markdown_cell(
+        f"# CNN Lab's model in Keras\n\nSettings: {settings_text(config)}.\n\n"
+        "Run the cells from top to bottom (in Colab: *Runtime → Run all*). Your model's weights will differ a "
+        "little from CNN Lab's, because the starting weights and the order of the digits are drawn differently; "
+        "the settings are the same.")]
+    for section in sections:
+        cells.append(nbformat.v4.new_markdown_cell(f"## {section.title}\n\n{section.text}"))
+        cells.append(nbformat.v4.new_code_cell(section.code))
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    })
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook)
+
+
+def download_name(config: TrainConfig) -> str:
+    """A file name (without extension) that says which settings it holds, e.g. "cnnlab-30-15-3epochs"."""
+    return f"cnnlab-{config.conv1_filters}-{config.conv2_filters}-{config.epochs}epochs"

@@ -1,0 +1,100 @@
+"""The code to take away: the generated Keras script runs on its own, offline, and builds the network with the
+settings' parameter count; the notebook is valid and holds the same program."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+
+from cnnlab.config import TrainConfig
+from cnnlab.takeaway import DIGITS_VARIABLE, keras_notebook, keras_script, program_sections
+
+# Not the default settings, so that a script that ignored them would show it.
+SMALL = TrainConfig(conv1_filters=8, conv2_filters=6, dropout=0.3, dense_units=(32, 16), epochs=1, batch_size=50,
+                    learning_rate=0.002, seed=3, validation_fraction=0.2)
+
+
+def parameters_by_hand(config: TrainConfig) -> int:
+    """The parameter count worked out on paper: conv1 5×5×1 weights + a bias per filter, conv2 3×3×conv1
+    weights + a bias per filter on the 12×12 pooled maps, giving 10×10×conv2 values to the dense layers."""
+    total = config.conv1_filters * (5 * 5 + 1) + config.conv2_filters * (3 * 3 * config.conv1_filters + 1)
+    width = 10 * 10 * config.conv2_filters
+    for units in (*config.dense_units, 10):
+        total += (width + 1) * units
+        width = units
+    return total
+
+
+@pytest.fixture(scope="module")
+def digits_file(tmp_path_factory, sample):
+    """500 training and 100 test digits from the bundled sample (drawn at random, so every digit appears), saved
+    as the .npz the script reads when CNNLAB_DIGITS points to it."""
+    generator = np.random.default_rng(0)
+    train = generator.choice(len(sample.y_train), 500, replace=False)
+    test = generator.choice(len(sample.y_test), 100, replace=False)
+    path = tmp_path_factory.mktemp("digits") / "digits.npz"
+    np.savez(path, x_train=sample.x_train[train], y_train=sample.y_train[train], x_test=sample.x_test[test],
+             y_test=sample.y_test[test])
+    return path
+
+
+def run_script(path, digits_file) -> subprocess.CompletedProcess:
+    environment = {**os.environ, DIGITS_VARIABLE: str(digits_file), "MPLBACKEND": "Agg",
+                   "TF_CPP_MIN_LOG_LEVEL": "2", "KERAS_BACKEND": "tensorflow"}
+    # Run from the file's own folder, so it cannot lean on the cnnlab package next to the tests.
+    return subprocess.run([sys.executable, str(path)], cwd=path.parent, env=environment, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.mark.parametrize("config", [SMALL, TrainConfig(epochs=1, augment=True, train_size=300)],
+                         ids=["small", "reference-augmented"])
+def test_the_script_trains_one_epoch_offline_with_the_settings_parameter_count(config, digits_file, tmp_path):
+    path = tmp_path / "cnnlab_model.py"
+    path.write_text(keras_script(config))
+    run = run_script(path, digits_file)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "import cnnlab" not in path.read_text() and "from cnnlab" not in path.read_text()
+    count = int(re.search(r"^Parameters: ([\d,]+)$", run.stdout, re.MULTILINE).group(1).replace(",", ""))
+    assert count == parameters_by_hand(config)
+    expected_train = 500 if config.train_size is None else config.train_size
+    assert f"training digits: ({expected_train}, 28, 28, 1)  test digits: (100, 28, 28, 1)" in run.stdout
+    accuracy = float(re.search(r"^Test accuracy: ([\d.]+)%$", run.stdout, re.MULTILINE).group(1))
+    assert 0 <= accuracy <= 100
+    assert re.search(r"^The network reads this digit as \d - its label is \d$", run.stdout, re.MULTILINE)
+
+
+def test_the_script_carries_every_setting():
+    script = keras_script(SMALL)
+    for line in ("CONV1_FILTERS = 8", "CONV2_FILTERS = 6", "DROPOUT = 0.3", "DENSE_UNITS = (32, 16)", "EPOCHS = 1",
+                 "BATCH_SIZE = 50", "LEARNING_RATE = 0.002", "SEED = 3", "TRAIN_SIZE = None",
+                 "VALIDATION_FRACTION = 0.2", "AUGMENT = False"):
+        assert f"\n{line}" in script
+    assert "keras.Sequential(" in script and "keras.Input(shape=(28, 28, 1))" in script
+    assert "RMSprop" in script and "sparse_categorical_crossentropy" in script
+    assert "keras.datasets.mnist.load_data()" in script
+    compile(script, "cnnlab_model.py", "exec")
+
+
+def test_the_notebook_is_valid_and_its_code_cells_are_the_script(tmp_path):
+    notebook = nbformat.reads(keras_notebook(SMALL), as_version=4)
+    nbformat.validate(notebook)
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert code == [section.code for section in program_sections(SMALL)]
+    # The same program: the script is the code cells in order, each after its title as a comment.
+    script = keras_script(SMALL)
+    body = script[script.index('"""\n', 3) + 4:]
+    assert body == "".join(f"\n# {section.title}\n{cell}\n" for section, cell in
+                           zip(program_sections(SMALL), code, strict=True))
+    assert notebook.metadata.kernelspec.name == "python3"
+    assert any("## The network" in cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def test_anything_but_settings_is_a_sentence():
+    with pytest.raises(ValueError, match="TrainConfig"):
+        keras_script({"epochs": 3})
