@@ -20,7 +20,8 @@ PAGE_TITLES = ("Home", "Train", "Filters", "Activations", "Prediction")
 # Every page's address (as st.navigation derives it from the file name) and its title.
 ALL_PAGES = {"": "CNN Lab", "train": "Train", "filters": "Filters", "activations": "Activations",
              "prediction": "Prediction", "explorer": "How one number is made", "evaluation": "Evaluation",
-             "robustness": "What it tolerates", "compare": "Compare two models", "share": "Share and keep"}
+             "robustness": "What it tolerates", "compare": "Compare two models", "share": "Share and keep",
+             "watch": "Watch your digit learn", "experiments": "The class's experiments"}
 
 
 def slider(student, label: str):
