@@ -322,6 +322,36 @@ def test_the_confusion_gallery_opens_a_digit_in_activations(student):
     evaluation.assert_no_exception()
 
 
+def test_watching_a_digit_learn_from_random_weights_to_the_trained_model(student):
+    watch = student().open("watch")
+    watch.page.get_by_text("After epoch 3:", exact=False).first.wait_for()  # the shipped model's last epoch
+    final = watch.main_text()
+    thumb = slider(watch, "Epoch")
+    assert (thumb.get_attribute("min"), thumb.get_attribute("max")) == ("0", "3")
+    thumb.focus()
+    thumb.press("Home")
+    watch.page.get_by_text("After epoch 0:", exact=False).first.wait_for()
+    watch.wait_until_idle()
+    assert "conv1 after epoch 0" in watch.main_text() and watch.main_text() != final
+    watch.assert_no_exception()
+    watch.screenshot("watch-epoch-0-desktop")
+
+
+def test_the_class_experiments_chart_every_model_and_one_can_be_picked(student):
+    experiments = student().open("experiments")
+    assert re.search(r"\d+ models? so far", experiments.main_text())
+    experiments.wait_for_pictures()
+    # The table's first row (the selection marker at the left of the grid), as a teacher clicks it.
+    grid = experiments.page.locator('[data-testid="stDataFrame"]').first
+    box = grid.bounding_box()
+    experiments.page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+    experiments.page.get_by_text("Picked:", exact=False).wait_for()
+    experiments.page.get_by_role("button", name="Use this model on every page").click()
+    experiments.page.get_by_text("is now the one your pages use").wait_for()
+    experiments.assert_no_exception()
+    experiments.screenshot("experiments-desktop")
+
+
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_every_page_renders_at_desktop_and_phone_width(student, size):
     tab = student(*size)
