@@ -5,36 +5,27 @@ import streamlit as st
 
 from cnnlab import ui
 from cnnlab.charts import epoch_probabilities, probability_bars
-from cnnlab.inspect import layer_activations
-from cnnlab.learning import model_at_epoch, weights_at_epoch
+from cnnlab.learning import digit_through_epochs
 from cnnlab.render import enlarge, feature_mosaic
 
 MAP_LAYERS = ("conv1", "pool", "conv2")
 LIVE_REFRESH_SECONDS = 1.0
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def network_at(model_key: tuple, epoch: int, exact_last: bool, _config, _epoch_weights, _final_model):
-    """The network after `epoch` epochs of the training `model_key` names (kept per epoch, shared by every tab)."""
-    return model_at_epoch(_config, weights_at_epoch(_config, _epoch_weights, epoch, _final_model))
-
-
-def probabilities_by_epoch(job, epoch_weights, final_model, digit: np.ndarray) -> np.ndarray:
-    """The ten probabilities for `digit` after each epoch: float (epochs + 1, 10)."""
-    rows = []
-    for epoch in range(len(epoch_weights) + 1):
-        model = network_at(job.key, epoch, final_model is not None, job.config, epoch_weights, final_model)
-        rows.append(layer_activations(model, digit)[-1].output)
-    return np.array(rows)
+@st.cache_data(max_entries=64, show_spinner="Reading the digit with every epoch's network…")
+def outputs_by_epoch(model_key: tuple, exact_last: bool, epochs: int, digit: np.ndarray, _config, _epoch_weights,
+                     _final_model) -> list:
+    """Every layer's output for `digit` after each epoch 0 … `epochs` of the training `model_key` names."""
+    return digit_through_epochs(_config, _epoch_weights[:epochs], digit, _final_model)
 
 
 def epoch_view(job, epoch_weights, final_model, digit: np.ndarray, live: bool) -> None:
     """The epoch slider, the prediction then, how sure the network was at each epoch, and the maps then."""
     kept = len(epoch_weights)
     epoch = st.slider("Epoch (0 = random weights, before any training)", 0, kept, kept, key="watch_epoch")
-    model = network_at(job.key, epoch, final_model is not None, job.config, epoch_weights, final_model)
-    layers = layer_activations(model, digit)
-    probabilities = probabilities_by_epoch(job, epoch_weights, final_model, digit)
+    by_epoch = outputs_by_epoch(job.key, final_model is not None, kept, digit, job.config, epoch_weights, final_model)
+    layers = by_epoch[epoch]
+    probabilities = np.array([outputs[-1].output for outputs in by_epoch])
     answer = int(probabilities[-1].argmax())
     label = st.session_state.get(ui.DIGIT_LABEL)
     left, right = st.columns(2)

@@ -193,20 +193,14 @@ def bench_lens_pages(result, dataset, failures: list[str]) -> None:
         digit_map_chart(mapped.coordinates, mapped.labels, mapped.predicted, mapped.indices, images).to_json()
 
     def watch_first():
-        from cnnlab.inspect import layer_activations
-        from cnnlab.learning import model_at_epoch, weights_at_epoch
+        from cnnlab.learning import digit_through_epochs
 
-        models = [model_at_epoch(result.config, weights_at_epoch(result.config, result.epoch_weights, epoch,
-                                                                 model))
-                  for epoch in range(len(result.epoch_weights) + 1)]
-        return models, [layer_activations(network, digit)[-1].output for network in models]
+        return digit_through_epochs(result.config, result.epoch_weights, digit, model)
 
     def watch_cached(value):
-        from cnnlab.inspect import layer_activations
         from cnnlab.render import feature_mosaic
 
-        models, _ = value
-        for layer in layer_activations(models[0], digit)[:3]:
+        for layer in pickle.loads(pickle.dumps(value))[0][:3]:
             encode(feature_mosaic(layer.output, scale=max(1, 96 // layer.shape[0])))
 
     def experiments_first():

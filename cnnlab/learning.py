@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnnlab.config import TrainConfig
+from cnnlab.inspect import LayerOutput, layer_activations
 from cnnlab.model import build_model
 
 if TYPE_CHECKING:
@@ -83,3 +86,31 @@ def model_at_epoch(config: TrainConfig, weights: list[np.ndarray]) -> keras.Mode
     model = build_model(config)
     model.set_weights(weights)
     return model
+
+
+# One network per settings to load each epoch's weights into: building and tracing a network costs far more than
+# loading weights, so every epoch, and every student watching, reuses it (one at a time, under the lock).
+_SCRATCH_NETWORKS: OrderedDict = OrderedDict()
+_SCRATCH_LOCK = threading.Lock()
+MAX_SCRATCH_NETWORKS = 8
+
+
+def digit_through_epochs(config: TrainConfig, epoch_weights: Sequence[list], digit: np.ndarray,
+                         final_model: keras.Model | None = None) -> list[list[LayerOutput]]:
+    """Every layer's output for `digit` (uint8 28×28) after each epoch: [epoch 0 … len(epoch_weights)][layer].
+
+    The weights are `weights_at_epoch`'s: epoch 0 the random start, the last the final model's own when given.
+    """
+    with _SCRATCH_LOCK:
+        if config not in _SCRATCH_NETWORKS:
+            network = build_model(config)
+            _SCRATCH_NETWORKS[config] = (network, network.get_weights())  # its weights are epoch 0's
+            while len(_SCRATCH_NETWORKS) > MAX_SCRATCH_NETWORKS:
+                _SCRATCH_NETWORKS.popitem(last=False)
+        _SCRATCH_NETWORKS.move_to_end(config)
+        network, initial = _SCRATCH_NETWORKS[config]
+        outputs = []
+        for epoch in range(len(epoch_weights) + 1):
+            network.set_weights(initial if epoch == 0 else weights_at_epoch(config, epoch_weights, epoch, final_model))
+            outputs.append(layer_activations(network, digit))
+        return outputs

@@ -123,3 +123,18 @@ def test_a_network_too_large_for_the_budget_keeps_no_epochs(sample, monkeypatch)
     result = train_module.train(TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(), epochs=1,
                                             train_size=100), sample)
     assert result.epoch_weights == []
+
+
+def test_the_digit_through_every_epoch_matches_each_epochs_own_network(three_epochs, sample):
+    from cnnlab.inspect import layer_activations
+    from cnnlab.learning import digit_through_epochs, model_at_epoch, weights_at_epoch
+
+    config, kept, digit = three_epochs.config, three_epochs.epoch_weights, sample.x_test[11]
+    by_epoch = digit_through_epochs(config, kept, digit, three_epochs.model)
+    assert len(by_epoch) == 4
+    for epoch in (0, 2, 3):
+        # Independently: a network of its own for that epoch.
+        alone = layer_activations(model_at_epoch(config, weights_at_epoch(config, kept, epoch, three_epochs.model)),
+                                  digit)
+        for shared, own in zip(by_epoch[epoch], alone, strict=True):
+            np.testing.assert_allclose(shared.output, own.output, rtol=1e-5, atol=1e-6)
