@@ -22,7 +22,7 @@ def conv_section(model, model_key: str, layer_name: str) -> None:
     crops = patterns.images[:, top : top + size, left : left + size]
     if layer_name == "conv1":
         kernels = conv_filters(model, 0)[:, :, 0, :]
-        st.image(pattern_mosaic(crops, kernels, scale=8),
+        st.image(pattern_mosaic(crops, kernels, scale=8, gap=16),
                  caption=f"Filters 1–{len(crops)}, left to right: the {size}×{size} picture that excites the filter "
                  "most (white ink on black) beside the filter's weights (blue positive, red negative).")
     else:

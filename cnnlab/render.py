@@ -178,7 +178,8 @@ def pattern_mosaic(patterns: np.ndarray, kernels: np.ndarray | None = None, scal
         raise ValueError(f"Kernels must be ({size}, {size}, {count}) to sit beside these patterns; "
                          f"got shape {np.shape(kernels)}.")
     side = size * scale
-    tile_width = side if kernels is None else 2 * side + gap // 2
+    inner_gap = max(2, gap // 4)  # pattern and kernel sit closer together than neighbouring tiles
+    tile_width = side if kernels is None else 2 * side + inner_gap
     rows, columns = grid_shape(count, max_columns)
     mosaic = np.full((rows * side + (rows - 1) * gap, columns * tile_width + (columns - 1) * gap, 3), GAP_COLOUR,
                      dtype=np.uint8)
@@ -189,7 +190,7 @@ def pattern_mosaic(patterns: np.ndarray, kernels: np.ndarray | None = None, scal
         mosaic[top : top + side, left : left + side] = enlarge(np.repeat(patterns[index][..., None], 3, axis=2),
                                                                scale)
         if kernels is not None:
-            right = left + side + gap // 2
+            right = left + side + inner_gap
             mosaic[top : top + side, right : right + side] = enlarge(
                 _signed_colours(np.asarray(kernels[:, :, index], dtype=np.float32), limit), scale)
     return mosaic

@@ -108,10 +108,10 @@ def test_the_mosaic_puts_each_pattern_beside_its_kernel():
     kernels = np.zeros((5, 5, 7), dtype=np.float32)
     kernels[0, 0, 3] = -2.0  # its kernel: one negative weight, top left
     kernels[1, 1, 0] = 1.0
-    mosaic = pattern_mosaic(patterns, kernels, scale=2, gap=4, max_columns=4)
-    # Two rows of tiles, 4 then 3; a tile is the pattern (10 px), a 2-px gap, the kernel (10 px); 4 px between tiles.
-    assert mosaic.shape == (2 * 10 + 4, 4 * 22 + 3 * 4, 3)
-    left = 3 * (22 + 4)
+    mosaic = pattern_mosaic(patterns, kernels, scale=2, gap=8, max_columns=4)
+    # Two rows of tiles, 4 then 3; a tile is the pattern (10 px), a 2-px gap, the kernel (10 px); 8 px between tiles.
+    assert mosaic.shape == (2 * 10 + 8, 4 * 22 + 3 * 8, 3)
+    left = 3 * (22 + 8)
     np.testing.assert_array_equal(mosaic[4:6, left + 8 : left + 10], 255)  # the white pixel, enlarged 2×
     assert mosaic[4:6, left : left + 8].max() == 0
     np.testing.assert_array_equal(mosaic[0, left + 12], [178, 24, 43])  # the full-strength negative weight: red

@@ -14,7 +14,7 @@ import pytest
 
 DESKTOP = (1280, 800)
 PHONE = (390, 844)
-TRAINING_TIMEOUT_MS = 300_000
+TRAINING_TIMEOUT_MS = 600_000  # the first training imports TensorFlow; a busy shared machine needs minutes
 LENS_PAGES = {"takeaway": "Code to take away", "patterns": "What a filter looks for", "attack": "Fool the network",
               "digit_map": "All digits at once"}
 
@@ -34,7 +34,7 @@ def test_a_lens_page_trains_the_default_model_from_its_own_button(student):
 
 def test_takeaway_downloads_a_valid_notebook_and_the_script(student, tmp_path):
     takeaway = student().open("takeaway")
-    assert "CONV1_FILTERS = 30" in takeaway.main_text()
+    assert "203,933 parameters" in takeaway.main_text()
     with takeaway.page.expect_download() as notebook_download:
         main(takeaway).get_by_role("button", name="Jupyter notebook (.ipynb)").click()
     path = tmp_path / notebook_download.value.suggested_filename
@@ -47,6 +47,7 @@ def test_takeaway_downloads_a_valid_notebook_and_the_script(student, tmp_path):
         main(takeaway).get_by_role("button", name="Python script (.py)").click()
     script = tmp_path / script_download.value.suggested_filename
     script_download.value.save_as(script)
+    assert "CONV1_FILTERS = 30" in script.read_text()
     compile(script.read_text(), script.name, "exec")
     takeaway.assert_no_exception()
 
