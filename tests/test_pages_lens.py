@@ -28,16 +28,16 @@ def trained_service():
 
 @pytest.fixture
 def digit_state():
-    dataset = ui.get_dataset("sample")
+    dataset = ui.get_dataset("mnist")
     return {ui.DIGIT: dataset.x_test[7], ui.DIGIT_ORIGIN: "test digit #7", ui.DIGIT_LABEL: int(dataset.y_test[7])}
 
 
 @pytest.mark.parametrize("page", LENS_PAGES)
-def test_first_visit_without_a_model_offers_training(page, empty_service):
+def test_first_visit_works_at_once_with_the_shipped_model(page, empty_service):
     app = open_page(f"app_pages/{page}.py")
     assert not app.exception, errors_of(app)
-    assert "needs a trained model" in page_text(app)
-    assert app.button(key=f"{page}_train_default").label == "Train the default model"
+    assert "needs a trained model" not in page_text(app)
+    assert "Test accuracy" in "\n".join(str(metric.label) for metric in app.sidebar.get("metric"))
 
 
 def test_takeaway_offers_the_models_script_and_notebook(trained_service):
@@ -116,11 +116,14 @@ def test_patterns_page_shows_every_conv_filter_and_the_chosen_dense_unit(trained
 def test_digit_map_page_maps_every_test_digit_and_a_click_opens_one_in_activations(trained_service):
     app = open_page("app_pages/digit_map.py")
     assert not app.exception, errors_of(app)
-    dataset = ui.get_dataset("sample")
+    from cnnlab.lens.digit_map import chosen_digits
+
+    dataset = ui.get_dataset("mnist")
     model = trained_service.latest().result.model
-    answers = model(dataset.x_test[..., None] / 255.0, training=False).numpy().argmax(axis=1)
-    mistakes = int((answers != dataset.y_test).sum())
-    assert f"1,000 of the 1,000 test digits · {mistakes:,} read wrongly" in page_text(app)
+    picked = chosen_digits(len(dataset.y_test))
+    answers = model(dataset.x_test[picked][..., None] / 255.0, training=False).numpy().argmax(axis=1)
+    mistakes = int((answers != dataset.y_test[picked]).sum())
+    assert f"{len(picked):,} of the {len(dataset.y_test):,} test digits · {mistakes:,} read wrongly" in page_text(app)
     chart = app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart")
     assert len(chart) == 1
     app.segmented_control(key="digit_map_method").set_value("tsne").run()
