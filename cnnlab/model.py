@@ -41,24 +41,21 @@ def build_model(config: TrainConfig | None = None) -> keras.Model:
     config = config or TrainConfig()
     keras = load_keras()
     layers = keras.layers
-    hidden = [layers.Dense(units, activation="relu", name=f"dense{index}")
-              for index, units in enumerate(config.dense_units, start=1)]
     # A Sequential that starts with keras.Input: `model.layers` is then exactly the computing layers (no
-    # InputLayer), so the tutorial's `model.layers[0]` is conv1 and `activations[7]` the softmax.
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="digit"),
-            layers.Conv2D(config.conv1_filters, 5, activation="relu", name="conv1"),
-            layers.MaxPooling2D(2, name="pool"),
-            layers.Conv2D(config.conv2_filters, 3, activation="relu", name="conv2"),
-            # The seed makes the training-mode mask reproducible, which the dropout demo relies on.
-            layers.Dropout(config.dropout, seed=config.seed, name="dropout"),
-            layers.Flatten(name="flatten"),
-            *hidden,
-            layers.Dense(NUM_CLASSES, activation="softmax", name="output"),
-        ],
-        name="cnnlab",
-    )
+    # InputLayer), so the tutorial's `model.layers[0]` is conv1 and `activations[7]` the softmax. Layers are
+    # added one by one, so each is built (and draws its initial weights) before the next is made: the same
+    # order, and so the same weights for a seed, as the functional model CNN Lab built before.
+    model = keras.Sequential(name="cnnlab")
+    model.add(keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="digit"))
+    model.add(layers.Conv2D(config.conv1_filters, 5, activation="relu", name="conv1"))
+    model.add(layers.MaxPooling2D(2, name="pool"))
+    model.add(layers.Conv2D(config.conv2_filters, 3, activation="relu", name="conv2"))
+    # The seed makes the training-mode mask reproducible, which the dropout demo relies on.
+    model.add(layers.Dropout(config.dropout, seed=config.seed, name="dropout"))
+    model.add(layers.Flatten(name="flatten"))
+    for index, units in enumerate(config.dense_units, start=1):
+        model.add(layers.Dense(units, activation="relu", name=f"dense{index}"))
+    model.add(layers.Dense(NUM_CLASSES, activation="softmax", name="output"))
     model.compile(
         optimizer=keras.optimizers.RMSprop(learning_rate=config.learning_rate),
         loss="sparse_categorical_crossentropy",
