@@ -57,7 +57,6 @@ class AppServer:
         environment = {
             **os.environ,
             "CNNLAB_MODEL_DIR": str(model_dir),
-            "CNNLAB_OFFLINE": "1",  # the server must never try to download MNIST during tests
             "PYTHONUNBUFFERED": "1",
         }
         command = [
@@ -115,7 +114,8 @@ def server_model_directory(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def app_server(server_model_directory, chromium_executable):
-    """One server for the whole browser session, with its own empty model store."""
+    """One server for the whole browser session, with its own empty model store (which the server fills with the
+    shipped reference model on its first visit)."""
     ARTIFACTS.mkdir(exist_ok=True)
     server = AppServer(ARTIFACTS / "server.log", server_model_directory)
     try:
