@@ -46,7 +46,6 @@ class AppServer:
         environment = {
             **os.environ,
             "CNNLAB_MODEL_DIR": str(model_dir),
-            "CNNLAB_OFFLINE": "1",  # the server must never try to download MNIST during tests
             "PYTHONUNBUFFERED": "1",
         }
         # The server starts its own embedded cluster, as on a student's laptop, not the test session's.

@@ -43,7 +43,8 @@ def server_model_directory(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def app_server(server_model_directory, chromium_executable):
-    """One server for the whole browser session, with its own empty model store."""
+    """One server for the whole browser session, with its own empty model store (which the server fills with the
+    shipped reference model on its first visit)."""
     ARTIFACTS.mkdir(exist_ok=True)
     server = AppServer(ARTIFACTS / "server.log", server_model_directory)
     try:
