@@ -33,7 +33,7 @@ def digit_state():
 
 
 @pytest.mark.parametrize("page", LENS_PAGES)
-def test_first_visit_works_at_once_with_the_shipped_model(page, empty_service):
+def test_first_visit_works_at_once_with_the_shipped_model(page, shipped_model, empty_service):
     app = open_page(f"app_pages/{page}.py")
     assert not app.exception, errors_of(app)
     assert "needs a trained model" not in page_text(app)
