@@ -210,11 +210,12 @@ def test_the_train_button_trains_in_a_worker_never_in_the_server(empty_service, 
     app = open_page("app_pages/train.py")
     app.slider(key="train_epochs").set_value(1)
     app.slider(key="train_conv1_filters").set_value(3)
-    app.select_slider(key="train_size").set_value(600)
+    app.select_slider(key="train_size").set_value(1000)
     app.run()
     app.button(key="train_start").click().run()
     assert not app.exception
-    job = empty_service.find(TrainConfig(conv1_filters=3, epochs=1, train_size=600), ui.chosen_dataset())
+    job = empty_service.find(TrainConfig(conv1_filters=3, epochs=1, train_size=1000), ui.chosen_dataset())
+    assert job is not None
     assert empty_service.wait(job, 300) and job.state.value == "done", job.error
 
 

@@ -95,7 +95,7 @@ def test_on_a_first_visit_the_service_has_the_default_model_and_train_reuses_it(
         job = service.find(TrainConfig(), mnist)
         assert job is not None and job.result is not None and job.result.test_accuracy >= 0.985
         assert service.submit(TrainConfig(), mnist) is job  # nothing to train
-        assert service.running() is None
+        assert service.running() == []
         app = open_page("app_pages/activations.py")
         assert not app.exception, [item.value for item in app.exception]
         text = page_text(app)
@@ -126,4 +126,4 @@ def test_the_scripts_training_gives_bit_identical_weights_twice():
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(script.model_file_bytes(first, fingerprint))) as archive:
-        assert sorted(archive.namelist()) == ["filters.npz", "metadata.json", "model.keras"]
+        assert sorted(archive.namelist()) == ["epochs.npz", "filters.npz", "metadata.json", "model.keras"]
