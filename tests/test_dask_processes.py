@@ -27,7 +27,7 @@ SLOW = TrainConfig(conv1_filters=8, conv2_filters=6, dense_units=(16,), epochs=4
 MEDIUM = TrainConfig(conv1_filters=8, conv2_filters=6, dense_units=(16,), epochs=4, train_size=3000, seed=3)
 # The settings docs/DEPLOY.md gives the scheduler and the workers, as environment variables.
 DEPLOY_ENVIRONMENT = {
-    "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
+    "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
     "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": '{"MALLOC_TRIM_THRESHOLD_": 65536}',
 }
 

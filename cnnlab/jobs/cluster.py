@@ -21,10 +21,11 @@ logger = logging.getLogger(__name__)
 
 SCHEDULER_VARIABLE = "CNNLAB_SCHEDULER"
 CONNECT_TIMEOUT_SECONDS = 10
-# A worker that dies during a training (killed, out of memory) gets the training once more on a fresh worker;
-# a second death ends it with a sentence. Dask's default of 3 retries would keep a student waiting far too long
-# on a training that kills its worker every time. An external scheduler needs the same setting: see DEPLOY.md.
-ALLOWED_FAILURES = 1
+# A task whose worker dies fails at once with KilledWorker, and the training service decides about a retry (it
+# gives a training one more try). Left to Dask (3 retries by default), a training that kills its worker every time
+# would keep a student waiting far too long, and a worker restart was seen to count twice against a task. An
+# external scheduler needs the same setting: see DEPLOY.md.
+ALLOWED_FAILURES = 0
 DASK_SETTINGS = {
     "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
     # Dask's nannies pin NumPy's thread pools to one thread in each worker by default (made for many small

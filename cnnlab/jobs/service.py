@@ -9,8 +9,8 @@ this machine or others, see `cnnlab.jobs.cluster`), and the service keeps what p
   estimate of the time left from the throughput measured on the workers.
 - Progress arrives as Dask events (see `cnnlab.jobs.task`); a cancel reaches a running training through a Dask
   `Event` within a fraction of a second.
-- A worker that dies gets its training retried once by Dask (`cluster.ALLOWED_FAILURES`), then the job fails
-  with a sentence. A training that stops reporting for `hang_seconds` is cancelled and its worker restarted.
+- A worker that dies gets its training retried once on another worker, then the job fails with a sentence. A
+  training that stops reporting for `hang_seconds` is cancelled and its worker restarted.
 - Finished models are kept in a bounded most-recently-used cache and, given a `ModelStore`, on disk: after a
   restart a page finds its model without retraining.
 """
@@ -46,6 +46,10 @@ DEFAULT_MAX_MODELS = 8
 # tracing the model's graph on a busy machine took up to 136 s here), short enough that a stuck job does not
 # hold a worker for the rest of the lesson.
 HANG_SECONDS = 300.0
+# A worker that dies during a training (killed, out of memory) costs the training one retry on another worker; a
+# second death ends it with a sentence. The service counts this itself (Dask's own retries are off, see
+# `cnnlab.jobs.cluster.ALLOWED_FAILURES`), so every death is counted exactly once.
+RETRIES_AFTER_A_DEAD_WORKER = 1
 HANG_CHECK_INTERVAL_SECONDS = 2.0
 WORKER_DIED_MESSAGE = (
     "This training's worker process stopped twice (it may have run out of memory); press Train to try again, "
@@ -100,6 +104,7 @@ class Job:
     training_seconds: float = 0.0
     last_news: float = field(default_factory=time.monotonic)
     future: Future | None = field(default=None, repr=False)
+    attempts: int = 1  # tasks this job has been given to the cluster as (a second after its worker died)
 
     @property
     def key(self) -> JobKey:
@@ -207,13 +212,17 @@ class TrainingService:
             job = Job(config=config, dataset=dataset)
             self._active[key] = job
             self._by_id[job.id] = job
+        self._send(job, client)
+        return job
+
+    def _send(self, job: Job, client) -> None:
+        """Give `job` to the cluster as a new task."""
         # Unique task names: a resubmitted key must never meet the remains of a cancelled task of the same name.
         job.future = client.submit(
-            run_training, job.id, config, dataset_payload(dataset), self._train, key=f"cnnlab-train-{job.id}",
-            pure=False,
+            run_training, job.id, job.config, dataset_payload(job.dataset), self._train,
+            key=f"cnnlab-train-{job.id}-{job.attempts}", pure=False,
         )
         job.future.add_done_callback(lambda future: self._on_done(job, future))
-        return job
 
     def find(self, config: TrainConfig, dataset: Dataset) -> Job | None:
         """The job for these settings in any state, or None if they were never submitted (or were evicted).
@@ -355,12 +364,27 @@ class TrainingService:
         elif future.status == "cancelled":
             state, error, result = JobState.CANCELLED, CANCELLED_MESSAGE, None
         else:
-            state, error, result = self._failure(future.exception())
+            error = future.exception()
+            if isinstance(error, KilledWorker) and self._retry(job):
+                return
+            state, error, result = self._failure(error)
         with self._lock:
             job.future = None  # lets Dask forget the task
             if not job.finished:  # a cancel or a hang may have ended it already
                 job.result = result
                 self._end(job, state, error)
+
+    def _retry(self, job: Job) -> bool:
+        """Train a job whose worker died once more, on another worker, unless it was retried already or ended."""
+        with self._lock:
+            if job.finished or job.attempts >= 1 + RETRIES_AFTER_A_DEAD_WORKER:
+                return False
+            job.attempts += 1
+            job.state, job.note, job.worker_pid = JobState.QUEUED, WORKER_RESTARTED_NOTE, None
+            job.epoch, job.batch, job.batches_per_epoch, job.epochs, job.epoch_weights = 0, 0, 0, (), ()
+        logger.warning("The worker training job %s died; training it again on another worker.", job.id)
+        self._send(job, self.connection.client)
+        return True
 
     def _receive_model(self, job: Job, data: bytes) -> tuple[JobState, str, TrainResult | None]:
         """Save a finished model's file and read it back for the pages."""
