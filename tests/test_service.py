@@ -215,3 +215,29 @@ def test_an_unreachable_scheduler_falls_back_to_the_embedded_cluster_and_says_so
         assert len(connection.client.scheduler_info()["workers"]) >= 1
     finally:
         connection.close()
+
+
+def test_an_embedded_cluster_keeps_its_worker_when_worker_after_worker_dies(sample):
+    # A worker that dies again and again (each restart killed as soon as it has joined) for longer than Dask's
+    # default 15 s grace for lost workers: the embedded cluster must restart it once the deaths stop, not give up.
+    cluster = start_local_cluster(workers=1)
+    client = Client(cluster, set_as_default=False)
+    try:
+        deadline = time.monotonic() + 20
+        killed = set()
+        while time.monotonic() < deadline:
+            try:
+                pids = set(client.run(os.getpid).values())
+            except (OSError, CommClosedError):
+                pids = set()
+            for pid in pids - killed:
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+            time.sleep(0.1)
+        assert len(killed) >= 2
+        client.wait_for_workers(1, timeout=60)
+        future = client.submit(train, TINY, sample, pure=False)
+        assert future.result(timeout=300).history["loss"]
+    finally:
+        client.close()
+        cluster.close()

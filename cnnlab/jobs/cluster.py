@@ -42,8 +42,17 @@ def embedded_worker_count(cores: int | None = None) -> int:
     return max(1, cores // 2)
 
 
+# A LocalCluster closes a worker's nanny for good when no worker of the same name has come back 15 s (Dask's
+# default) after one was lost. Our nannies restart a dead worker themselves, but a worker killed twice in a row
+# (out of memory, say) can be just between two lives when that check runs, and the cluster was seen to lose its
+# only worker that way: every later training then waited forever. The setting is read when the check is made,
+# in the cluster's event loop, so it is set for the whole process rather than only while the cluster starts.
+LOST_WORKER_TIMEOUT = "30 days"
+
+
 def start_local_cluster(workers: int | None = None) -> LocalCluster:
     """A scheduler in this process and `workers` worker processes (each one training at a time) on 127.0.0.1."""
+    dask.config.set({"distributed.deploy.lost-worker-timeout": LOST_WORKER_TIMEOUT})
     with dask.config.set(DASK_SETTINGS):
         return LocalCluster(
             n_workers=workers or embedded_worker_count(),
