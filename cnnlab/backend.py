@@ -6,6 +6,7 @@ model should trigger it, by calling `load_keras()`.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 
@@ -28,5 +29,10 @@ def load_keras():
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             import keras
 
+            # TensorFlow and Keras add about half a million Python objects that live as long as the process.
+            # Frozen, they are left out of every later full garbage collection; and Streamlit runs one after
+            # each page run (it calls Keras's clear_session, which collects), which otherwise took about 0.6 s
+            # of a core per run on 2 cores and starved the training worker while a page followed it.
+            gc.freeze()
             _keras = keras
     return _keras
