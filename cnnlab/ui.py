@@ -27,7 +27,7 @@ DIGIT = "digit"  # uint8 (28, 28): the input the Activations and Prediction page
 DIGIT_ORIGIN = "digit_origin"  # a sentence saying where the digit came from
 DIGIT_LABEL = "digit_label"  # the true label when known, else None
 
-PROGRESS_REFRESH_SECONDS = 0.5
+PROGRESS_REFRESH_SECONDS = 1.0
 
 # Streamlit forgets a widget's value once a run of the app does not draw it, i.e. on any other page. These
 # widgets' values are copied under KEPT_PREFIX on every run and put back after a page switch, so a student
