@@ -205,7 +205,7 @@ def measure(budget_mb: float, extra_sessions: int) -> dict:
             figures["home_shows_shipped_model"] = sidebar_has(home, "Test accuracy")
             figures["home_mib"] = round(mib(server.memory()["VmRSS"]), 1)
             print(f"Home open (full MNIST loaded, shipped model in use): {figures['home_mib']} MiB", flush=True)
-            open_page(student, f"{server.url}/filters", "The first layer has")
+            open_page(student, f"{server.url}/filters", "learnt parameters")
             figures["shipped_model_mib"] = round(mib(server.memory()["VmRSS"]), 1)
 
             train = open_page(student, f"{server.url}/train?seed={TRAINED_SEED}", "learnt parameters")
@@ -270,7 +270,7 @@ def measure(budget_mb: float, extra_sessions: int) -> dict:
             server = Server(model_dir, port, work / "server-2.log")
             server.wait_healthy()
             returning = browser.new_context()
-            page = open_page(returning, f"{server.url}/filters", "The first layer has")
+            page = open_page(returning, f"{server.url}/filters", "learnt parameters")
             figures["restart_filters_shown"] = True
             figures["restart_sidebar_test_accuracy"] = sidebar_has(page, "Test accuracy")
             figures["restart_train_button_shown"] = page.get_by_text("Train the default model").count() > 0
