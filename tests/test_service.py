@@ -16,7 +16,7 @@ from distributed.comm import CommClosedError
 
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.cluster import connect, start_local_cluster
-from cnnlab.jobs.service import WORKER_DIED_MESSAGE, WORKER_RESTARTED_NOTE, JobState
+from cnnlab.jobs.service import WORKER_DIED_MESSAGE, WORKER_RESTARTED_NOTE, JobState, TrainingService
 from cnnlab.jobs.store import ModelStore
 from cnnlab.train import train
 
@@ -57,6 +57,25 @@ def test_a_worker_trains_the_same_weights_as_a_plain_call_and_shares_them(servic
     assert service.submit(TINY, sample) is first  # a finished model is reused at once
     saved = ModelStore(tmp_path).load(TINY, sample.fingerprint)
     assert saved is not None and same_weights(saved.model, plain_tiny.model)
+
+
+def test_a_server_whose_students_only_look_starts_no_cluster_until_the_first_training(dask_scheduler, sample):
+    connections = []
+
+    def counted_connect():
+        connections.append(connect(dask_scheduler))
+        return connections[-1]
+
+    service = TrainingService(connect_to_cluster=counted_connect)
+    try:
+        assert service.find(TINY, sample) is None and service.latest() is None and service.records() == []
+        assert connections == []
+        job = service.submit(TINY, sample)
+        assert len(connections) == 1
+        assert service.wait(job, 300) and job.state is JobState.DONE
+        assert len(connections) == 1  # one connection for the server's whole life
+    finally:
+        service.close()
 
 
 def test_progress_reaches_the_service_batch_by_batch(service_factory, sample):

@@ -23,7 +23,6 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future as ConnectionFuture
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -138,8 +137,8 @@ class Job:
 class TrainingService:
     """Trains models in Dask worker processes and keeps the latest few.
 
-    connect_to_cluster: returns the `Connection` to train on; called once, in the background, when the service
-        is made (so pages never wait for a cluster to start unless they submit at once).
+    connect_to_cluster: returns the `Connection` to train on; called once, by the first training submitted (which
+        waits the seconds an embedded cluster takes to start); until then no worker process runs.
     store: where finished models are saved, and looked up when they are not in memory; None keeps nothing
         beyond this process.
     train_function: `cnnlab.train.train` or a stand-in with the same signature that workers can import (tests).
@@ -173,25 +172,32 @@ class TrainingService:
         # Loading from disk can take seconds (it may import TensorFlow), so it happens outside `_lock`, one load
         # at a time, which keeps two pages from loading the same file twice.
         self._store_lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="cnnlab-connect")
-        self._connection: ConnectionFuture = self._executor.submit(self._connect, connect_to_cluster)
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="cnnlab-service")
         # Pages need Keras to show a model, and a finished training's model is read with it: importing it now, in
-        # the background, keeps that import (seconds) off the first page and off the end of the first training.
+        # the background, keeps that import (seconds) off the end of the first training.
         self._executor.submit(load_keras)
-
-    def _connect(self, connect_to_cluster: Callable[[], Connection]) -> Connection:
-        connection = connect_to_cluster()
-        connection.client.subscribe_topic(PROGRESS_TOPIC, self._on_news)
-        return connection
+        # The cluster is started (or the scheduler reached) by the first training, not before: a server whose
+        # students only look at models runs no worker process, and the first visit does not share the machine's
+        # cores with a worker starting up while its own page imports TensorFlow.
+        self._connect_to_cluster = connect_to_cluster
+        self._connection: Connection | None = None
+        self._connection_lock = threading.Lock()
 
     @property
     def connection(self) -> Connection:
-        """Where trainings run (waits for the connection made in the background)."""
-        return self._connection.result()
+        """Where trainings run; connects on first use (seconds for the embedded cluster to start)."""
+        with self._connection_lock:
+            if self._connection is None:
+                connection = self._connect_to_cluster()
+                connection.client.subscribe_topic(PROGRESS_TOPIC, self._on_news)
+                self._connection = connection
+            return self._connection
 
     def close(self) -> None:
         """Stop following jobs and close the connection (and the embedded cluster, if the service started one)."""
-        self.connection.close()
+        with self._connection_lock:
+            if self._connection is not None:
+                self._connection.close()
         self._executor.shutdown(wait=False)
 
     # --- asking for models -------------------------------------------------------------------------------
