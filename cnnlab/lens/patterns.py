@@ -88,7 +88,7 @@ def _ascent(model: keras.Model, layer_name: str):
             return tf.reduce_sum(scores * tf.one_hot(units, tf.shape(scores)[1]), axis=1)
 
         def climb(pixels, units, steps):
-            for step in tf.range(steps):
+            def step_up(step, pixels):
                 with tf.GradientTape() as tape:
                     tape.watch(pixels)
                     total = tf.reduce_sum(unit_scores(pixels, units))
@@ -96,12 +96,16 @@ def _ascent(model: keras.Model, layer_name: str):
                 # Each picture's gradient scaled to the same size, so weak and strong units climb alike.
                 size = tf.sqrt(tf.reduce_mean(tf.square(gradient), axis=[1, 2, 3], keepdims=True)) + 1e-8
                 pixels = pixels * (1.0 - DECAY) + STEP_SIZE * gradient / size
-                if step % BLUR_EVERY == BLUR_EVERY - 1:
-                    pixels = tf.nn.conv2d(pixels, blur, strides=1, padding="SAME")
-                pixels = tf.clip_by_value(pixels, 0.0, 1.0)
+                pixels = tf.cond(step % BLUR_EVERY == BLUR_EVERY - 1,
+                                 lambda: tf.nn.conv2d(pixels, blur, strides=1, padding="SAME"), lambda: pixels)
+                return step + 1, tf.clip_by_value(pixels, 0.0, 1.0)
+
+            _, pixels = tf.while_loop(lambda step, _: step < steps, step_up, (tf.constant(0), pixels))
             return pixels, unit_scores(pixels, units)
 
-        cached = tf.function(climb, input_signature=[
+        # The loop is written as TensorFlow's own while_loop and cond, so the function needs no AutoGraph: its
+        # conversion of Python source took most of a second on the page's first view.
+        cached = tf.function(climb, autograph=False, input_signature=[
             tf.TensorSpec([None, 28, 28, 1], tf.float32), tf.TensorSpec([None], tf.int32),
             tf.TensorSpec([], tf.int32)])
         per_layer[layer_name] = cached
