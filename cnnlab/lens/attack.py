@@ -108,7 +108,9 @@ def _gradient_function(model: keras.Model):
                     chosen = tf.reduce_sum(log_probabilities * tf.one_hot(targets, NUM_CLASSES))
                 return log_probabilities, tape.gradient(chosen, pixels)
 
-            cached = tf.function(log_probabilities_and_gradient, input_signature=[
+            # No Python control flow inside, so no AutoGraph: converting the source costs most of a second on
+            # the first page that compiles a function.
+            cached = tf.function(log_probabilities_and_gradient, autograph=False, input_signature=[
                 tf.TensorSpec([None, 28, 28, 1], tf.float32), tf.TensorSpec([None], tf.int32)])
             _GRADIENT_FUNCTIONS[model] = cached
         return cached
