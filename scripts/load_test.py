@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]
 ANSWER_TIMEOUT_MS = 60_000
+# Ten tabs opening the app at the same moment load Streamlit's front end in ten Chromium renderers on the server's
+# own cores, beside the training: that load is not what this test times, so it may take minutes.
+PAGE_LOAD_TIMEOUT_MS = 300_000
 IDLE_SCRIPT = """() => { const app = document.querySelector('[data-testid="stApp"]');
     return app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
         && app.getAttribute('data-test-script-state') === 'notRunning'; }"""
@@ -129,7 +132,7 @@ async def student_session(browser, url: str, strokes: int, timings: list[float],
     page = await context.new_page()
     answered = 0
     try:
-        await page.goto(f"{url}/activations")
+        await page.goto(f"{url}/activations", timeout=PAGE_LOAD_TIMEOUT_MS)
         await wait_idle(page)
         await page.get_by_text("Draw", exact=True).click()
         canvas = page.locator("canvas.upper-canvas")
