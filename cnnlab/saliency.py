@@ -6,35 +6,18 @@ would change if that pixel got a little brighter. Large values mark the pixels t
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnnlab.backend import load_keras
+from cnnlab.lens.scores import layer_input_model
 from cnnlab.model import NUM_CLASSES, to_model_input
 
 if TYPE_CHECKING:
     import keras
 
 KINDS = ("score", "probability")
-
-# One model per trained model that stops just before the output layer, built on first use.
-_BEFORE_OUTPUT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_BEFORE_OUTPUT_LOCK = threading.Lock()
-
-
-def _before_output(model: keras.Model) -> keras.Model:
-    """The same network up to the input of its output layer (the last hidden layer's values)."""
-    with _BEFORE_OUTPUT_LOCK:
-        cached = _BEFORE_OUTPUT.get(model)
-        if cached is None:
-            keras = load_keras()
-            cached = keras.Model(model.inputs[0], model.get_layer("output").input)
-            _BEFORE_OUTPUT[model] = cached
-        return cached
-
 
 def class_gradient(model: keras.Model, image: np.ndarray, target: int, kind: str = "score") -> np.ndarray:
     """How much class `target`'s score (or probability) changes per unit of brightness of each pixel.
@@ -55,7 +38,7 @@ def class_gradient(model: keras.Model, image: np.ndarray, target: int, kind: str
     with tf.GradientTape() as tape:
         tape.watch(pixels)
         # Dropout is off (training=False), as when the model answers.
-        scores = tf.matmul(_before_output(model)(pixels, training=False), weights) + bias
+        scores = tf.matmul(layer_input_model(model, "output")(pixels, training=False), weights) + bias
         chosen = scores[0, target] if kind == "score" else tf.nn.softmax(scores)[0, target]
     return np.asarray(tape.gradient(chosen, pixels))[0, :, :, 0].astype(np.float32)
 

@@ -145,6 +145,13 @@ class Student:
             timeout=timeout_ms,
         )
 
+    def overflow_pixels(self) -> int:
+        """How many pixels the page is wider than the window: a phone must not scroll sideways to see it."""
+        return self.page.evaluate(
+            "() => { const main = document.querySelector('[data-testid=\"stMain\"]');"
+            " return main.scrollWidth - main.clientWidth; }"
+        )
+
     def screenshot(self, name: str) -> Path:
         self.wait_for_pictures()
         ARTIFACTS.mkdir(exist_ok=True)

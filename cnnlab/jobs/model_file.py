@@ -72,10 +72,11 @@ class ModelRecord:
     saved_at: float | None
 
 
-def read_record(data: bytes) -> ModelRecord:
-    """The record of a model file's bytes (its metadata only); raises `UnusableFile` saying what is wrong."""
+def read_record(data: bytes | Path) -> ModelRecord:
+    """The record of a model file, given as bytes or a path (its metadata only: from a path, only that entry of
+    the zip is read, not the model's megabytes); raises `UnusableFile` saying what is wrong."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data)) as archive:
             metadata = json.loads(archive.read(METADATA_NAME))
         if metadata["format"] != FORMAT_VERSION:
             raise ValueError(f"format {metadata['format']!r}")

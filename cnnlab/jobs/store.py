@@ -191,7 +191,7 @@ class ModelStore:
         found = []
         for stored in reversed(self._model_files()):
             with suppress(OSError, UnusableFile):
-                found.append(read_record(stored.path.read_bytes()))
+                found.append(read_record(stored.path))
         return found
 
     def contains(self, config: TrainConfig, fingerprint: str) -> bool:

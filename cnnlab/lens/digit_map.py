@@ -11,15 +11,13 @@ The last hidden layer (the input of the output layer) holds the network's final 
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cnnlab.backend import load_keras
 from cnnlab.inspect import PREDICT_CHUNK
+from cnnlab.lens.scores import layer_input_model
 from cnnlab.model import to_model_input
 
 if TYPE_CHECKING:
@@ -32,10 +30,6 @@ MAP_DIGITS = 2000  # test digits on the map: enough to see every cluster, few en
 # with the features) in about 60 % of the time; perplexity 30 is scikit-learn's default.
 TSNE_PERPLEXITY = 30.0
 TSNE_ITERATIONS = 300
-
-# One model per trained model that stops at the last hidden layer, built on first use.
-_HIDDEN_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_HIDDEN_MODELS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -65,12 +59,7 @@ def hidden_features(model: keras.Model, images: np.ndarray) -> np.ndarray:
 
     images: uint8 (n, 28, 28), 0–255.
     """
-    with _HIDDEN_MODELS_LOCK:
-        hidden = _HIDDEN_MODELS.get(model)
-        if hidden is None:
-            keras = load_keras()
-            hidden = keras.Model(model.inputs[0], model.get_layer("output").input)
-            _HIDDEN_MODELS[model] = hidden
+    hidden = layer_input_model(model, "output")
     chunks = [np.asarray(hidden.predict_on_batch(to_model_input(images[start : start + PREDICT_CHUNK])))
               for start in range(0, len(images), PREDICT_CHUNK)]
     return np.concatenate(chunks).astype(np.float32, copy=False)

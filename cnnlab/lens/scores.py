@@ -31,8 +31,9 @@ def scored_layer(model: keras.Model, layer_name: str):
     return model.get_layer(layer_name)
 
 
-def _layer_input_model(model: keras.Model, layer_name: str) -> keras.Model:
-    """The same network from its input to `layer_name`'s input (shared weights), built once per model."""
+def layer_input_model(model: keras.Model, layer_name: str) -> keras.Model:
+    """The same network from its input to `layer_name`'s input (shared weights), built once per model and layer.
+    For "output" that is the last hidden layer, which the saliency map and the digit map read too."""
     with _LAYER_INPUTS_LOCK:
         per_layer = _LAYER_INPUTS.setdefault(model, {})
         cached = per_layer.get(layer_name)
@@ -52,7 +53,7 @@ def layer_scores(model: keras.Model, layer_name: str, pixels):
     """
     keras = load_keras()
     layer = scored_layer(model, layer_name)
-    inputs = _layer_input_model(model, layer_name)(pixels, training=False)
+    inputs = layer_input_model(model, layer_name)(pixels, training=False)
     if type(layer).__name__ == "Conv2D":
         # CNN Lab's conv layers use stride 1 and no padding ("valid"), as `cnnlab.model.build_model` makes them.
         scores = keras.ops.conv(inputs, layer.kernel, strides=layer.strides, padding=layer.padding)

@@ -118,9 +118,6 @@ def test_the_lens_pages_fit_desktop_and_phone_width(student, size):
         assert title in tab.page.locator("h1").first.inner_text()
         tab.wait_for_pictures()
         tab.assert_no_exception()
-        overflow = tab.page.evaluate(
-            "() => { const main = document.querySelector('[data-testid=\"stMain\"]');"
-            " return main.scrollWidth - main.clientWidth; }"
-        )
+        overflow = tab.overflow_pixels()
         assert overflow <= 1, f"{title} is {overflow} px wider than the screen"
         tab.screenshot(f"{path}-{'phone' if size == PHONE else 'desktop'}")
