@@ -71,7 +71,7 @@ def layers_view(result, layers: list) -> None:
     previous = None
     for layer in layers:
         st.markdown(f"#### {layer.name} · {layer.kind} · output {layer.shape}")
-        kernel = result.model.get_layer(layer.name).kernel_size[0] if layer.kind == "Conv2D" else None
+        kernel = result.network.parameters(layer.name)[0].shape[0] if layer.kind == "Conv2D" else None
         st.caption(layer_sentence(layer, previous, result.train_images, result.config.dropout, kernel))
         if layer.output.ndim == 3:
             scale = max(1, TILE_PIXELS // layer.shape[0])
@@ -103,7 +103,7 @@ def activations_demo() -> None:
             digit = input_ui()
         if digit is None:
             return
-        layers = layer_activations(result.model, digit)
+        layers = layer_activations(result.network, digit)
         with seen:
             seen_view(digit, layers)
         layers_view(result, layers)

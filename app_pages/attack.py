@@ -59,7 +59,7 @@ def attack_demo() -> None:
         return
     job = ui.current_job()
     digit = ui.current_digit("attack", " · draw or pick another on the Activations page")
-    predicted = int(np.argmax(predict_proba(result.model, digit)[0]))
+    predicted = int(np.argmax(predict_proba(result.network, digit)[0]))
     target, budget, steps = settings_ui(predicted)
     attack = attack_for(repr(job.key), result.model, digit, target, budget, steps)
     show_attack(attack)

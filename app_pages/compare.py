@@ -11,9 +11,9 @@ from cnnlab.render import feature_mosaic, grid_shape
 
 
 @st.cache_data(show_spinner="Reading every test digit…", max_entries=4)
-def evaluation_for(model_key: str, _model, _dataset) -> Evaluation:
+def evaluation_for(model_key: str, _network, _dataset) -> Evaluation:
     """The model's answers on its test digits, computed once per model (`model_key` names it)."""
-    return evaluate(_model, _dataset.x_test, _dataset.y_test)
+    return evaluate(_network, _dataset.x_test, _dataset.y_test)
 
 
 def choose_ui(jobs) -> tuple:
@@ -38,12 +38,12 @@ def model_column(job, digit) -> None:
     """One model's numbers and pictures for the current digit."""
     result = job.result
     st.metric("Test accuracy", f"{result.test_accuracy:.2%}")
-    st.caption(f"{result.model.count_params():,} learnt parameters · data: {job.dataset.name}")
-    layers = {layer.name: layer for layer in layer_activations(result.model, digit)}
+    st.caption(f"{result.network.count_params():,} learnt parameters · data: {job.dataset.name}")
+    layers = {layer.name: layer for layer in layer_activations(result.network, digit)}
     probabilities = layers["output"].output
     ui.show_prediction(probabilities)
     st.altair_chart(probability_bars(probabilities))
-    kernels = conv_filters(result.model, 0)
+    kernels = conv_filters(result.network, 0)
     _, columns = grid_shape(kernels.shape[3])
     st.caption("Its conv1 filters")
     st.altair_chart(kernel_grid(kernels, columns=columns, cell=10))
@@ -54,8 +54,8 @@ def model_column(job, digit) -> None:
 def answers_text(first, second) -> str:
     if first.dataset.fingerprint != second.dataset.fingerprint:
         return "The two models were tested on different data, so their answers cannot be compared digit by digit."
-    counts = compare_answers(evaluation_for(repr(first.key), first.result.model, first.dataset),
-                             evaluation_for(repr(second.key), second.result.model, second.dataset))
+    counts = compare_answers(evaluation_for(repr(first.key), first.result.network, first.dataset),
+                             evaluation_for(repr(second.key), second.result.network, second.dataset))
     return (f"On the {counts.total:,} test digits: **{counts.both_right:,}** both read correctly, "
             f"**{counts.only_first_right:,}** only the first, **{counts.only_second_right:,}** only the second, "
             f"and **{counts.both_wrong:,}** neither.")

@@ -17,10 +17,10 @@ EXPLANATIONS = {
 
 
 @st.cache_data(max_entries=8, show_spinner="Placing every test digit on the map…")
-def map_for(model_key: str, _model, _dataset, method: str) -> tuple[DigitMap, list[str]]:
+def map_for(model_key: str, _network, _dataset, method: str) -> tuple[DigitMap, list[str]]:
     """The map and each digit's picture (as a data address for the tooltip), once per model (`model_key`) and
     method."""
-    result = digit_map(_model, _dataset.x_test, _dataset.y_test, method)
+    result = digit_map(_network, _dataset.x_test, _dataset.y_test, method)
     return result, png_data_urls(_dataset.x_test[result.indices])
 
 
@@ -41,7 +41,7 @@ def digit_map_demo() -> None:
     method = st.segmented_control("Map", list(METHODS), format_func=METHODS.get, default="pca",
                                   key="digit_map_method") or "pca"
     st.markdown(EXPLANATIONS[method])
-    mapped, images = map_for(repr(job.key), result.model, job.dataset, method)
+    mapped, images = map_for(repr(job.key), result.network, job.dataset, method)
     mistakes = int(mapped.mistakes.sum())
     titles = ("", "")
     if mapped.variance_share is not None:

@@ -13,9 +13,9 @@ DIGITS = list(range(10))
 
 
 @st.cache_data(show_spinner="Reading every test digit…", max_entries=4)
-def evaluation_for(model_key: str, _model, _dataset) -> Evaluation:
+def evaluation_for(model_key: str, _network, _dataset) -> Evaluation:
     """The model's answers on its test digits, computed once per model (`model_key` names it)."""
-    return evaluate(_model, _dataset.x_test, _dataset.y_test)
+    return evaluate(_network, _dataset.x_test, _dataset.y_test)
 
 
 def use_clicked_square() -> None:
@@ -69,7 +69,7 @@ def evaluation_demo() -> None:
         st.info("The model is not ready to be evaluated yet; open this page again in a moment.")
         return
     dataset = job.dataset
-    evaluation = evaluation_for(repr(job.key), result.model, dataset)
+    evaluation = evaluation_for(repr(job.key), result.network, dataset)
     left, middle, right = st.columns(3)
     left.metric("Test accuracy", f"{evaluation.accuracy:.2%}")
     middle.metric("Test digits", f"{len(evaluation.labels):,}")

@@ -35,7 +35,7 @@ def conv1_section(result, digit, layers) -> tuple[int, int, int]:
     st.subheader("1 · A conv1 value: 25 multiplications, a sum, a bias, a ReLU")
     conv1 = layers["conv1"]
     filter_index, row, column = position_ui("explorer_", conv1.shape[2], conv1.shape[0], "conv1")
-    step = conv_arithmetic(result.model, "conv1", to_model_input(digit)[0], filter_index, row, column)
+    step = conv_arithmetic(result.network, "conv1", to_model_input(digit)[0], filter_index, row, column)
     picture, chart = st.columns([1, 2])
     picture.image(outline_square(digit, row, column, 5, scale=8),
                   caption=f"The 5×5 patch the filter reads for row {row + 1}, column {column + 1}.")
@@ -76,7 +76,7 @@ def conv2_section(result, layers) -> None:
     st.subheader("3 · A conv2 value: a sum over every input map")
     conv2, pooled = layers["conv2"], layers["pool"]
     filter_index, row, column = position_ui("explorer_conv2_", conv2.shape[2], conv2.shape[0], "conv2")
-    step = conv_arithmetic(result.model, "conv2", pooled, filter_index, row, column)
+    step = conv_arithmetic(result.network, "conv2", pooled, filter_index, row, column)
     size = step.kernel.shape[0]
     st.markdown(
         f"A conv2 filter reads a {size}×{size} patch of **each** of the {pooled.shape[2]} pooled maps: "
@@ -94,7 +94,7 @@ def explorer_demo() -> None:
     if result is None:
         return
     digit = ui.current_digit("explorer", " · change it on the Activations page.")
-    layers = {layer.name: layer.output for layer in layer_activations(result.model, digit)}
+    layers = {layer.name: layer.output for layer in layer_activations(result.network, digit)}
     filter_index, row, column = conv1_section(result, digit, layers)
     pool_section(layers, filter_index, row, column)
     conv2_section(result, layers)

@@ -16,9 +16,9 @@ def filters_demo() -> None:
     # Side by side on a wide screen, one under the other on a phone (each grid fits a phone's width).
     first_column, second_column = st.columns(2, gap="large")
     with first_column:
-        first_layer_view(conv_filters(result.model, 0))
+        first_layer_view(conv_filters(result.network, 0))
     with second_column:
-        second_layer_view(conv_filters(result.model, 1))
+        second_layer_view(conv_filters(result.network, 1))
     learning_section(result)
 
 

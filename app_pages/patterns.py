@@ -15,13 +15,14 @@ def patterns_for(model_key: str, _model, layer_name: str, units: tuple[int, ...]
     return preferred_inputs(_model, layer_name, units=None if units is None else list(units))
 
 
-def conv_section(model, model_key: str, layer_name: str) -> None:
+def conv_section(result, model_key: str, layer_name: str) -> None:
     """Every filter's pattern, cut to the pixels its unit sees; conv1's beside its own 5×5 kernel."""
+    model = result.model
     patterns = patterns_for(model_key, model, layer_name)
     top, left, size = receptive_field(model, layer_name)
     crops = patterns.images[:, top : top + size, left : left + size]
     if layer_name == "conv1":
-        kernels = conv_filters(model, 0)[:, :, 0, :]
+        kernels = conv_filters(result.network, 0)[:, :, 0, :]
         st.image(pattern_mosaic(crops, kernels, scale=8, gap=16),
                  caption=f"Filters 1–{len(crops)}, left to right: the {size}×{size} picture that excites the filter "
                  "most (white ink on black) beside the filter's weights (blue positive, red negative).")
@@ -31,22 +32,23 @@ def conv_section(model, model_key: str, layer_name: str) -> None:
                  "excite it most.")
 
 
-def dense_section(model, model_key: str) -> None:
+def dense_section(result, model_key: str) -> None:
     """A chosen dense unit's picture, or the ten output digits' pictures."""
+    model = result.model
     layers = [layer.name for layer in model.layers if type(layer).__name__ == "Dense"]
     left, right = st.columns(2)
     layer_name = left.selectbox("Layer", layers, index=len(layers) - 1, key="patterns_dense_layer",
                                 format_func=lambda name: "output (the ten digits)" if name == "output" else name)
     if layer_name == "output":
         patterns = patterns_for(model_key, model, "output")
-        read = predict_proba(model, patterns.images)
+        read = predict_proba(result.network, patterns.images)
         st.image(pattern_mosaic(patterns.images, scale=3, gap=8, max_columns=5),
                  caption="The pictures the network finds most like 0, 1, 2 … 9 (top row 0–4, bottom row 5–9). It "
                  f"reads them as {', '.join(str(int(digit)) for digit in read.argmax(axis=1))}.")
         return
     unit = right.number_input("Unit", 1, unit_count(model, layer_name), 1, key="patterns_unit")
     patterns = patterns_for(model_key, model, layer_name, (int(unit) - 1,))
-    probabilities = predict_proba(model, patterns.images)[0]
+    probabilities = predict_proba(result.network, patterns.images)[0]
     picture, words = st.columns([1, 2])
     picture.image(enlarge(patterns.images[0], 5), width=140)
     words.markdown(f"Unit {unit} of {layer_name} reaches **{max(float(patterns.scores[0]), 0):.2f}** on this picture. "
@@ -59,18 +61,18 @@ def patterns_demo() -> None:
     result = ui.require_model("patterns")
     if result is None:
         return
-    model, model_key = result.model, repr(ui.current_job().key)
+    model_key = repr(ui.current_job().key)
     st.subheader("conv1: edges and strokes")
     st.markdown("Each conv1 unit sees a 5×5 square of the digit. Its favourite picture puts white ink where the "
                 "filter's weights are positive and leaves black where they are negative: the filter *is* the "
                 "pattern it looks for.")
-    conv_section(model, model_key, "conv1")
+    conv_section(result, model_key, "conv1")
     st.subheader("conv2: combinations")
     st.markdown("A conv2 unit sees a 10×10 square through conv1 and pooling, so it looks for combinations of "
                 "conv1's strokes: corners, curves, crossings.")
-    conv_section(model, model_key, "conv2")
+    conv_section(result, model_key, "conv2")
     st.subheader("Dense units and the output digits")
-    dense_section(model, model_key)
+    dense_section(result, model_key)
 
 
 st.title("What a filter looks for")

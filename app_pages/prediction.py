@@ -21,7 +21,7 @@ def prediction_demo() -> None:
     if st.button("Random digit", key="prediction_random"):
         ui.pick_random_digit()
     digit = st.session_state[ui.DIGIT]
-    probabilities = predict_proba(result.model, digit)[0]
+    probabilities = predict_proba(result.network, digit)[0]
     order = np.argsort(probabilities)[::-1]
     best, runner_up = int(order[0]), int(order[1])
     left, right = st.columns([1, 3])
@@ -56,7 +56,10 @@ def why_section(result, digit, predicted: int) -> None:
     kind = right.radio("Gradient of", list(GRADIENT_KINDS), format_func=GRADIENT_KINDS.get, horizontal=True,
                        key="prediction_why_kind")
     target = predicted if target is None else target
-    gradient = class_gradient(result.model, digit, target, kind=kind)
+    # The gradient needs TensorFlow, which a server loads the first time a page asks for it (seconds); the
+    # probabilities above are already on the page by then.
+    with st.spinner("Computing how every pixel moves the score…"):
+        gradient = class_gradient(result.model, digit, target, kind=kind)
     if not gradient.any():
         st.info(f"The {kind} of {target} does not change with any pixel here (every path to it is switched off "
                 "by a ReLU), so there is nothing to show.")

@@ -52,14 +52,14 @@ def robustness_demo() -> None:
     def live() -> None:
         distortion = distortion_ui()
         changed = distort(digit, distortion)
-        original, now = predict_proba(result.model, np.stack([digit, changed]))
+        original, now = predict_proba(result.network, np.stack([digit, changed]))
         before, after = int(original.argmax()), int(now.argmax())
         left, middle, right = st.columns([1, 1, 2])
         left.image(enlarge(digit, 5), caption=f"Original: read as {before}", width=140)
         middle.image(enlarge(changed, 5), caption="Changed", width=140)
         middle.markdown(verdict(before, after, float(now[after])))
         right.altair_chart(probability_bars(now))
-        sweep = predict_proba(result.model, rotation_sweep(digit, SWEEP_ANGLES, distortion))[:, before]
+        sweep = predict_proba(result.network, rotation_sweep(digit, SWEEP_ANGLES, distortion))[:, before]
         st.altair_chart(sweep_chart(SWEEP_ANGLES, sweep, before, distortion.rotation))
 
     live()

@@ -62,12 +62,12 @@ def keep_section(job) -> None:
     left.download_button("Trained model (.keras)", data=lambda: model_to_bytes(result.model),
                          file_name=f"{name}.keras", mime="application/octet-stream",
                          key="share_model", on_click="ignore")
-    filters = kernel_mosaic(conv_filters(result.model, 0))
+    filters = kernel_mosaic(conv_filters(result.network, 0))
     middle.download_button("conv1 filters (PNG)", data=png_bytes(filters), file_name="conv1-filters.png",
                            mime="image/png", key="share_filters_png", on_click="ignore")
     digit = st.session_state.get(ui.DIGIT)
     if digit is not None:
-        maps = feature_mosaic(layer_activations(result.model, digit)[0].output, scale=4)
+        maps = feature_mosaic(layer_activations(result.network, digit)[0].output, scale=4)
         right.download_button("conv1 maps of the current digit (PNG)", data=png_bytes(maps),
                               file_name="conv1-maps.png", mime="image/png", key="share_maps_png", on_click="ignore")
     st.image(filters, caption="The conv1 filters as saved in the PNG: blue positive, red negative weights.")

@@ -14,16 +14,17 @@ LIVE_REFRESH_SECONDS = 1.0
 
 @st.cache_data(max_entries=64, show_spinner="Reading the digit with every epoch's network…")
 def outputs_by_epoch(model_key: tuple, exact_last: bool, epochs: int, digit: np.ndarray, _config, _epoch_weights,
-                     _final_model) -> list:
+                     _final_weights) -> list:
     """Every layer's output for `digit` after each epoch 0 … `epochs` of the training `model_key` names."""
-    return digit_through_epochs(_config, _epoch_weights[:epochs], digit, _final_model)
+    return digit_through_epochs(_config, _epoch_weights[:epochs], digit, _final_weights)
 
 
-def epoch_view(job, epoch_weights, final_model, digit: np.ndarray, live: bool) -> None:
+def epoch_view(job, epoch_weights, final_weights, digit: np.ndarray, live: bool) -> None:
     """The epoch slider, the prediction then, how sure the network was at each epoch, and the maps then."""
     kept = len(epoch_weights)
     epoch = st.slider("Epoch (0 = random weights, before any training)", 0, kept, kept, key="watch_epoch")
-    by_epoch = outputs_by_epoch(job.key, final_model is not None, kept, digit, job.config, epoch_weights, final_model)
+    by_epoch = outputs_by_epoch(job.key, final_weights is not None, kept, digit, job.config, epoch_weights,
+                                final_weights)
     layers = by_epoch[epoch]
     probabilities = np.array([outputs[-1].output for outputs in by_epoch])
     answer = int(probabilities[-1].argmax())
@@ -65,7 +66,7 @@ def watch_demo() -> None:
             st.info("This model did not keep its weights after each epoch (a network this large, trained this "
                     "long, would need too much memory). Train a smaller one, or fewer epochs, to watch it learn.")
             return
-        epoch_view(job, epoch_weights, None if live else job.result.model, digit, bool(live))
+        epoch_view(job, epoch_weights, None if live else job.result.weights, digit, bool(live))
         if live and job.finished:
             st.rerun(scope="app")
 

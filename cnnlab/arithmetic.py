@@ -9,12 +9,11 @@ They use the trained model's own weights, so the result equals the model's own o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    import keras
+from cnnlab.forward import Network
+from cnnlab.model import summarize_config
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def _check_position(what: str, index: int, limit: int) -> None:
 
 
 def conv_arithmetic(
-    model: keras.Model, layer_name: str, layer_input: np.ndarray, filter_index: int, row: int, column: int
+    network: Network, layer_name: str, layer_input: np.ndarray, filter_index: int, row: int, column: int
 ) -> ConvArithmetic:
     """Take apart the output value of conv layer `layer_name` at (row, column) of filter `filter_index`.
 
@@ -75,10 +74,10 @@ def conv_arithmetic(
     (28, 28, 1) in [0, 1] for conv1, the pooled maps (12, 12, filters) for conv2. Indices are 0-based.
     Only 'valid' convolutions with stride 1 (the ones CNN Lab builds) are supported.
     """
-    layer = model.get_layer(layer_name)
-    if type(layer).__name__ != "Conv2D":
-        raise ValueError(f"{layer_name} is a {type(layer).__name__}, not a conv layer.")
-    kernels, biases = layer.get_weights()
+    kinds = {row["layer"]: row["kind"] for row in summarize_config(network.config)}
+    if kinds.get(layer_name) != "Conv2D":
+        raise ValueError(f"{layer_name} is not a conv layer of this network.")
+    kernels, biases = network.parameters(layer_name)
     size = kernels.shape[0]
     layer_input = np.asarray(layer_input, dtype=np.float32)
     if layer_input.ndim != 3 or layer_input.shape[2] != kernels.shape[2]:

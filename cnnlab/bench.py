@@ -62,7 +62,7 @@ def bench_training(dataset, rounds: int) -> tuple[float, float]:
     return statistics.median(ours), statistics.median(plain)
 
 
-def bench_digit_pipeline(model, repeats: int) -> list[float]:
+def bench_digit_pipeline(network, repeats: int) -> list[float]:
     """Milliseconds per drawn digit, canvas to probabilities, one at a time as a page does it."""
     from cnnlab.inspect import layer_activations
     from cnnlab.preprocess import canvas_to_mnist
@@ -72,11 +72,11 @@ def bench_digit_pipeline(model, repeats: int) -> list[float]:
     for _ in range(repeats + 3):
         started = time.perf_counter()
         digit = canvas_to_mnist(canvas)
-        layers = layer_activations(model, digit)
+        layers = layer_activations(network, digit)
         probabilities = layers[-1].output
         assert probabilities.shape == (10,)
         timings.append((time.perf_counter() - started) * 1000)
-    return timings[3:]  # the first calls build the activation model
+    return timings[3:]  # the first calls warm the caches
 
 
 def drawn_one_canvas() -> np.ndarray:
@@ -87,7 +87,7 @@ def drawn_one_canvas() -> np.ndarray:
     return canvas
 
 
-def bench_page_work(model, repeats: int) -> list[float]:
+def bench_page_work(network, repeats: int) -> list[float]:
     """Milliseconds for all the Activations page computes for one drawn digit, images encoded as PNG."""
     import io
 
@@ -108,7 +108,7 @@ def bench_page_work(model, repeats: int) -> list[float]:
         started = time.perf_counter()
         digit = canvas_to_mnist(canvas)
         encode(enlarge(digit, 6))
-        for layer in layer_activations(model, digit):
+        for layer in layer_activations(network, digit):
             if layer.output.ndim == 3:
                 encode(feature_mosaic(layer.output, scale=max(1, TILE_PIXELS // layer.shape[0])))
             elif layer.name != "output":
@@ -117,7 +117,7 @@ def bench_page_work(model, repeats: int) -> list[float]:
     return timings[3:]
 
 
-def bench_page_work_while_training(model, dataset, repeats: int) -> list[float]:
+def bench_page_work_while_training(network, dataset, repeats: int) -> list[float]:
     """`bench_page_work` while a Dask worker process trains another model, as in the app when one student trains
     and another draws (the training runs beside this process, on the same cores)."""
     from cnnlab.config import TrainConfig
@@ -131,7 +131,7 @@ def bench_page_work_while_training(model, dataset, repeats: int) -> list[float]:
     while job.batches_done < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     try:
-        return bench_page_work(model, repeats)
+        return bench_page_work(network, repeats)
     finally:
         service.cancel(job)
         service.wait(job, 60)
@@ -176,7 +176,7 @@ def bench_lens_pages(result, dataset, failures: list[str]) -> None:
             encode(pattern_mosaic(patterns.images[:, top : top + size, left : left + size], scale=5))
 
     digit = dataset.x_test[np.flatnonzero(dataset.y_test == 3)[0]]
-    target = (int(np.argmax(predict_proba(model, digit)[0])) + 5) % 10
+    target = (int(np.argmax(predict_proba(result.network, digit)[0])) + 5) % 10
 
     def attack_first():
         return fool(model, digit, target)
@@ -185,7 +185,7 @@ def bench_lens_pages(result, dataset, failures: list[str]) -> None:
         encode(np.repeat(pickle.loads(pickle.dumps(value)).attacked[..., None], 3, axis=2))
 
     def map_first():
-        mapped = digit_map(model, dataset.x_test, dataset.y_test, "pca")
+        mapped = digit_map(result.network, dataset.x_test, dataset.y_test, "pca")
         return mapped, png_data_urls(dataset.x_test[mapped.indices])
 
     def map_cached(value):
@@ -195,7 +195,7 @@ def bench_lens_pages(result, dataset, failures: list[str]) -> None:
     def watch_first():
         from cnnlab.learning import digit_through_epochs
 
-        return digit_through_epochs(result.config, result.epoch_weights, digit, model)
+        return digit_through_epochs(result.config, result.epoch_weights, digit, result.weights)
 
     def watch_cached(value):
         from cnnlab.render import feature_mosaic
@@ -243,7 +243,7 @@ def bench_lens_pages(result, dataset, failures: list[str]) -> None:
             failures.append(f"{title}: cached view {cached_ms:.0f} ms")
     # t-SNE on 2,000 digits: the sample's 1,000 test digits and 1,000 of its training digits.
     images = np.concatenate([dataset.x_test, dataset.x_train[:: max(1, len(dataset.x_train) // 1000)][:1000]])
-    features = hidden_features(model, images[:2000])
+    features = hidden_features(result.network, images[:2000])
     started = time.perf_counter()
     tsne_2d(features)
     seconds = time.perf_counter() - started
@@ -295,11 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     default = train(TrainConfig(), dataset)
     digits = arguments.repeats
     check_timings(f"drawn digit → canvas_to_mnist → all layers → probabilities ({digits} digits)",
-                  bench_digit_pipeline(default.model, digits), DIGIT_PIPELINE_BUDGET_MS, failures)
+                  bench_digit_pipeline(default.network, digits), DIGIT_PIPELINE_BUDGET_MS, failures)
     idle = check_timings(f"everything the Activations page computes for a drawn digit, PNGs included ({digits} digits)",
-                         bench_page_work(default.model, digits), PAGE_WORK_BUDGET_MS, failures)
+                         bench_page_work(default.network, digits), PAGE_WORK_BUDGET_MS, failures)
     busy = check_timings("the same while another model trains in a Dask worker process",
-                         bench_page_work_while_training(default.model, dataset, digits), PAGE_WORK_BUDGET_MS, failures)
+                         bench_page_work_while_training(default.network, dataset, digits), PAGE_WORK_BUDGET_MS, failures)
     print(f"  ({busy / idle:.1f}× the idle median)")
     bench_lens_pages(default, dataset, failures)
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cnnlab.forward import Network
 from cnnlab.inspect import predict_proba
 from cnnlab.model import NUM_CLASSES
-
-if TYPE_CHECKING:
-    import keras
 
 
 @dataclass(frozen=True)
@@ -76,15 +73,15 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, classes: int =
     return np.bincount(labels * classes + predictions, minlength=classes * classes).reshape(classes, classes)
 
 
-def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
-    """Run the model on labelled digits and count its answers.
+def evaluate(network: Network, images: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """Run the network on labelled digits and count its answers.
 
     images: uint8 (n, 28, 28), 0–255; labels: int (n,), 0–9.
     """
     images, labels = np.asarray(images), np.asarray(labels, dtype=np.int64)
     if len(images) != len(labels):
         raise ValueError(f"There are {len(images)} digits but {len(labels)} labels.")
-    probabilities = predict_proba(model, images)
+    probabilities = predict_proba(network, images)
     predictions = probabilities.argmax(axis=1).astype(np.int64)
     confidence = probabilities[np.arange(len(predictions)), predictions]
     return Evaluation(labels=labels, predictions=predictions, confidence=confidence,

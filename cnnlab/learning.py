@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import functools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnnlab.config import TrainConfig
+from cnnlab.forward import Network
 from cnnlab.inspect import LayerOutput, layer_activations
 from cnnlab.model import build_model
-
-if TYPE_CHECKING:
-    import keras
 
 
 def filters_at_epoch(snapshots: Sequence[np.ndarray], epoch: int) -> np.ndarray:
@@ -64,53 +60,34 @@ def epochs_kept(epoch_weights: Sequence) -> int:
 
 
 def weights_at_epoch(config: TrainConfig, epoch_weights: Sequence[list], epoch: int,
-                     final_model: keras.Model | None = None) -> list[np.ndarray]:
+                     final_weights: list[np.ndarray] | None = None) -> list[np.ndarray]:
     """The network's weights after `epoch` epochs, as `model.get_weights()` lists them, float32.
 
     epoch 0: the random weights before training, rebuilt from the settings (each layer's initial weights depend
     only on the seed). 1 … len(epoch_weights): the kept weights (float16, widened again); for the last kept epoch
-    of a finished training pass its model, whose own float32 weights are used.
+    of a finished training pass its own float32 weights as `final_weights`.
     """
     last = len(epoch_weights)
     if not 0 <= epoch <= last:
         raise ValueError(f"Epoch {epoch} was not kept; this training kept epochs 0 to {last}.")
     if epoch == 0:
-        return build_model(config).get_weights()
-    if epoch == last and final_model is not None:
-        return final_model.get_weights()
+        return list(initial_weights(config))
+    if epoch == last and final_weights is not None:
+        return list(final_weights)
     return [np.asarray(values, dtype=np.float32) for values in epoch_weights[epoch - 1]]
 
 
-def model_at_epoch(config: TrainConfig, weights: list[np.ndarray]) -> keras.Model:
-    """A fresh network of `config`'s shape holding `weights` (see `weights_at_epoch`)."""
-    model = build_model(config)
-    model.set_weights(weights)
-    return model
-
-
-# One network per settings to load each epoch's weights into: building and tracing a network costs far more than
-# loading weights, so every epoch, and every student watching, reuses it (one at a time, under the lock).
-_SCRATCH_NETWORKS: OrderedDict = OrderedDict()
-_SCRATCH_LOCK = threading.Lock()
-MAX_SCRATCH_NETWORKS = 8
+@functools.lru_cache(maxsize=8)
+def initial_weights(config: TrainConfig) -> tuple[np.ndarray, ...]:
+    """The weights a network of these settings starts from, before any training (Keras draws them, seeded)."""
+    return tuple(build_model(config).get_weights())
 
 
 def digit_through_epochs(config: TrainConfig, epoch_weights: Sequence[list], digit: np.ndarray,
-                         final_model: keras.Model | None = None) -> list[list[LayerOutput]]:
+                         final_weights: list[np.ndarray] | None = None) -> list[list[LayerOutput]]:
     """Every layer's output for `digit` (uint8 28×28) after each epoch: [epoch 0 … len(epoch_weights)][layer].
 
-    The weights are `weights_at_epoch`'s: epoch 0 the random start, the last the final model's own when given.
+    The weights are `weights_at_epoch`'s: epoch 0 the random start, the last `final_weights` when given.
     """
-    with _SCRATCH_LOCK:
-        if config not in _SCRATCH_NETWORKS:
-            network = build_model(config)
-            _SCRATCH_NETWORKS[config] = (network, network.get_weights())  # its weights are epoch 0's
-            while len(_SCRATCH_NETWORKS) > MAX_SCRATCH_NETWORKS:
-                _SCRATCH_NETWORKS.popitem(last=False)
-        _SCRATCH_NETWORKS.move_to_end(config)
-        network, initial = _SCRATCH_NETWORKS[config]
-        outputs = []
-        for epoch in range(len(epoch_weights) + 1):
-            network.set_weights(initial if epoch == 0 else weights_at_epoch(config, epoch_weights, epoch, final_model))
-            outputs.append(layer_activations(network, digit))
-        return outputs
+    return [layer_activations(Network(config, weights_at_epoch(config, epoch_weights, epoch, final_weights)), digit)
+            for epoch in range(len(epoch_weights) + 1)]

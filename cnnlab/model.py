@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
+# The reference model's fixed shapes: the settings choose the filter counts and the dense layers, not these.
+CONV1_KERNEL = 5
+CONV2_KERNEL = 3
+POOL_SIZE = 2
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:
@@ -49,10 +53,10 @@ def build_model(config: TrainConfig | None = None) -> keras.Model:
     model = keras.Sequential(
         [
             keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="digit"),
-            layers.Conv2D(config.conv1_filters, 5, activation="relu", name="conv1",
+            layers.Conv2D(config.conv1_filters, CONV1_KERNEL, activation="relu", name="conv1",
                           kernel_initializer=_initializer(keras, config, 1)),
-            layers.MaxPooling2D(2, name="pool"),
-            layers.Conv2D(config.conv2_filters, 3, activation="relu", name="conv2",
+            layers.MaxPooling2D(POOL_SIZE, name="pool"),
+            layers.Conv2D(config.conv2_filters, CONV2_KERNEL, activation="relu", name="conv2",
                           kernel_initializer=_initializer(keras, config, 2)),
             # The seed makes the training-mode mask reproducible, which the dropout demo relies on.
             layers.Dropout(config.dropout, seed=config.seed, name="dropout"),
@@ -110,14 +114,14 @@ def summarize_config(config: TrainConfig) -> list[dict]:
     Same row format as `model_summary`, without the input layer.
     """
     rows = []
-    conv1_size = IMAGE_SIZE - 5 + 1
+    conv1_size = IMAGE_SIZE - CONV1_KERNEL + 1
     rows.append(_row("conv1", "Conv2D", (conv1_size, conv1_size, config.conv1_filters),
-                     config.conv1_filters * (5 * 5 * 1 + 1)))
-    pooled = conv1_size // 2
+                     config.conv1_filters * (CONV1_KERNEL * CONV1_KERNEL * 1 + 1)))
+    pooled = conv1_size // POOL_SIZE
     rows.append(_row("pool", "MaxPooling2D", (pooled, pooled, config.conv1_filters), 0))
-    conv2_size = pooled - 3 + 1
+    conv2_size = pooled - CONV2_KERNEL + 1
     rows.append(_row("conv2", "Conv2D", (conv2_size, conv2_size, config.conv2_filters),
-                     config.conv2_filters * (3 * 3 * config.conv1_filters + 1)))
+                     config.conv2_filters * (CONV2_KERNEL * CONV2_KERNEL * config.conv1_filters + 1)))
     rows.append(_row("dropout", "Dropout", (conv2_size, conv2_size, config.conv2_filters), 0))
     width = conv2_size * conv2_size * config.conv2_filters
     rows.append(_row("flatten", "Flatten", (width,), 0))
@@ -126,6 +130,24 @@ def summarize_config(config: TrainConfig) -> list[dict]:
         width = units
     rows.append(_row("output", "Dense", (NUM_CLASSES,), (width + 1) * NUM_CLASSES))
     return rows
+
+
+def weight_shapes(config: TrainConfig) -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
+    """The shapes of the learnt weights, in the order `model.get_weights()` lists them, by arithmetic alone.
+
+    Returns [(layer name, kernel shape, bias shape), …] for the layers that learn: conv kernels are
+    (height, width, input channels, filters), dense kernels (inputs, units); biases are (filters,) or (units,).
+    """
+    shapes = [("conv1", (CONV1_KERNEL, CONV1_KERNEL, 1, config.conv1_filters), (config.conv1_filters,)),
+              ("conv2", (CONV2_KERNEL, CONV2_KERNEL, config.conv1_filters, config.conv2_filters),
+               (config.conv2_filters,))]
+    pooled = (IMAGE_SIZE - CONV1_KERNEL + 1) // POOL_SIZE
+    width = (pooled - CONV2_KERNEL + 1) ** 2 * config.conv2_filters
+    for index, units in enumerate((*config.dense_units, NUM_CLASSES), start=1):
+        name = f"dense{index}" if index <= len(config.dense_units) else "output"
+        shapes.append((name, (width, units), (units,)))
+        width = units
+    return shapes
 
 
 def summary_table(config: TrainConfig) -> pd.DataFrame:

@@ -7,6 +7,7 @@ Nothing here knows about Streamlit. Progress leaves through `on_batch_end` / `on
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import numpy as np
 from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset
+from cnnlab.forward import Network
 from cnnlab.model import build_model, to_model_input
 
 if TYPE_CHECKING:
@@ -40,6 +42,10 @@ CHANCE_LOSS = math.log(10)
 EPOCH_WEIGHTS_BUDGET_BYTES = 64 * 2**20
 
 
+# Two pages may ask for the same stored model's Keras model at once; it is built once.
+_MODEL_LOCK = threading.Lock()
+
+
 class TrainingCancelled(Exception):
     """Raised by `train` when `should_stop()` returned True; the half-trained model is dropped."""
 
@@ -52,13 +58,14 @@ class TrainingDiverged(ValueError):
 class TrainResult:
     """A finished training.
 
+    weights: the learnt weights, float32, as `model.get_weights()` lists them (`network` runs them in NumPy).
     history: {"loss", "accuracy", "val_loss", "val_accuracy"} → one float per epoch.
     filter_snapshots: conv1 kernels, float32 (5, 5, 1, filters) each; index 0 is before training,
         index k after epoch k, so there are epochs + 1 of them.
     """
 
     config: TrainConfig
-    model: keras.Model
+    weights: list[np.ndarray]
     history: dict[str, list[float]]
     test_accuracy: float
     test_loss: float
@@ -71,6 +78,27 @@ class TrainResult:
     train_images: int = 0
     validation_images: int = 0
     extras: dict = field(default_factory=dict)
+    # The Keras model holding `weights`: the one that trained, or one built on first use of `model`.
+    _model: keras.Model | None = field(default=None, repr=False, compare=False)
+    _network: Network | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def network(self) -> Network:
+        """The weights as a NumPy network: every layer's output for a digit without TensorFlow."""
+        if self._network is None:
+            self._network = Network(self.config, self.weights)
+        return self._network
+
+    @property
+    def model(self) -> keras.Model:
+        """The trained network as a Keras model, for gradients and downloads (built, and TensorFlow imported, on
+        first use; a stored model is read without Keras)."""
+        with _MODEL_LOCK:
+            if self._model is None:
+                model = build_model(self.config)
+                model.set_weights(self.weights)
+                self._model = model
+            return self._model
 
 
 def split_indices(labels: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -213,7 +241,8 @@ def train(
                if progress.epochs and key in progress.epochs[0]}
     return TrainResult(
         config=config,
-        model=model,
+        weights=model.get_weights(),
+        _model=model,
         history=history,
         test_accuracy=float(test_accuracy),
         test_loss=float(test_loss),

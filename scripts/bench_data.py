@@ -75,11 +75,11 @@ def canvas_digits(images: np.ndarray, seed: int = SEED) -> np.ndarray:
     return read_back
 
 
-def accuracy(model, images: np.ndarray, labels: np.ndarray) -> float:
-    """Share of `images` the model reads right, predicted in batches (uint8 in, one float batch at a time)."""
+def accuracy(network, images: np.ndarray, labels: np.ndarray) -> float:
+    """Share of `images` the network reads right (`cnnlab.forward.Network`, uint8 in, a chunk at a time)."""
     from cnnlab.inspect import predict_proba
 
-    return float((predict_proba(model, images).argmax(axis=1) == labels).mean())
+    return float((predict_proba(network, images).argmax(axis=1) == labels).mean())
 
 
 def bench_default_training(dataset) -> tuple[float, float, float]:
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     failures = []
 
     reference = shipped_reference_model(dataset)
-    direct = accuracy(reference.model, images, labels)
+    direct = accuracy(reference.network, images, labels)
     print(f"shipped reference model on {len(labels):,} test digits: {direct:.2%}  "
           f"(budget ≥ {MIN_REFERENCE_ACCURACY:.1%}, goal 99 %)")
     if direct < MIN_REFERENCE_ACCURACY:
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     drawn = canvas_digits(images)
     seconds = time.perf_counter() - started
-    on_canvas = accuracy(reference.model, drawn, labels)
+    on_canvas = accuracy(reference.network, drawn, labels)
     share = on_canvas / direct
     print(f"the same digits drawn on a {CANVAS_PIXELS}×{CANVAS_PIXELS} canvas at random sizes "
           f"({DRAWN_SIDES[0]}–{DRAWN_SIDES[1]} px) and places, read back by canvas_to_mnist: {on_canvas:.2%}")

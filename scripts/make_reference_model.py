@@ -2,8 +2,8 @@
 
 The model is `TrainConfig()` (the reference network, 3 epochs, seed 0) trained by `cnnlab.train.train` on the
 60,000 bundled training digits (54,000 learn, 6,000 validate), so the same code and data give the same weights on
-every run. It is written in the model store's own file format (`cnnlab.jobs.model_file`: the Keras model with its
-optimizer state, its record, and the filter snapshots of every epoch), which `cnnlab.reference` copies into an
+every run. It is written in the model store's own file format (`cnnlab.jobs.model_file`: the learnt weights, its
+record, the filter snapshots of every epoch and the weights after each epoch), which `cnnlab.reference` copies into an
 empty store. The script refuses to write a model that scores under 98.5 % on the 10,000 test digits or a file of
 3 MB or more:
 
@@ -12,7 +12,6 @@ empty store. The script refuses to write a model that scores under 98.5 % on the
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import tempfile
@@ -23,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from cnnlab.config import TrainConfig  # noqa: E402 - after the path set-up above, so the script runs from anywhere
 from cnnlab.data import load_dataset  # noqa: E402
-from cnnlab.jobs.model_file import write_model_file  # noqa: E402
+from cnnlab.jobs.model_file import model_file_bytes  # noqa: E402
 from cnnlab.reference import REFERENCE_MODEL_PATH  # noqa: E402
 from cnnlab.train import TrainResult, train  # noqa: E402
 
@@ -38,13 +37,6 @@ def train_reference(config: TrainConfig | None = None) -> tuple[TrainResult, str
     """
     dataset = load_dataset("mnist")
     return train(config or TrainConfig(), dataset), dataset.fingerprint
-
-
-def model_file_bytes(result: TrainResult, fingerprint: str) -> bytes:
-    """The model store's file for `result`, as bytes."""
-    buffer = io.BytesIO()
-    write_model_file(buffer, result, fingerprint)
-    return buffer.getvalue()
 
 
 def main() -> int:

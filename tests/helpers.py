@@ -82,3 +82,14 @@ def app_service_with(config):
     job = service.submit(config, ui.get_dataset("mnist"))
     assert service.wait(job, 300) and job.error == "", job.error
     return service
+
+
+def keras_layer_outputs(model, image: np.ndarray) -> list[np.ndarray]:
+    """Every layer's output for one uint8 28×28 digit as Keras itself computes it (the independent reference for
+    CNN Lab's NumPy forward pass): one float32 array per layer of `model.layers`, without the batch axis."""
+    from cnnlab.backend import load_keras
+
+    keras = load_keras()
+    probe = keras.Model(model.inputs[0], [layer.output for layer in model.layers])
+    pixels = (np.asarray(image, dtype=np.float32) / 255.0)[np.newaxis, ..., np.newaxis]
+    return [np.asarray(output)[0] for output in probe(pixels, training=False)]

@@ -19,7 +19,7 @@ def digit(sample):
 
 @pytest.fixture(scope="module")
 def outputs(tiny_result, digit):
-    return {layer.name: layer.output for layer in layer_activations(tiny_result.model, digit)}
+    return {layer.name: layer.output for layer in layer_activations(tiny_result.network, digit)}
 
 
 def plain_conv_value(image, kernels, biases, filter_index, row, column) -> float:
@@ -38,7 +38,7 @@ def test_conv1_value_equals_the_model_and_a_plain_sum(tiny_result, digit, output
     kernels, biases = tiny_result.model.get_layer("conv1").get_weights()
     image = digit[..., None] / 255.0
     for filter_index in range(kernels.shape[3]):
-        explained = conv_arithmetic(tiny_result.model, "conv1", image, filter_index, row, column)
+        explained = conv_arithmetic(tiny_result.network, "conv1", image, filter_index, row, column)
         assert explained.value == pytest.approx(float(outputs["conv1"][row, column, filter_index]), abs=1e-5)
         assert explained.value == pytest.approx(plain_conv_value(image, kernels, biases, filter_index, row, column),
                                                 abs=1e-5)
@@ -50,7 +50,7 @@ def test_conv1_value_equals_the_model_and_a_plain_sum(tiny_result, digit, output
 
 def test_the_sample_positions_include_clipped_and_passed_values(tiny_result, digit):
     image = digit[..., None] / 255.0
-    before = [conv_arithmetic(tiny_result.model, "conv1", image, f, r, c).before_relu
+    before = [conv_arithmetic(tiny_result.network, "conv1", image, f, r, c).before_relu
               for r, c in POSITIONS for f in range(6)]
     assert min(before) < 0 < max(before)  # so the ReLU half of the check above is exercised
 
@@ -60,7 +60,7 @@ def test_conv2_value_sums_over_every_input_channel(tiny_result, outputs, row, co
     kernels, biases = tiny_result.model.get_layer("conv2").get_weights()
     pooled = outputs["pool"]
     for filter_index in range(kernels.shape[3]):
-        explained = conv_arithmetic(tiny_result.model, "conv2", pooled, filter_index, row, column)
+        explained = conv_arithmetic(tiny_result.network, "conv2", pooled, filter_index, row, column)
         assert explained.channel_sums.shape == (6,)
         assert explained.value == pytest.approx(float(outputs["conv2"][row, column, filter_index]), abs=1e-5)
         assert explained.value == pytest.approx(plain_conv_value(pooled, kernels, biases, filter_index, row, column),
@@ -95,12 +95,12 @@ def test_pool_winner_position_on_a_known_map():
 def test_positions_outside_the_map_are_a_sentence(tiny_result, digit, outputs):
     image = digit[..., None] / 255.0
     with pytest.raises(ValueError, match="row must be between 1 and 24; 25"):
-        conv_arithmetic(tiny_result.model, "conv1", image, 0, 24, 0)
+        conv_arithmetic(tiny_result.network, "conv1", image, 0, 24, 0)
     with pytest.raises(ValueError, match="filter number must be between 1 and 6"):
-        conv_arithmetic(tiny_result.model, "conv1", image, 6, 0, 0)
+        conv_arithmetic(tiny_result.network, "conv1", image, 6, 0, 0)
     with pytest.raises(ValueError, match="6 channels"):
-        conv_arithmetic(tiny_result.model, "conv2", image, 0, 0, 0)
+        conv_arithmetic(tiny_result.network, "conv2", image, 0, 0, 0)
     with pytest.raises(ValueError, match="not a conv layer"):
-        conv_arithmetic(tiny_result.model, "pool", image, 0, 0, 0)
+        conv_arithmetic(tiny_result.network, "pool", image, 0, 0, 0)
     with pytest.raises(ValueError, match="column must be between 1 and 12"):
         pool_arithmetic(outputs["conv1"], 0, 0, 12)

@@ -11,7 +11,7 @@ from cnnlab.lens.digit_map import chosen_digits, digit_map, hidden_features, pca
 
 @pytest.fixture(scope="module")
 def features(reference_result, sample):
-    return hidden_features(reference_result.model, sample.x_test)
+    return hidden_features(reference_result.network, sample.x_test)
 
 
 def test_pca_matches_the_covariance_eigenvectors(features):
@@ -33,7 +33,7 @@ def test_pca_matches_the_covariance_eigenvectors(features):
 
 def test_the_map_rows_are_the_test_digits_with_their_labels_and_the_models_answers(reference_result, sample):
     model = reference_result.model
-    result = digit_map(model, sample.x_test, sample.y_test, "pca", limit=300, seed=4)
+    result = digit_map(reference_result.network, sample.x_test, sample.y_test, "pca", limit=300, seed=4)
     assert len(result.indices) == 300 and np.all(np.diff(result.indices) > 0)
     assert set(np.unique(result.labels)) == set(range(10))  # drawn at random, not the first 300 (all zeros)
     np.testing.assert_array_equal(result.labels, sample.y_test[result.indices])
@@ -42,7 +42,7 @@ def test_the_map_rows_are_the_test_digits_with_their_labels_and_the_models_answe
     np.testing.assert_array_equal(result.mistakes, keras_answers != sample.y_test[result.indices])
     assert result.coordinates.shape == (300, 2) and np.isfinite(result.coordinates).all()
     # Fewer test digits than the limit: all of them, in order.
-    everything = digit_map(model, sample.x_test, sample.y_test, "pca")
+    everything = digit_map(reference_result.network, sample.x_test, sample.y_test, "pca")
     np.testing.assert_array_equal(everything.indices, np.arange(len(sample.y_test)))
 
 
@@ -60,8 +60,8 @@ def test_tsne_keeps_each_digits_neighbours_near_it(features, sample):
 
 def test_bad_requests_are_sentences(reference_result, sample):
     with pytest.raises(ValueError, match="pca or tsne"):
-        digit_map(reference_result.model, sample.x_test, sample.y_test, "umap")
+        digit_map(reference_result.network, sample.x_test, sample.y_test, "umap")
     with pytest.raises(ValueError, match="each needs one"):
-        digit_map(reference_result.model, sample.x_test, sample.y_test[:5])
+        digit_map(reference_result.network, sample.x_test, sample.y_test[:5])
     with pytest.raises(ValueError, match="at least two rows"):
         pca_2d(np.zeros((1, 3)))

@@ -55,7 +55,7 @@ def test_accuracy_per_class_and_cells_on_a_known_evaluation():
 
 
 def test_evaluate_matches_keras(tiny_result, sample):
-    result = evaluate(tiny_result.model, sample.x_test, sample.y_test)
+    result = evaluate(tiny_result.network, sample.x_test, sample.y_test)
     # Keras's own evaluation during training, and its own predict, are the independent references.
     assert result.accuracy == pytest.approx(tiny_result.test_accuracy, abs=1e-6)
     reference = tiny_result.model.predict(to_model_input(sample.x_test), verbose=0).argmax(axis=1)

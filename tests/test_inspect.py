@@ -21,9 +21,13 @@ def cross_correlate(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray) ->
 
 
 def max_pool_2x2(maps: np.ndarray) -> np.ndarray:
+    """The largest of each 2×2 window, written out window by window: maps (h, w, c) → (h // 2, w // 2, c)."""
     height, width, channels = maps.shape
-    trimmed = maps[: height // 2 * 2, : width // 2 * 2]
-    return trimmed.reshape(height // 2, 2, width // 2, 2, channels).max(axis=(1, 3))
+    out = np.zeros((height // 2, width // 2, channels), dtype=maps.dtype)
+    for row in range(height // 2):
+        for column in range(width // 2):
+            out[row, column] = maps[2 * row : 2 * row + 2, 2 * column : 2 * column + 2].max(axis=(0, 1))
+    return out
 
 
 def relu(values: np.ndarray) -> np.ndarray:
@@ -37,11 +41,11 @@ def digit(sample):
 
 @pytest.fixture(scope="module")
 def outputs(tiny_result, digit):
-    return {layer.name: layer for layer in layer_activations(tiny_result.model, digit)}
+    return {layer.name: layer for layer in layer_activations(tiny_result.network, digit)}
 
 
 def test_one_entry_per_layer_in_order(tiny_result, digit):
-    layers = layer_activations(tiny_result.model, digit)
+    layers = layer_activations(tiny_result.network, digit)
     assert [layer.name for layer in layers] == ["conv1", "pool", "conv2", "dropout", "flatten", "dense1", "output"]
     assert [layer.kind for layer in layers][:4] == ["Conv2D", "MaxPooling2D", "Conv2D", "Dropout"]
     assert layers[0].shape == (24, 24, 6)
@@ -81,24 +85,24 @@ def test_flatten_and_dense_layers(tiny_result, outputs):
 
 
 def test_predict_proba_for_one_and_many(tiny_result, sample, outputs):
-    one = predict_proba(tiny_result.model, sample.x_test[0])
+    one = predict_proba(tiny_result.network, sample.x_test[0])
     assert one.shape == (1, 10)
     np.testing.assert_allclose(one[0], outputs["output"].output, atol=1e-6)
-    many = predict_proba(tiny_result.model, sample.x_test)
+    many = predict_proba(tiny_result.network, sample.x_test)
     assert many.shape == (1000, 10)
     np.testing.assert_allclose(many.sum(axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(many[0], one[0], atol=1e-5)
-    assert predict_proba(tiny_result.model, sample.x_test[:0]).shape == (0, 10)
+    assert predict_proba(tiny_result.network, sample.x_test[:0]).shape == (0, 10)
 
 
 def test_conv_filters_are_the_kernels_in_keras_layout(tiny_result):
-    first, second = conv_filters(tiny_result.model, 0), conv_filters(tiny_result.model, 1)
+    first, second = conv_filters(tiny_result.network, 0), conv_filters(tiny_result.network, 1)
     assert first.shape == (5, 5, 1, 6) and second.shape == (3, 3, 6, 4)
     np.testing.assert_array_equal(first, tiny_result.model.get_layer("conv1").get_weights()[0])
     with pytest.raises(ValueError, match="no conv layer number 2"):
-        conv_filters(tiny_result.model, 2)
+        conv_filters(tiny_result.network, 2)
 
 
 def test_layer_activations_refuses_a_batch(tiny_result, sample):
     with pytest.raises(ValueError, match="one 28×28 digit"):
-        layer_activations(tiny_result.model, sample.x_test[:2])
+        layer_activations(tiny_result.network, sample.x_test[:2])

@@ -9,6 +9,7 @@ from cnnlab.backend import load_keras
 from cnnlab.charts import training_curves
 from cnnlab.learning import filter_change, filters_at_epoch, history_records
 from cnnlab.model import build_model
+from helpers import keras_layer_outputs
 
 
 def test_epoch_0_is_the_random_start_and_the_last_is_the_trained_model(tiny_result):
@@ -89,16 +90,16 @@ def test_every_epoch_keeps_the_whole_network_and_epoch_0_is_the_random_start(thr
         weights_at_epoch(config, kept, 4)
 
 
-def test_the_maps_at_the_last_epoch_are_the_finished_models(three_epochs, sample):
-    from cnnlab.inspect import layer_activations
-    from cnnlab.learning import model_at_epoch, weights_at_epoch
+def test_the_last_epoch_is_the_finished_model_and_epoch_0_a_fresh_keras_network(three_epochs, sample):
+    from cnnlab.learning import weights_at_epoch
+    from cnnlab.model import build_model
 
-    config = three_epochs.config
-    last = model_at_epoch(config, weights_at_epoch(config, three_epochs.epoch_weights, 3, three_epochs.model))
-    digit = sample.x_test[7]
-    for mine, finished in zip(layer_activations(last, digit), layer_activations(three_epochs.model, digit),
-                              strict=True):
-        np.testing.assert_array_equal(mine.output, finished.output)
+    config, kept = three_epochs.config, three_epochs.epoch_weights
+    for mine, finished in zip(weights_at_epoch(config, kept, 3, three_epochs.weights),
+                              three_epochs.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, finished)
+    for mine, fresh in zip(weights_at_epoch(config, kept, 0), build_model(config).get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, fresh)
 
 
 def test_the_weights_per_epoch_survive_the_model_file(three_epochs, tmp_path):
@@ -125,16 +126,16 @@ def test_a_network_too_large_for_the_budget_keeps_no_epochs(sample, monkeypatch)
     assert result.epoch_weights == []
 
 
-def test_the_digit_through_every_epoch_matches_each_epochs_own_network(three_epochs, sample):
-    from cnnlab.inspect import layer_activations
-    from cnnlab.learning import digit_through_epochs, model_at_epoch, weights_at_epoch
+def test_the_digit_through_every_epoch_matches_a_keras_network_holding_that_epochs_weights(three_epochs, sample):
+    from cnnlab.learning import digit_through_epochs, weights_at_epoch
+    from cnnlab.model import build_model
 
     config, kept, digit = three_epochs.config, three_epochs.epoch_weights, sample.x_test[11]
-    by_epoch = digit_through_epochs(config, kept, digit, three_epochs.model)
+    by_epoch = digit_through_epochs(config, kept, digit, three_epochs.weights)
     assert len(by_epoch) == 4
     for epoch in (0, 2, 3):
-        # Independently: a network of its own for that epoch.
-        alone = layer_activations(model_at_epoch(config, weights_at_epoch(config, kept, epoch, three_epochs.model)),
-                                  digit)
-        for shared, own in zip(by_epoch[epoch], alone, strict=True):
-            np.testing.assert_allclose(shared.output, own.output, rtol=1e-5, atol=1e-6)
+        # Independently: Keras's own network with that epoch's weights.
+        keras_model = build_model(config)
+        keras_model.set_weights(weights_at_epoch(config, kept, epoch, three_epochs.weights))
+        for shared, own in zip(by_epoch[epoch], keras_layer_outputs(keras_model, digit), strict=True):
+            np.testing.assert_allclose(shared.output, own, rtol=1e-4, atol=1e-5)

@@ -63,7 +63,7 @@ def test_explorer_explains_conv1_pool_and_conv2_with_the_models_numbers(trained_
     assert text.count("the same number") == 3 and "different" not in text
     # The values the page names, checked against the layer outputs computed here, outside the page.
     layers = {layer.name: layer.output for layer in
-              layer_activations(trained_service.latest().result.model, digit_state[ui.DIGIT])}
+              layer_activations(trained_service.latest().result.network, digit_state[ui.DIGIT])}
     conv1, pool, conv2 = shown_numbers(text, "own output at this position is")
     assert conv1 == pytest.approx(layers["conv1"][9, 13, 2], abs=1e-4)
     assert pool == pytest.approx(layers["pool"][4, 6, 2], abs=1e-4)

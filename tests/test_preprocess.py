@@ -58,11 +58,11 @@ def test_a_digit_anywhere_on_the_canvas_comes_back_boxed_and_centred(sample, sca
 
 def test_a_shifted_and_scaled_digit_is_read_the_same(reference_result, sample):
     digits = sample.x_test[:40]
-    originals = predict_proba(reference_result.model, digits).argmax(axis=1)
+    originals = predict_proba(reference_result.network, digits).argmax(axis=1)
     small_in_corner = np.stack([canvas_to_mnist(paint_on_canvas(d, 3, 190, 190)) for d in digits])
     large_in_middle = np.stack([canvas_to_mnist(paint_on_canvas(d, 9, 14, 14)) for d in digits])
     for moved in (small_in_corner, large_in_middle):
-        agreement = (predict_proba(reference_result.model, moved).argmax(axis=1) == originals).mean()
+        agreement = (predict_proba(reference_result.network, moved).argmax(axis=1) == originals).mean()
         assert agreement >= 0.9
 
 
@@ -81,8 +81,8 @@ def test_a_photo_of_dark_ink_on_paper_reads_like_the_digit(sample, reference_res
     digit = sample.x_test[7]
     paper = 255 - np.kron(digit, np.ones((5, 5), dtype=np.uint8))  # black ink on white, 140×140
     result = image_to_mnist(_png(paper))
-    expected = predict_proba(reference_result.model, digit).argmax()
-    assert predict_proba(reference_result.model, result).argmax() == expected
+    expected = predict_proba(reference_result.network, digit).argmax()
+    assert predict_proba(reference_result.network, result).argmax() == expected
 
 
 def test_a_blank_photo_gives_none():

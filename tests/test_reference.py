@@ -65,7 +65,7 @@ def test_the_shipped_model_loads_through_the_store_and_is_the_reference_network(
 
 
 def test_the_shipped_model_scores_at_least_98_5_percent_on_the_10000_test_digits(installed, mnist):
-    predicted = predict_proba(installed.model, mnist.x_test).argmax(axis=1)  # in batches of uint8 → float
+    predicted = predict_proba(installed.network, mnist.x_test).argmax(axis=1)  # in batches of uint8 → float
     accuracy = float((predicted == mnist.y_test).mean())
     assert accuracy >= 0.985
     assert accuracy == pytest.approx(installed.test_accuracy, abs=1e-4)  # what its record says
@@ -104,6 +104,33 @@ def test_on_a_first_visit_the_service_has_the_default_model_and_train_reuses_it(
         ui.get_service.clear()
 
 
+FIRST_VISIT_WITHOUT_TENSORFLOW = """
+import sys
+from streamlit.testing.v1 import AppTest
+app = AppTest.from_file("streamlit_app.py", default_timeout=120)
+app.run()
+for page in ("app_pages/activations.py", "app_pages/filters.py", "app_pages/explorer.py"):
+    app.switch_page(page).run()
+    assert not app.exception, [item.value for item in app.exception]
+text = " ".join(str(item.value) for item in [*app.markdown, *app.subheader, *app.caption])
+activations = AppTest.from_file("streamlit_app.py", default_timeout=120)
+activations.run()
+activations.switch_page("app_pages/activations.py").run()
+headings = " ".join(str(item.value) for item in activations.subheader)
+print("prediction shown:", "Prediction:" in headings)
+print("tensorflow imported:", "tensorflow" in sys.modules)
+"""
+
+
+def test_a_first_visit_shows_the_shipped_model_without_importing_tensorflow(earlier_process, tmp_path):
+    # In a process of its own, as a fresh server: this test process has imported TensorFlow long ago.
+    finished = earlier_process(f"import os; os.environ['CNNLAB_MODEL_DIR'] = {str(tmp_path)!r}\n"
+                               + FIRST_VISIT_WITHOUT_TENSORFLOW)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert "prediction shown: True" in finished.stdout
+    assert "tensorflow imported: False" in finished.stdout, finished.stdout
+
+
 def load_script():
     path = ROOT / "scripts" / "make_reference_model.py"
     spec = importlib.util.spec_from_file_location("make_reference_model", path)
@@ -126,4 +153,4 @@ def test_the_scripts_training_gives_bit_identical_weights_twice():
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(script.model_file_bytes(first, fingerprint))) as archive:
-        assert sorted(archive.namelist()) == ["epochs.npz", "filters.npz", "metadata.json", "model.keras"]
+        assert sorted(archive.namelist()) == ["epochs.npz", "filters.npz", "metadata.json", "weights.npz"]

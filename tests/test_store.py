@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import json
 import logging
 import os
@@ -31,13 +32,10 @@ from cnnlab.config import TrainConfig
 from cnnlab.jobs.store import ModelStore
 from cnnlab.train import TrainResult
 
-class ModelStandIn:
-    def save(self, path):
-        Path(path).write_bytes(b"model bytes " * 1000)
-
 config = TrainConfig(**json.loads(sys.argv[2]))
 store = ModelStore(Path(sys.argv[1]))
-result = TrainResult(config, ModelStandIn(), {"loss": [0.5]}, 0.9, 0.3, 1.0, [np.zeros((5, 5, 1, 2))])
+weights = [np.zeros(1000, dtype=np.float32)]  # any arrays: the file is never read back
+result = TrainResult(config, weights, {"loss": [0.5]}, 0.9, 0.3, 1.0, [np.zeros((5, 5, 1, 2))])
 os.fsync = lambda descriptor: os.kill(os.getpid(), signal.SIGKILL)
 store.save(result, sys.argv[3])
 """
@@ -108,16 +106,18 @@ def metadata_without_fields(store: ModelStore, result, path: Path) -> None:
         archive.writestr("metadata.json", json.dumps({"format": 1}))
 
 
-def model_keras_cannot_read(store: ModelStore, result, path: Path) -> None:
+def weights_of_another_shape(store: ModelStore, result, path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         entries = {name: archive.read(name) for name in archive.namelist()}
+    other = io.BytesIO()
+    np.savez(other, weight_00=np.zeros((5, 5, 1, 3), dtype=np.float32))
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in entries.items():
-            archive.writestr(name, b"not a keras archive" if name == "model.keras" else data)
+            archive.writestr(name, other.getvalue() if name == "weights.npz" else data)
 
 
 @pytest.mark.parametrize(
-    "damage", [truncate, random_bytes, another_keys_model, metadata_without_fields, model_keras_cannot_read]
+    "damage", [truncate, random_bytes, another_keys_model, metadata_without_fields, weights_of_another_shape]
 )
 def test_a_damaged_file_is_reported_set_aside_and_retrained(tmp_path, tiny_result, damage, caplog):
     store = ModelStore(tmp_path)

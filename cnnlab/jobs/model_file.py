@@ -1,6 +1,7 @@
-"""The file one finished model is stored in: a zip holding the Keras model, its record, and its filter snapshots.
+"""The file one finished model is stored in: a zip holding the learnt weights, their record, and filter snapshots.
 
-- `model.keras`: the Keras model (architecture, weights, optimizer state), loaded back with safe mode on;
+- `weights.npz`: the learnt weights, float32, in `model.get_weights()`'s order (read back without TensorFlow, so a
+  server shows a stored model at once; the settings in the record give the network's shape);
 - `metadata.json`: the key, history, test scores, timing, image counts and the format version;
 - `filters.npz`: the conv1 filter snapshots, float32 (5, 5, 1, filters), one before training and one per epoch;
 - `epochs.npz`: the whole network's weights after every epoch but the last (whose weights are the model's own),
@@ -26,14 +27,17 @@ from typing import BinaryIO
 import numpy as np
 
 from cnnlab.config import TrainConfig
-from cnnlab.model import summarize_config
+from cnnlab.model import weight_shapes
 from cnnlab.train import TrainResult
 
 # Bump when the layout of a stored file changes; files of another version are set aside and retrained.
-FORMAT_VERSION = 2
+# 3: the weights as `weights.npz`, no longer a whole `model.keras` (read without TensorFlow).
+FORMAT_VERSION = 3
 METADATA_NAME = "metadata.json"
 FILTERS_NAME = "filters.npz"
 EPOCHS_NAME = "epochs.npz"
+WEIGHTS_NAME = "weights.npz"
+# The name a downloaded model gets (Keras reads only paths ending in .keras).
 MODEL_NAME = "model.keras"
 METADATA_KEYS = (
     "format",
@@ -98,13 +102,13 @@ def write_model_file(handle: BinaryIO, result: TrainResult, fingerprint: str) ->
     metadata = json.dumps(metadata_of(result, fingerprint), indent=1).encode()
     filters = snapshots_to_bytes(result.filter_snapshots)
     epochs = epoch_weights_to_bytes(result.epoch_weights[:-1])
-    model = model_to_bytes(result.model)
+    weights = weights_to_bytes(result.weights)
     with zipfile.ZipFile(handle, "w") as archive:
         archive.writestr(METADATA_NAME, metadata, compress_type=zipfile.ZIP_DEFLATED)
         archive.writestr(FILTERS_NAME, filters, compress_type=zipfile.ZIP_DEFLATED)
         archive.writestr(EPOCHS_NAME, epochs, compress_type=zipfile.ZIP_DEFLATED)
         # The weights are float32 noise to a compressor: storing them as they are saves time.
-        archive.writestr(MODEL_NAME, model, compress_type=zipfile.ZIP_STORED)
+        archive.writestr(WEIGHTS_NAME, weights, compress_type=zipfile.ZIP_STORED)
 
 
 def model_file_bytes(result: TrainResult, fingerprint: str) -> bytes:
@@ -149,6 +153,20 @@ def snapshots_to_bytes(snapshots: list[np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
+def weights_to_bytes(weights: list[np.ndarray]) -> bytes:
+    """A network's weights (a list like `model.get_weights()`) as one `.npz` archive of float32."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **{f"weight_{index:02d}": np.asarray(values, dtype=np.float32)
+                        for index, values in enumerate(weights)})
+    return buffer.getvalue()
+
+
+def weights_from_bytes(data: bytes) -> list[np.ndarray]:
+    """The inverse of `weights_to_bytes`: the arrays in their order."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        return [np.array(arrays[name]) for name in sorted(arrays.files)]
+
+
 def epoch_weights_to_bytes(epoch_weights: list[list[np.ndarray]]) -> bytes:
     """Weights of several epochs (each a list like `model.get_weights()`) as one `.npz` archive of float16."""
     buffer = io.BytesIO()
@@ -175,16 +193,7 @@ def model_to_bytes(model) -> bytes:
         return path.read_bytes()
 
 
-def model_from_bytes(data: bytes, keras):
-    """A model from `.keras` archive bytes, loaded with Keras's safe mode on."""
-    with tempfile.TemporaryDirectory(prefix="cnnlab-load-") as folder:
-        path = Path(folder) / MODEL_NAME
-        path.write_bytes(data)
-        # Safe mode refuses to deserialise Python code (lambdas), so a doctored file cannot run any.
-        return keras.saving.load_model(path, safe_mode=True)
-
-
-def read_model_file(data: bytes, config: TrainConfig, fingerprint: str, keras) -> TrainResult:
+def read_model_file(data: bytes, config: TrainConfig, fingerprint: str) -> TrainResult:
     """Rebuild a `TrainResult` from a stored file's bytes; raises `UnusableFile` saying what is wrong."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -219,36 +228,29 @@ def read_model_file(data: bytes, config: TrainConfig, fingerprint: str, keras) -
                     np.array(arrays[f"snapshot_{index:03d}"], dtype=np.float32)
                     for index in range(counts["snapshot_count"])
                 ]
-            model_bytes = archive.read(MODEL_NAME)
+            weights = weights_from_bytes(archive.read(WEIGHTS_NAME))
             epochs_bytes = archive.read(EPOCHS_NAME)
         except Exception as error:  # noqa: BLE001 - wrong types, missing arrays, damaged entries
             raise UnusableFile(f"its contents are damaged ({error})") from error
-    try:
-        model = model_from_bytes(model_bytes, keras)
-    except Exception as error:  # noqa: BLE001 - Keras raises many kinds of errors on a bad archive
-        raise UnusableFile(f"Keras could not load its model ({error})") from error
-    # An independent check that the model is the one its settings describe: the parameter count by arithmetic.
-    expected_parameters = sum(row["params"] for row in summarize_config(config))
-    if model.count_params() != expected_parameters:
-        raise UnusableFile(
-            f"its model has {model.count_params():,} parameters where its settings give {expected_parameters:,}"
-        )
+    # An independent check that the weights are the network its settings describe: their shapes by arithmetic.
+    expected = [shape for _, kernel, bias in weight_shapes(config) for shape in (kernel, bias)]
+    if [values.shape for values in weights] != expected or any(values.dtype != np.float32 for values in weights):
+        raise UnusableFile(f"its weights ({len(weights)} arrays) do not fit the network its settings describe")
     extras["saved_at"] = metadata.get("saved_at")
-    final_weights = model.get_weights()
     epoch_weights = []
     if counts["epoch_weight_count"]:
         try:
             epoch_weights = epoch_weights_from_bytes(epochs_bytes)
         except Exception as error:  # noqa: BLE001 - a damaged archive
             raise UnusableFile(f"its weights per epoch are damaged ({error})") from error
-        shapes = [values.shape for values in final_weights]
+        shapes = [values.shape for values in weights]
         if len(epoch_weights) != counts["epoch_weight_count"] - 1 or any(
-                [values.shape for values in weights] != shapes for weights in epoch_weights):
+                [values.shape for values in epoch] != shapes for epoch in epoch_weights):
             raise UnusableFile("its weights per epoch do not fit its model")
-        epoch_weights.append([np.asarray(values, dtype=np.float16) for values in final_weights])
+        epoch_weights.append([np.asarray(values, dtype=np.float16) for values in weights])
     return TrainResult(
         config=config,
-        model=model,
+        weights=weights,
         history=history,
         test_accuracy=numbers["test_accuracy"],
         test_loss=numbers["test_loss"],

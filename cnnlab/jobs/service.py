@@ -30,7 +30,6 @@ from enum import StrEnum
 from distributed import Event, Future
 from distributed.scheduler import KilledWorker
 
-from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
 from cnnlab.data import Dataset
 from cnnlab.estimate import estimated_training_seconds
@@ -169,13 +168,10 @@ class TrainingService:
         # fast), for estimates of jobs not yet started.
         self._pace = 1.0
         self._last_hang_check = 0.0
-        # Loading from disk can take seconds (it may import TensorFlow), so it happens outside `_lock`, one load
-        # at a time, which keeps two pages from loading the same file twice.
+        # Loading from disk reads megabytes, so it happens outside `_lock`, one load at a time, which keeps two
+        # pages from loading the same file twice.
         self._store_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="cnnlab-service")
-        # Pages need Keras to show a model, and a finished training's model is read with it: importing it now, in
-        # the background, keeps that import (seconds) off the end of the first training.
-        self._executor.submit(load_keras)
         # The cluster is started (or the scheduler reached) by the first training, not before: a server whose
         # students only look at models runs no worker process, and the first visit does not share the machine's
         # cores with a worker starting up while its own page imports TensorFlow.
@@ -397,7 +393,7 @@ class TrainingService:
         if self._store is not None:
             self._store.put(data, job.config, job.dataset.fingerprint)
         try:
-            result = read_model_file(data, job.config, job.dataset.fingerprint, load_keras())
+            result = read_model_file(data, job.config, job.dataset.fingerprint)
         except UnusableFile as problem:
             logger.error("A worker sent a model that cannot be used: %s.", problem)
             return JobState.FAILED, f"The trained model arrived damaged ({problem}); press Train to try again.", None

@@ -22,7 +22,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.model_file import ModelRecord, UnusableFile, model_file_bytes, read_model_file, read_record
 from cnnlab.train import TrainResult
@@ -108,7 +107,7 @@ class ModelStore:
         """Write `result` as the model for (result.config, fingerprint); True if it was kept."""
         try:
             data = model_file_bytes(result, fingerprint)
-        except Exception:  # noqa: BLE001 - a model Keras cannot serialise must not take the caller down
+        except Exception:  # noqa: BLE001 - a model that cannot be written must not take the caller down
             logger.exception("The trained model could not be serialised, so it was not saved.")
             return False
         return self.put(data, result.config, fingerprint)
@@ -151,7 +150,7 @@ class ModelStore:
     def load(self, config: TrainConfig, fingerprint: str) -> TrainResult | None:
         """The stored model for this key, or None if there is none or the file is unusable.
 
-        An unusable file (truncated, not a zip, another key's model, missing fields, a model Keras refuses)
+        An unusable file (truncated, not a zip, another key's model, missing fields, weights that do not fit its settings)
         is reported with a warning naming it and moved aside, so the model is retrained on demand.
         """
         if not self.available:
@@ -168,12 +167,7 @@ class ModelStore:
             )
             return None
         try:
-            keras = load_keras()
-        except Exception as error:  # noqa: BLE001 - not the file's fault, so the file stays
-            logger.warning("Stored models cannot be loaded because Keras failed to import (%s).", error)
-            return None
-        try:
-            result = read_model_file(data, config, fingerprint, keras)
+            result = read_model_file(data, config, fingerprint)
         except UnusableFile as problem:
             self._set_aside(path, str(problem))
             return None

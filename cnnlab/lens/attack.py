@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cnnlab.backend import load_keras
-from cnnlab.inspect import predict_proba
 from cnnlab.lens.scores import layer_scores
 from cnnlab.model import NUM_CLASSES, to_model_input
 
@@ -142,7 +141,7 @@ def fool(model: keras.Model, image: np.ndarray, target: int, budget: int = DEFAU
     target = _check_whole(target, 0, NUM_CLASSES - 1, "The digit to aim for")
     budget = _check_whole(budget, *BUDGET_RANGE, "The pixel budget")
     steps = _check_whole(steps, *STEPS_RANGE, "The number of steps")
-    original_probabilities = predict_proba(model, image)[0]
+    original_probabilities = np.asarray(model.predict_on_batch(to_model_input(image)))[0]
     if int(np.argmax(original_probabilities)) == target:
         raise ValueError(f"The network already reads this digit as {target}; choose another digit to aim for.")
 

@@ -12,16 +12,11 @@ The last hidden layer (the input of the output layer) holds the network's final 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cnnlab.inspect import PREDICT_CHUNK
-from cnnlab.lens.scores import layer_input_model
-from cnnlab.model import to_model_input
-
-if TYPE_CHECKING:
-    import keras
+from cnnlab.forward import Network
+from cnnlab.model import summarize_config
 
 METHODS = ("pca", "tsne")
 MAP_DIGITS = 2000  # test digits on the map: enough to see every cluster, few enough for t-SNE in seconds
@@ -54,15 +49,13 @@ class DigitMap:
         return self.labels != self.predicted
 
 
-def hidden_features(model: keras.Model, images: np.ndarray) -> np.ndarray:
+def hidden_features(network: Network, images: np.ndarray) -> np.ndarray:
     """The last hidden layer's output for each digit (dropout off): float32 (n, units).
 
-    images: uint8 (n, 28, 28), 0–255.
+    images: uint8 (n, 28, 28), 0–255. Without hidden dense layers this is the flattened conv2 maps.
     """
-    hidden = layer_input_model(model, "output")
-    chunks = [np.asarray(hidden.predict_on_batch(to_model_input(images[start : start + PREDICT_CHUNK])))
-              for start in range(0, len(images), PREDICT_CHUNK)]
-    return np.concatenate(chunks).astype(np.float32, copy=False)
+    last_hidden = summarize_config(network.config)[-2]["layer"]  # the layer that feeds the output layer
+    return network.layer_output(images, last_hidden)
 
 
 def pca_2d(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -110,11 +103,11 @@ def chosen_digits(count: int, limit: int = MAP_DIGITS, seed: int = 0) -> np.ndar
     return np.sort(np.random.default_rng(seed).choice(count, size=limit, replace=False)).astype(np.int64)
 
 
-def digit_map(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray, method: str = "pca",
+def digit_map(network: Network, x_test: np.ndarray, y_test: np.ndarray, method: str = "pca",
               limit: int = MAP_DIGITS, seed: int = 0) -> DigitMap:
     """The map of up to `limit` test digits by `method` ("pca" or "tsne").
 
-    x_test: uint8 (n, 28, 28); y_test: int (n,). The model's answers come from the same pass as the features.
+    x_test: uint8 (n, 28, 28); y_test: int (n,). The network's answers come from the same pass as the features.
     """
     if method not in METHODS:
         raise ValueError(f"The map can be made by {' or '.join(METHODS)}, not {method!r}.")
@@ -122,8 +115,8 @@ def digit_map(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray, method
         raise ValueError(f"There are {len(x_test):,} test digits but {len(y_test):,} labels; each needs one.")
     indices = chosen_digits(len(y_test), limit, seed)
     images = np.asarray(x_test)[indices]
-    features = hidden_features(model, images)
-    weights, bias = model.get_layer("output").get_weights()
+    features = hidden_features(network, images)
+    weights, bias = network.parameters("output")
     predicted = np.argmax(features @ weights + bias, axis=1).astype(np.int64)
     share = None
     if method == "pca":
