@@ -32,7 +32,10 @@ def main() -> None:
         st.Page("app_pages/share.py", title="Share and keep", icon=":material/share:"),
     ]
     ui.keep_widget_values()
+    ui.sync_address()
     st.navigation(pages).run()
+    # After the page, so that it shows the model the page's buttons may just have chosen.
+    ui.show_sidebar()
 
 
 # Streamlit runs this file as "__main__". The embedded cluster's worker processes are started by multiprocessing,

@@ -116,5 +116,4 @@ st.markdown(
     "Follow one digit through the network: **conv → pool → conv → dropout → flatten → dense**. "
     "Each picture shows a layer's output; brighter means a larger value."
 )
-ui.show_sidebar()
 activations_demo()

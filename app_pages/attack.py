@@ -77,5 +77,4 @@ st.markdown(
     "gradient-sign attack changes every pixel a little, step by step, in the direction that pushes the answer "
     "towards it, never by more grey levels than you allow."
 )
-ui.show_sidebar()
 attack_demo()

@@ -4,7 +4,8 @@ import streamlit as st
 
 from cnnlab import ui
 from cnnlab.charts import kernel_grid, probability_bars
-from cnnlab.compare import compare_answers, config_differences, describe_config
+from cnnlab.compare import compare_answers, config_differences
+from cnnlab.words import describe_config
 from cnnlab.evaluate import Evaluation, evaluate
 from cnnlab.inspect import conv_filters, layer_activations
 from cnnlab.render import feature_mosaic, grid_shape
@@ -89,5 +90,4 @@ st.markdown(
     "Does a network with more filters, or more epochs, really read digits better, and where? Pick two trained "
     "models: both read the same digit, and both are scored on the same test digits."
 )
-ui.show_sidebar()
 compare_demo()

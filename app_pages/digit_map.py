@@ -63,5 +63,4 @@ st.markdown(
     "Colours are the true digits; a cross is a digit the network reads wrongly, often found inside another "
     "digit's cluster."
 )
-ui.show_sidebar()
 digit_map_demo()

@@ -90,5 +90,4 @@ st.markdown(
     "How good is the model on digits it never trained on? The test digits were kept apart during training, "
     "so they show what the network has really learnt, and where it still fails."
 )
-ui.show_sidebar()
 evaluation_demo()

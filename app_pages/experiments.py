@@ -65,5 +65,4 @@ st.markdown(
     "**higher is better**, further **left** is a smaller network or a shorter training. Colour the points by a "
     "setting to see which choices paid off, and pick a model to try it on the other pages."
 )
-ui.show_sidebar()
 experiments_demo()

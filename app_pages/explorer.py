@@ -106,5 +106,4 @@ st.markdown(
     "filter's weights, add everything up, add the bias, and keep the result only if it is positive (ReLU). "
     "Pick a position and check the arithmetic yourself, with your model's own weights and your own digit."
 )
-ui.show_sidebar()
 explorer_demo()

@@ -81,5 +81,4 @@ def learning_section(result) -> None:
 
 
 st.title("Filters")
-ui.show_sidebar()
 filters_demo()

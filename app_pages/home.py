@@ -51,5 +51,4 @@ def home_demo() -> None:
 
 st.title("🔬 CNN Lab")
 st.caption("See what a convolutional neural network does, one layer at a time.")
-ui.show_sidebar()
 home_demo()

@@ -82,5 +82,4 @@ st.markdown(
     "keep the picture clean, and the pixels stay between black and white. What is left is what the filter "
     "looks for."
 )
-ui.show_sidebar()
 patterns_demo()

@@ -73,5 +73,4 @@ def why_section(result, digit, predicted: int) -> None:
 
 
 st.title("Prediction")
-ui.show_sidebar()
 prediction_demo()

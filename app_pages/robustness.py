@@ -71,5 +71,4 @@ st.markdown(
     "partly erase the digit and watch its answer. The network only ever saw MNIST's centred, upright digits "
     "(unless it was trained with *Augment*), so some changes fool it quickly."
 )
-ui.show_sidebar()
 robustness_demo()

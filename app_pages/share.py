@@ -3,53 +3,23 @@
 import streamlit as st
 
 from cnnlab import ui
-from cnnlab.compare import describe_config
 from cnnlab.inspect import conv_filters, layer_activations
-from cnnlab.jobs.service import JobState
 from cnnlab.render import feature_mosaic, kernel_mosaic
-from cnnlab.share import QUERY_FIELDS, config_from_query, config_to_query, model_to_bytes, png_bytes
+from cnnlab.words import describe_config
+from cnnlab.share import config_to_query, model_to_bytes, png_bytes
 
 
-def link_config():
-    """The settings the page's address carries, None when it carries none; a broken link is a sentence."""
-    query = {name: value for name, value in st.query_params.to_dict().items() if name in QUERY_FIELDS}
-    if not query:
-        return None
-    try:
-        return config_from_query(query)
-    except ValueError as error:
-        st.error(f"{error} The link's settings are ignored.")
-        return None
-
-
-def link_section(job) -> bool:
-    """Offer the settings a link carries; otherwise put the model in use's settings into the address bar.
-
-    Returns True when the link asked for other settings than the model in use's."""
+def link_section() -> None:
+    """The address of this tab's model, which opens the same model (or training) for whoever follows it."""
     st.subheader("Share the settings")
-    wanted = link_config()
-    if wanted is None or (job is not None and wanted == job.config):
-        if job is None:
-            st.caption("Once a model is trained, the address of this page will carry its settings.")
-            return False
-        query = config_to_query(job.config)
-        st.query_params.from_dict(query)
-        address = (st.context.url or "this page") + ("?" if query else "")
-        st.markdown("The address bar now holds a link to the model in use: send it, and it opens these "
-                    f"settings (**{describe_config(job.config)}**) for whoever follows it.")
-        st.code(address + "&".join(f"{name}={value}" for name, value in query.items()), language=None)
-        return False
-    st.info(f"This link asks for a model with **{describe_config(wanted)}**.")
-    service = ui.get_service()
-    if st.button("Use these settings", key="share_use_link", type="primary"):
-        ui.use_job(service.submit(wanted, ui.chosen_dataset()))
-    pending = service.find(wanted, ui.chosen_dataset())
-    if pending is not None and not pending.finished:
-        ui.follow_job(pending)
-    elif pending is not None and pending.state is JobState.DONE:
-        ui.use_job(pending)
-        st.success("A model with these settings is ready and now in use on every page.")
-    return True
+    config = ui.chosen_config()
+    address = ui.model_address(st.context.url or "")
+    st.markdown("The address bar always holds a link to the model you chose, on every page: send it, and it opens "
+                f"these settings (**{describe_config(config)}**) for whoever follows it.")
+    st.code(address, language=None)
+    if ui.chosen_job() is None:
+        st.caption("These settings are not trained on this server yet: whoever follows the link can train them on "
+                   "the Train page, where the sliders will already be set.")
 
 
 def keep_section(job) -> None:
@@ -76,13 +46,9 @@ def keep_section(job) -> None:
 
 
 def share_demo() -> None:
-    job = ui.current_job()
-    if link_section(job):
-        return
-    if job is None:
-        ui.require_model("share")
-    elif job.state is JobState.DONE:
-        keep_section(job)
+    link_section()
+    if ui.require_model("share") is not None:
+        keep_section(ui.current_job())
 
 
 st.title("Share and keep")
@@ -90,5 +56,4 @@ st.markdown(
     "Send a class the exact network you used: this page's address carries the model's settings. "
     "Keep the trained model itself as a `.keras` file, and the pictures as PNG files."
 )
-ui.show_sidebar()
 share_demo()

@@ -46,5 +46,4 @@ st.markdown(
     "in Colab or Jupyter, change them: the same layers and settings, the training, the filter grid and the "
     "activation maps, drawn with matplotlib."
 )
-ui.show_sidebar()
 takeaway_demo()

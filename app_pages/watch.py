@@ -79,5 +79,4 @@ st.markdown(
     "are random and its answer a guess; move the slider to see the maps sharpen and the answer settle. While a "
     "model you started trains, new epochs appear here as they finish."
 )
-ui.show_sidebar()
 watch_demo()

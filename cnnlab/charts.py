@@ -11,6 +11,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from cnnlab.words import number_text
+
 HIGHLIGHT = "#e4572e"
 MUTED = "#9aa5b1"
 
@@ -29,38 +31,68 @@ def history_frame(epochs: Sequence[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["epoch", "metric", "data", "value"])
 
 
-CURVE_TITLES = (("loss", "Loss (lower is better)"), ("accuracy", "Accuracy (higher is better)"))
+# Title, subtitle and number format of each curve chart's y axis.
+CURVES = {"loss": ("Loss", "lower is better", ".2f"), "accuracy": ("Accuracy", "higher is better", ".0%")}
+CURVE_COLOURS = {"training": "#1f77b4", "validation": HIGHLIGHT, "training, during the epoch": "#9ecae9"}
+CURVE_HEIGHT = 220
 
 
-def training_curves(epochs: Sequence[dict], total_epochs: int,
-                    chosen_epoch: int | None = None) -> tuple[alt.LayerChart, alt.LayerChart]:
+def curve_domain(values: Sequence[float], metric: str) -> list[float]:
+    """The y range a curve is drawn on: its values with a margin of a tenth of their spread on each side (0.01 for a
+    single value), kept within 0–1 for accuracy and above 0 for loss, so the lines fill the chart however close
+    together they are."""
+    values = [float(value) for value in values]
+    if not values:
+        return [0.0, 1.0] if metric == "accuracy" else [0.0, 2.5]
+    low, high = min(values), max(values)
+    margin = 0.1 * (high - low) if high > low else 0.01
+    low, high = max(0.0, low - margin), high + margin
+    if metric == "accuracy":
+        high = min(1.0, high)
+    return [low, high]
+
+
+def training_curves(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int | None = None,
+                    batches: Sequence[dict] = ()) -> tuple[alt.LayerChart, alt.LayerChart]:
     """Loss and accuracy per epoch, training against validation: two charts, each as wide as its container,
     so a page can put them side by side on a wide screen and one under the other on a phone.
 
-    The x axis is fixed to all `total_epochs`, so the curves grow into place while a training runs. With
-    `chosen_epoch` the axis starts at 0 ("before training") and a dashed rule marks that epoch.
+    epochs: {"epoch": k, "loss", "accuracy", "val_loss", "val_accuracy"} per finished epoch. batches: the running
+    values during a training ({"epoch": fractional epochs done, "loss", "accuracy"}), drawn as a lighter line so
+    the curve moves before the first epoch ends. The x axis spans all `total_epochs`, so the curves grow into
+    place; it starts at 0 ("before training") when there are batches or a `chosen_epoch`, which a dashed rule
+    marks. Each y axis fits its data (see `curve_domain`).
     """
     frame = history_frame(epochs)
-    first_epoch = 0 if chosen_epoch is not None else 1
+    if batches:
+        batch_frame = pd.DataFrame([{"epoch": point["epoch"], "metric": metric, "data": "training, during the epoch",
+                                     "value": float(point[metric])}
+                                    for point in batches for metric in CURVES if metric in point])
+        frame = pd.concat([batch_frame, frame], ignore_index=True)
+    first_epoch = 0 if chosen_epoch is not None or batches else 1
     x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[first_epoch, max(total_epochs, first_epoch + 1)]),
               axis=alt.Axis(tickMinStep=1, format="d"))
-    colour = alt.Color("data:N", title=None, scale=alt.Scale(domain=["training", "validation"],
-                                                             range=["#1f77b4", HIGHLIGHT]),
-                       legend=alt.Legend(orient="bottom"))
+    shown = [data for data in CURVE_COLOURS if data in set(frame["data"])]
+    colour = alt.Color("data:N", title=None, scale=alt.Scale(domain=shown, range=[CURVE_COLOURS[d] for d in shown]),
+                       legend=alt.Legend(orient="bottom", direction="vertical"))
     charts = []
-    for metric, title in CURVE_TITLES:
+    for metric, (title, subtitle, number_format) in CURVES.items():
+        data = frame[frame["metric"] == metric]
+        y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=curve_domain(data["value"], metric), nice=False),
+                  axis=alt.Axis(format=number_format, tickCount=5))
         chart = (
-            alt.Chart(frame[frame["metric"] == metric], title=title)
-            .mark_line(point=True)
-            .encode(x=x, y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)), color=colour,
-                    tooltip=["epoch", "data", alt.Tooltip("value:Q", format=".4f")])
+            alt.Chart(data, title=alt.Title(title, subtitle=subtitle, anchor="start"))
+            .mark_line(point=alt.OverlayMarkDef(size=30), clip=True)
+            .encode(x=x, y=y, color=colour, detail="data:N",
+                    tooltip=[alt.Tooltip("epoch:Q", format=".2f"), "data",
+                             alt.Tooltip("value:Q", title=title.lower(), format=".4f")])
         )
         layers = [chart]
         if chosen_epoch is not None:
             marker = pd.DataFrame({"epoch": [chosen_epoch]})
             layers.append(alt.Chart(marker).mark_rule(color="#444444", strokeDash=[4, 3], strokeWidth=2)
                           .encode(x=x))
-        charts.append(alt.layer(*layers).properties(width="container", height=200))
+        charts.append(alt.layer(*layers).properties(width="container", height=CURVE_HEIGHT))
     return charts[0], charts[1]
 
 
@@ -160,7 +192,7 @@ def number_grid(values: np.ndarray, title: str, centred: bool = False, decimals:
     values = np.asarray(values, dtype=float)
     rows, columns = np.meshgrid(np.arange(values.shape[0]), np.arange(values.shape[1]), indexing="ij")
     frame = pd.DataFrame({"row": rows.ravel(), "column": columns.ravel(), "value": values.ravel()})
-    frame["label"] = frame["value"].map(lambda value: f"{value:.{decimals}f}")
+    frame["label"] = frame["value"].map(lambda value: number_text(value, decimals))
     if centred:
         limit = float(np.abs(values).max()) or 1.0
         scale = alt.Scale(scheme="redblue", domain=[-limit, limit], domainMid=0)
@@ -183,7 +215,8 @@ def number_grid(values: np.ndarray, title: str, centred: bool = False, decimals:
         tooltip=[alt.Tooltip("row:O", title="row (from 0)"), alt.Tooltip("column:O", title="column (from 0)"),
                  alt.Tooltip("value:Q", format=".5f")],
     )
-    labels = base.mark_text(fontSize=max(8, cell // 4)).encode(
+    # At least 12 px: the numbers are what a student reads here.
+    labels = base.mark_text(fontSize=max(12, cell // 3)).encode(
         text="label:N", color=alt.condition("datum.dark", alt.value("white"), alt.value("black")))
     # "pad" keeps every square at `cell` pixels; Streamlit's default ("fit") would squeeze them into the column.
     return (squares + labels).properties(width=values.shape[1] * cell, height=values.shape[0] * cell,

@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
 from cnnlab.config import TrainConfig
 from cnnlab.evaluate import Evaluation
+from cnnlab.words import SETTING_NAMES, setting_text
 
-# How each setting reads to a student, in the order they matter most.
-SETTING_NAMES = {
-    "conv1_filters": "filters in conv layer 1",
-    "conv2_filters": "filters in conv layer 2",
-    "epochs": "epochs",
-    "dense_units": "hidden dense layers",
-    "dropout": "dropout",
-    "learning_rate": "learning rate",
-    "batch_size": "batch size",
-    "train_size": "training images",
-    "augment": "augmentation",
-    "seed": "seed",
-    "validation_fraction": "validation share",
-}
-
-
-def describe_config(config: TrainConfig) -> str:
-    """A one-line label for a model's settings, e.g. "30 + 15 filters · 3 epochs · dense 128 → 50"."""
-    dense = " → ".join(map(str, config.dense_units)) if config.dense_units else "none"
-    epochs = f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}"
-    size = "all images" if config.train_size is None else f"{config.train_size:,} images"
-    return f"{config.conv1_filters} + {config.conv2_filters} filters · {epochs} · dense {dense} · {size}"
-
-
-def config_differences(first: TrainConfig, second: TrainConfig) -> list[tuple[str, object, object]]:
-    """The settings in which two models differ: [(readable name, first's value, second's value), …]."""
-    names = [field.name for field in fields(TrainConfig)]
-    ordered = [name for name in SETTING_NAMES if name in names] + [name for name in names if name not in SETTING_NAMES]
-    return [(SETTING_NAMES.get(name, name), getattr(first, name), getattr(second, name))
-            for name in ordered if getattr(first, name) != getattr(second, name)]
+def config_differences(first: TrainConfig, second: TrainConfig) -> list[tuple[str, str, str]]:
+    """The settings in which two models differ, in words: [(setting's name, first's value, second's value), …],
+    e.g. ("hidden dense layers", "128 → 50", "no hidden layers")."""
+    return [(title, setting_text(name, getattr(first, name)), setting_text(name, getattr(second, name)))
+            for name, title in SETTING_NAMES.items() if getattr(first, name) != getattr(second, name)]
 
 
 @dataclass(frozen=True)

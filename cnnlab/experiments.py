@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from cnnlab.compare import SETTING_NAMES, describe_config
 from cnnlab.jobs.model_file import ModelRecord
 from cnnlab.model import summarize_config
+from cnnlab.words import SETTING_NAMES, describe_config, setting_text
 
 # The settings a chart can be coloured by, as their column titles: those students change to see what pays off.
 COLOUR_SETTINGS = [SETTING_NAMES[name] for name in ("conv1_filters", "conv2_filters", "epochs", "dense_units",
@@ -21,15 +21,8 @@ COLOUR_SETTINGS = [SETTING_NAMES[name] for name in ("conv1_filters", "conv2_filt
                                                     "augment")]
 
 
-def setting_in_words(name: str, value: object) -> object:
-    """A setting's value as a student reads it: numbers stay numbers (so colours can be a scale), the rest words."""
-    if name == "dense_units":
-        return " → ".join(map(str, value)) if value else "no hidden layers"
-    if name == "train_size":
-        return "all" if value is None else f"{value:,}"
-    if name == "augment":
-        return "on" if value else "off"
-    return value
+# Settings whose values are not plain numbers (a tuple, "all" or a number, on or off), written in words.
+WORDED_SETTINGS = ("dense_units", "train_size", "augment")
 
 
 def experiments_table(records: Sequence[ModelRecord]) -> pd.DataFrame:
@@ -45,7 +38,9 @@ def experiments_table(records: Sequence[ModelRecord]) -> pd.DataFrame:
             "test accuracy": record.test_accuracy,
             "data": record.dataset_name,
         }
-        row.update({title: setting_in_words(name, config[name]) for name, title in SETTING_NAMES.items()})
+        # Numbers stay numbers, so a chart can colour by them on a scale; the rest are words.
+        row.update({title: setting_text(name, config[name]) if name in WORDED_SETTINGS else config[name]
+                    for name, title in SETTING_NAMES.items()})
         rows.append(row)
     columns = ["model", "parameters", "training seconds", "test accuracy", "data", *SETTING_NAMES.values()]
     return pd.DataFrame(rows, columns=columns)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
+from cnnlab.words import shape_text
 
 if TYPE_CHECKING:
     import keras
@@ -151,13 +152,13 @@ def weight_shapes(config: TrainConfig) -> list[tuple[str, tuple[int, ...], tuple
 
 
 def summary_table(config: TrainConfig) -> pd.DataFrame:
-    """The summary students read on the Train page: columns layer, type, output shape (as text), parameters,
-    one row per layer and a last row "total" with the sum of the parameters."""
+    """The summary students read on the Train page: columns layer, type, output shape (as text, "24 × 24 × 30"),
+    parameters; one row per layer and a last row "total" with the sum of the parameters."""
     rows = summarize_config(config)
     frame = pd.DataFrame({
         "layer": [row["layer"] for row in rows],
         "type": [row["kind"] for row in rows],
-        "output shape": [str(row["output_shape"]) for row in rows],
+        "output shape": [shape_text(row["output_shape"][1:]) for row in rows],
         "parameters": [row["params"] for row in rows],
     })
     total = pd.DataFrame({"layer": ["total"], "type": [""], "output shape": [""],

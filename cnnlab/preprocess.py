@@ -27,6 +27,8 @@ MAX_UPLOAD_PIXELS = 4096 * 4096
 WORKING_SIDE = 1024
 # What an upload may be (Pillow's format names): photos, scans and screenshots, and the first frame of a GIF.
 ACCEPTED_FORMATS = ("PNG", "JPEG", "GIF")
+# The same formats as file-name endings, for the upload button (which refuses other files before they are sent).
+UPLOAD_EXTENSIONS = ("png", "jpg", "jpeg", "gif")
 EXIF_ORIENTATION = 0x0112  # the EXIF tag saying how the camera was held
 
 

@@ -7,6 +7,8 @@ shared by every student).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import numpy as np
 import streamlit as st
 
@@ -17,10 +19,12 @@ from cnnlab.estimate import describe_duration
 from cnnlab.jobs.service import Job, JobState, TrainingService
 from cnnlab.jobs.store import ModelStore, default_store_directory
 from cnnlab.reference import install_reference_model
+from cnnlab.words import describe_config
+from cnnlab.share import QUERY_FIELDS, config_from_query, config_to_query
 from cnnlab.train import TrainResult
 
 # Session-state keys, shared by every page.
-MODEL_KEY = "model_key"  # (TrainConfig, dataset fingerprint) of the model this tab uses
+MODEL_KEY = "model_key"  # (TrainConfig, dataset fingerprint) of the model this tab chose; absent: the reference
 DATASET_CHOICE = "dataset_choice"  # "mnist" | "upload"
 UPLOADED_DATASET = "uploaded_dataset"
 DIGIT = "digit"  # uint8 (28, 28): the input the Activations and Prediction pages show
@@ -34,11 +38,11 @@ PROGRESS_REFRESH_SECONDS = 1.0
 # who leaves the Train page during a training comes back to the same sliders, and so to the same job.
 # (Buttons and file uploaders cannot be set, so they are not kept.)
 KEPT_PREFIX = "kept:"
-KEPT_WIDGET_KEYS = (
-    "train_epochs", "train_conv1_filters", "train_conv2_filters", "train_dropout", "train_batch_size",
-    "train_learning_rate", "train_size", "train_seed", "train_dense_units", "train_augment", DATASET_CHOICE,
-    "activations_input",
-)
+# The Train page's widget for each setting it offers (all but the validation share), by `TrainConfig` field.
+SETTING_WIDGETS = {name: f"train_{name}" for name in (
+    "epochs", "conv1_filters", "conv2_filters", "dropout", "batch_size", "learning_rate", "seed", "dense_units",
+    "augment")} | {"train_size": "train_size"}
+KEPT_WIDGET_KEYS = (*SETTING_WIDGETS.values(), DATASET_CHOICE, "activations_input")
 
 
 def keep_widget_values() -> None:
@@ -80,38 +84,55 @@ def chosen_dataset() -> Dataset:
 
 
 def use_job(job: Job) -> None:
-    """Make `job`'s model the one this tab uses (once it is trained)."""
+    """Make `job`'s model the one this tab uses (once it is trained), and put its settings in the address."""
     st.session_state[MODEL_KEY] = job.key
+    st.session_state.pop(ADDRESS_PROBLEM, None)
+    write_address()
 
 
-def current_job() -> Job | None:
-    """The finished job whose model this tab uses: the one it chose; else the default model (in memory or saved
-    before a restart); else the newest in the process.
-
-    A new tab starts on the default model rather than on whatever settings another student tried last.
-    """
-    service = get_service()
+def chosen_config() -> TrainConfig:
+    """The settings of the model this tab chose, or the reference model's when it chose none."""
     key = st.session_state.get(MODEL_KEY)
-    if key is not None:
-        for job in service.finished_jobs():
-            if job.key == key:
-                return job
-    default = service.find(TrainConfig(), chosen_dataset())
-    if default is not None and default.state is JobState.DONE:
-        return default
-    return service.latest()
+    return TrainConfig() if key is None else key[0]
+
+
+def dataset_with(fingerprint: str) -> Dataset | None:
+    """The data of that fingerprint: bundled MNIST, this tab's uploaded CSV, or a CSV another job trained on."""
+    mnist = get_dataset("mnist")
+    if fingerprint == mnist.fingerprint:
+        return mnist
+    uploaded = st.session_state.get(UPLOADED_DATASET)
+    if uploaded is not None and uploaded.fingerprint == fingerprint:
+        return uploaded
+    return get_service().dataset_with(fingerprint)
 
 
 def chosen_job() -> Job | None:
-    """The job this tab chose last (pressing Train, or picking a model), in any state, or None.
+    """The job of the model this tab chose (pressing Train, following a link, picking a model), in any state; None
+    when it chose none or the server does not know those settings.
 
     Unlike `current_job`, it may still be queued or running: the pages that follow a training live use it.
     """
     key = st.session_state.get(MODEL_KEY)
-    dataset = chosen_dataset()
-    if key is None or key[1] != dataset.fingerprint:
+    if key is None:
         return None
-    return get_service().find(key[0], dataset)
+    dataset = dataset_with(key[1])
+    return None if dataset is None else get_service().find(key[0], dataset)
+
+
+def reference_job() -> Job | None:
+    """The reference model (default settings, bundled MNIST) once it exists: shipped, stored or trained here."""
+    job = get_service().find(TrainConfig(), get_dataset("mnist"))
+    return job if job is not None and job.state is JobState.DONE else None
+
+
+def current_job() -> Job | None:
+    """The finished job whose model this tab's pages show: the one it chose once that is trained, else the
+    reference model. Never another student's model: a tab changes model only when it chooses one."""
+    chosen = chosen_job()
+    if chosen is not None and chosen.state is JobState.DONE:
+        return chosen
+    return reference_job()
 
 
 def current_result() -> TrainResult | None:
@@ -119,26 +140,118 @@ def current_result() -> TrainResult | None:
     return job.result if job is not None else None
 
 
+# --- the address bar: the tab's model, so a reload, a bookmark or a shared link comes back to it -------------------
+
+ADDRESS_READ = "address_read"
+ADDRESS_PROBLEM = "address_problem"  # a sentence on why the address's settings could not be used
+DATA_PARAMETER = "data"  # the fingerprint of the data, in addresses of models trained on an uploaded CSV
+
+
+def sync_address() -> None:
+    """Keep the tab's model and the address bar in step; call at the start of every run (the entry point does).
+
+    A new session (a first visit, a reload, a bookmark, a shared link) takes its model from the address. From
+    then on the address follows the tab: Streamlit empties it on every page switch, and it is written back.
+    """
+    if not st.session_state.get(ADDRESS_READ):
+        st.session_state[ADDRESS_READ] = True
+        read_address()
+    write_address()
+
+
+def read_address() -> None:
+    """Choose the model the address names (its settings, and data other than MNIST by fingerprint)."""
+    query = st.query_params.to_dict()
+    settings = {name: value for name, value in query.items() if name in QUERY_FIELDS}
+    if not settings and DATA_PARAMETER not in query:
+        return
+    try:
+        config = config_from_query(settings)
+    except ValueError as error:
+        st.session_state[ADDRESS_PROBLEM] = f"{error} This tab shows the reference model instead."
+        return
+    mnist = get_dataset("mnist")
+    fingerprint = query.get(DATA_PARAMETER, mnist.fingerprint)
+    st.session_state[MODEL_KEY] = (config, fingerprint)
+    dataset = dataset_with(fingerprint)
+    if dataset is not None and fingerprint != mnist.fingerprint:
+        # The same CSV another tab of this server uploaded: it is the training data here too.
+        st.session_state[DATASET_CHOICE], st.session_state[UPLOADED_DATASET] = "upload", dataset
+    elif dataset is None:
+        st.session_state[ADDRESS_PROBLEM] = ("This address names a model trained on a CSV file this server no "
+                                             "longer has; upload the file on the Train page to train it again.")
+
+
+def write_address() -> None:
+    """Put the tab's model in the address: its settings that differ from the defaults, and its data if not MNIST."""
+    key = st.session_state.get(MODEL_KEY)
+    wanted = {} if key is None else config_to_query(key[0])
+    if key is not None and key[1] != get_dataset("mnist").fingerprint:
+        wanted[DATA_PARAMETER] = key[1]
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def model_address(base_url: str) -> str:
+    """The address that opens this tab's model: `base_url` with the settings the address bar now carries."""
+    query = st.query_params.to_dict()
+    return base_url.split("?")[0] + ("?" + urlencode(query) if query else "")
+
+
+# --- the sidebar ---------------------------------------------------------------------------------------------------
+
+
 def show_sidebar() -> None:
-    """The model in use, on every page: settings, data and test accuracy — or that there is none yet."""
+    """The model in use, on every page (settings, data, test accuracy), and how this tab's own training is doing.
+
+    The entry point draws it after the page, so it shows the model a page's buttons have just chosen.
+    """
     with st.sidebar:
+        if st.session_state.get(ADDRESS_PROBLEM):
+            st.warning(st.session_state[ADDRESS_PROBLEM])
         st.subheader("Model in use")
         job = current_job()
         if job is None:
             st.caption("No model trained yet. The Train page makes one; so does the button on any page.")
         else:
-            result, config = job.result, job.config
-            st.metric("Test accuracy", f"{result.test_accuracy:.1%}")
-            st.caption(
-                f"{config.conv1_filters} + {config.conv2_filters} filters · {config.epochs} epoch"
-                f"{'s' if config.epochs != 1 else ''} · dropout {config.dropout:g} · "
-                f"{result.train_images:,} training images"
-            )
-            st.caption(f"Data: {job.dataset.name}")
+            st.metric("Test accuracy", f"{job.result.test_accuracy:.1%}")
+            st.caption(describe_config(job.config))
+            st.caption(f"{job.result.train_images:,} training images · data: {job.dataset.name}")
             if job.dataset.note:
                 st.caption(job.dataset.note)
-        for running in get_service().running():
-            st.caption(f"Training now: {running.progress:.0%} done.")
+        own_training_status()
+        key = st.session_state.get(MODEL_KEY)
+        others = [running for running in get_service().running() if running.key != key]
+        if others:
+            st.caption(f"Other trainings running on this server: {len(others)}.")
+
+
+def own_training_status() -> None:
+    """Where this tab's chosen model stands when it is not ready, refreshed every second while it trains."""
+    key = st.session_state.get(MODEL_KEY)
+    job = chosen_job()
+    if key is None or (job is not None and job.state is JobState.DONE):
+        return
+    unfinished = job is not None and not job.finished
+    fallback = "Until it is ready, the pages show the reference model." if reference_job() else ""
+
+    @st.fragment(run_every=PROGRESS_REFRESH_SECONDS if unfinished else None)
+    def status() -> None:
+        if job is None:
+            st.info(f"Your settings ({describe_config(key[0])}) are not trained on this server yet: the Train page "
+                    f"trains them. {fallback}")
+        elif job.state is JobState.QUEUED:
+            st.info(f"Your model waits for another training to finish (number {get_service().queue_position(job)} "
+                    f"in the queue). {fallback}")
+        elif job.state is JobState.RUNNING:
+            st.progress(job.progress, text=f"Your model is training: {job.progress:.0%} done.")
+            st.caption(fallback)
+        elif not unfinished:
+            st.warning(f"Your model did not finish: {job.error} {fallback}")
+        if unfinished and job.finished:
+            st.rerun(scope="app")  # every page changes once the model exists
+
+    status()
 
 
 def require_model(page_key: str) -> TrainResult | None:
@@ -151,7 +264,7 @@ def require_model(page_key: str) -> TrainResult | None:
     if result is not None:
         return result
     service = get_service()
-    dataset = chosen_dataset()
+    dataset = get_dataset("mnist")
     pending = service.find(TrainConfig(), dataset)  # queued, running, failed, cancelled or interrupted
     if pending is not None and not pending.finished:
         st.info("The default model is being trained; this page fills in as soon as it is ready.")
@@ -189,8 +302,8 @@ def follow_job(job: Job) -> None:
                                             f"batch {job.batch} of {job.batches_per_epoch}{time_left}"))
         if job.note:
             st.caption(job.note)
-        if job.epochs:
-            show_training_curves(job.epochs, job.config.epochs)
+        if job.epochs or job.batch_points:
+            show_training_curves(job.epochs, job.config.epochs, batches=job.batch_points)
         if job.finished and not finished_before:
             # The whole page, not just this fragment, changes once a model exists (or failed).
             st.rerun(scope="app")
@@ -205,9 +318,9 @@ def time_left_text(seconds: float | None) -> str:
     return f" · {describe_duration(seconds)} left"
 
 
-def show_training_curves(epochs, total_epochs: int, chosen_epoch: int | None = None) -> None:
+def show_training_curves(epochs, total_epochs: int, chosen_epoch: int | None = None, batches=()) -> None:
     """The loss and accuracy curves side by side (stacked on a phone); see `charts.training_curves`."""
-    loss, accuracy = training_curves(epochs, total_epochs, chosen_epoch)
+    loss, accuracy = training_curves(epochs, total_epochs, chosen_epoch, batches)
     left, right = st.columns(2)
     left.altair_chart(loss)
     right.altair_chart(accuracy)

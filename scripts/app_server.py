@@ -152,9 +152,36 @@ class Student:
             " return main.scrollWidth - main.clientWidth; }"
         )
 
-    def screenshot(self, name: str) -> Path:
+    def clipped_elements(self) -> list[str]:
+        """What on the page a student cannot read whole: any element of the main area that cuts its content off
+        or would scroll sideways (scroll width beyond its client width while its overflow is not visible), and any
+        that sticks out past the main area's right edge. One line per element: its test id or tag, and its text."""
+        return self.page.evaluate(CLIPPED_ELEMENTS_SCRIPT)
+
+    def screenshot(self, name: str, full_page: bool = False) -> Path:
         self.wait_for_pictures()
-        ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        self.page.screenshot(path=str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
+
+
+CLIPPED_ELEMENTS_SCRIPT = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const right = main.getBoundingClientRect().right;
+    const found = [];
+    for (const element of main.querySelectorAll('*')) {
+        const style = getComputedStyle(element);
+        const box = element.getBoundingClientRect();
+        if (style.display === 'none' || style.visibility === 'hidden' || box.width === 0 || box.height === 0) continue;
+        // Vega's own hidden layers and the data grid's inner scroller are not content.
+        if (element.closest('.vg-tooltip, [data-testid="stDataFrameResizable"] .dvn-scroller')) continue;
+        const cuts = style.overflowX !== 'visible' && element.scrollWidth > element.clientWidth + 1;
+        const sticksOut = box.right > right + 1;
+        if (!cuts && !sticksOut) continue;
+        const holder = element.closest('[data-testid]');
+        const name = (holder ? holder.getAttribute('data-testid') : '') + ' ' + element.tagName.toLowerCase();
+        found.push(`${name}${sticksOut ? ' sticks out' : ' cut'}: ${(element.innerText || '').slice(0, 60)}`);
+    }
+    return [...new Set(found)];
+}"""

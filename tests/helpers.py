@@ -20,9 +20,14 @@ HOME = "app_pages/home.py"
 APP_TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
 
 
-def open_page(page: str, **state) -> AppTest:
+def open_page(page: str, chosen=None, **state) -> AppTest:
     """The app opened at its entry point (which sets up navigation), then switched to `page` (e.g.
-    "app_pages/train.py"), with `state` put in the session first."""
+    "app_pages/train.py"), with `state` put in the session first. chosen: a job whose model this tab chose (as
+    pressing Train does), or None for a tab that chose nothing."""
+    if chosen is not None:
+        from cnnlab import ui
+
+        state[ui.MODEL_KEY] = chosen.key
     app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
     for key, value in state.items():
         app.session_state[key] = value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.compare import compare_answers, config_differences, describe_config
+from cnnlab.compare import compare_answers, config_differences
 from cnnlab.config import TrainConfig
 from cnnlab.evaluate import Evaluation, confusion_matrix
 
@@ -16,16 +16,13 @@ def evaluation(labels, predictions) -> Evaluation:
                       confusion_matrix(labels, predictions))
 
 
-def test_describe_config():
-    assert describe_config(TrainConfig()) == "30 + 15 filters · 3 epochs · dense 128 → 50 · all images"
-    assert describe_config(TrainConfig(conv1_filters=4, epochs=1, dense_units=(), train_size=600)) == (
-        "4 + 15 filters · 1 epoch · dense none · 600 images")
-
-
-def test_config_differences_lists_only_what_differs():
+def test_config_differences_lists_only_what_differs_in_words():
     first, second = TrainConfig(), TrainConfig(conv1_filters=4, epochs=5, dropout=0.2)
-    assert config_differences(first, second) == [("filters in conv layer 1", 30, 4), ("epochs", 3, 5)]
+    assert config_differences(first, second) == [("filters in conv layer 1", "30", "4"), ("epochs", "3", "5")]
     assert config_differences(first, TrainConfig()) == []
+    other = TrainConfig(dense_units=(), train_size=1000, augment=True)
+    assert config_differences(first, other) == [("hidden dense layers", "128 → 50", "no hidden layers"),
+                                                ("training images", "all", "1,000"), ("augmentation", "off", "on")]
 
 
 def test_compare_answers_counts_each_outcome():

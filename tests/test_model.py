@@ -78,7 +78,8 @@ def test_summary_table_reads_like_the_reference_summary():
                                     "total"]
     # The reference model's table, as given in the README.
     assert list(table["parameters"]) == [780, 0, 4065, 0, 0, 192128, 6450, 510, 203933]
-    assert table.loc[table["layer"] == "flatten", "output shape"].item() == "(None, 1500)"
+    assert table.loc[table["layer"] == "flatten", "output shape"].item() == "1,500"
+    assert table.loc[table["layer"] == "conv1", "output shape"].item() == "24 × 24 × 30"
 
 
 def numpy_forward(weights: list[np.ndarray], image: np.ndarray) -> list[np.ndarray]:

@@ -79,7 +79,7 @@ def test_train_page_offers_1000_to_all_training_images_with_the_time_each_takes(
     app = open_page("app_pages/train.py")
     assert not app.exception, [item.value for item in app.exception]
     choice = app.select_slider(key="train_size")
-    assert choice.value == "all"
+    assert choice.value is None  # every training image
     assert list(choice.options) == ["1,000", "2,000", "5,000", "10,000", "20,000", "30,000", "all 60,000"]
     assert list(app.radio(key=ui.DATASET_CHOICE).options) == [
         "MNIST: 70,000 handwritten digits that come with CNN Lab",
@@ -96,7 +96,7 @@ def test_train_page_offers_1000_to_all_training_images_with_the_time_each_takes(
 
 
 def test_train_page_reuses_a_model_with_the_same_settings(trained_service):
-    app = open_page("app_pages/train.py")
+    app = open_page("app_pages/train.py", chosen=trained_service.latest())
     app.slider(key="train_epochs").set_value(1)
     app.slider(key="train_conv1_filters").set_value(6)
     app.slider(key="train_conv2_filters").set_value(4)
@@ -111,7 +111,7 @@ def test_train_page_reuses_a_model_with_the_same_settings(trained_service):
 
 
 def test_filters_page_shows_both_layers(trained_service):
-    app = open_page("app_pages/filters.py")
+    app = open_page("app_pages/filters.py", chosen=trained_service.latest())
     assert not app.exception
     text = page_text(app)
     assert "6 filters" in text and "6 × (5×5 + 1) = **156 learnt parameters**" in text
@@ -121,7 +121,7 @@ def test_filters_page_shows_both_layers(trained_service):
 
 
 def test_activations_page_walks_a_random_digit_through_every_layer(trained_service):
-    app = open_page("app_pages/activations.py")
+    app = open_page("app_pages/activations.py", chosen=trained_service.latest())
     assert not app.exception, [item.value for item in app.exception]
     text = page_text(app)
     assert "true label" in text
@@ -149,7 +149,7 @@ def drawn_one() -> np.ndarray:
 
 def test_activations_page_reads_the_canvas(trained_service, monkeypatch):
     fake_canvas(monkeypatch, drawn_one())
-    app = open_page("app_pages/activations.py")
+    app = open_page("app_pages/activations.py", chosen=trained_service.latest())
     app.segmented_control(key="activations_input").set_value("draw").run()
     assert not app.exception, [item.value for item in app.exception]
     assert "Input: your drawing" in page_text(app)
@@ -158,7 +158,7 @@ def test_activations_page_reads_the_canvas(trained_service, monkeypatch):
 
 def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
     fake_canvas(monkeypatch, np.zeros((280, 280, 4), dtype=np.uint8))
-    app = open_page("app_pages/activations.py")
+    app = open_page("app_pages/activations.py", chosen=trained_service.latest())
     app.segmented_control(key="activations_input").set_value("draw").run()
     assert not app.exception
     assert "Draw one digit" in page_text(app)
@@ -168,7 +168,7 @@ def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
 
 def test_prediction_page_charts_the_current_digit(trained_service):
     digit = ui.get_dataset("mnist").x_test[5]
-    app = open_page("app_pages/prediction.py", **{ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #5",
+    app = open_page("app_pages/prediction.py", chosen=trained_service.latest(), **{ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #5",
                                                ui.DIGIT_LABEL: 1})
     assert not app.exception, [item.value for item in app.exception]
     text = page_text(app)
@@ -238,17 +238,69 @@ def test_a_shared_link_sets_the_train_sliders(empty_service):
     assert app.slider(key="train_epochs").value == 5
 
 
-def test_a_new_tab_starts_on_the_default_model_not_on_another_students_settings(empty_service, shipped_model):
+def sidebar_text(app) -> str:
+    sidebar = app.sidebar
+    return "\n".join(str(item.value) for item in [*sidebar.caption, *sidebar.metric, *sidebar.warning, *sidebar.info])
+
+
+def test_a_tab_never_shows_another_students_model(empty_service, shipped_model, sample):
     # `empty_service` was made before `shipped_model` put the shipped model within reach: its store is empty.
-    dataset = ui.get_dataset("mnist")  # what a new tab trains on
-    tiny = empty_service.submit(TINY, dataset)
+    mnist = ui.get_dataset("mnist")
+    tiny = empty_service.submit(TINY, mnist)  # another student's model
     assert empty_service.wait(tiny, 300) and tiny.error == ""
-    # With no default model yet, a new tab takes the newest model there is.
-    assert "6 filters" in page_text(open_page("app_pages/filters.py"))
-    # The server restarts: the store keeps TINY and gets the shipped default model (training it here would take
-    # minutes).
+    # Without a reference model, a new tab offers to train one; it does not borrow the other student's.
+    assert "needs a trained model" in page_text(open_page("app_pages/filters.py"))
+    # The server restarts and finds the shipped reference model: every new tab shows it.
     ui.get_service.clear()
     service = ui.get_service()
-    service.submit(TINY, dataset)  # another student goes back to TINY: now the most recently used
-    assert service.find(TrainConfig(), dataset).result is not None
-    assert "30 filters" in page_text(open_page("app_pages/filters.py"))
+    service.submit(TINY, mnist)  # the other student goes back to TINY, the most recently used model
+    app = open_page("app_pages/filters.py")
+    assert "30 filters" in page_text(app) and "6 filters" not in page_text(app)
+    # Uploading a CSV to train on changes the data offered, not the model this tab shows.
+    rows = ["label," + ",".join(f"pixel{i}" for i in range(784))]
+    rows += [f"{label}," + ",".join(map(str, image.ravel())) for image, label in
+             zip(sample.x_train[:60], sample.y_train[:60], strict=True)]
+    app.switch_page("app_pages/train.py").run()
+    app.radio(key=ui.DATASET_CHOICE).set_value("upload").run()
+    app.file_uploader(key="train_csv").set_value(("digits.csv", "\n".join(rows).encode(), "text/csv")).run()
+    assert not app.exception
+    assert "30 + 15 filters" in sidebar_text(app) and "6 + 4 filters" not in sidebar_text(app)
+
+
+def test_the_address_carries_the_tabs_model_so_a_reload_comes_back_to_its_training(empty_service):
+    app = open_page("app_pages/train.py")
+    app.slider(key="train_conv1_filters").set_value(3)
+    app.slider(key="train_epochs").set_value(4)
+    app.run()
+    assert dict(app.query_params) == {}  # the reference model's settings: a plain address
+    app.button(key="train_start").click().run()
+    assert not app.exception
+    wanted = {"conv1_filters": ["3"], "epochs": ["4"]}
+    assert {name: list(values) for name, values in app.query_params.items()} == wanted
+    # The address survives a page switch (Streamlit empties it; the app writes it back).
+    app.switch_page("app_pages/activations.py").run()
+    assert {name: list(values) for name, values in app.query_params.items()} == wanted
+    # A reload: a new session opened on the same address shows the same settings and follows the same training.
+    reloaded = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+    for name, values in wanted.items():
+        reloaded.query_params[name] = values[0]
+    reloaded.run()
+    reloaded.switch_page("app_pages/train.py").run()
+    assert not reloaded.exception
+    assert reloaded.slider(key="train_conv1_filters").value == 3 and reloaded.slider(key="train_epochs").value == 4
+    config = TrainConfig(conv1_filters=3, epochs=4)
+    job = empty_service.find(config, ui.get_dataset("mnist"))
+    assert job is not None and reloaded.session_state[ui.MODEL_KEY] == job.key
+    assert job.finished or reloaded.button(key="train_cancel")  # its training is on the page, cancellable
+    empty_service.cancel(job)
+
+
+def test_a_broken_address_is_a_sentence_and_the_reference_model_is_shown(empty_service):
+    app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+    app.query_params["epochs"] = "many"
+    app.run()
+    assert not app.exception
+    assert "The link's epochs is 'many', which is not a valid value." in sidebar_text(app)
+    assert ui.MODEL_KEY not in app.session_state
+
+

@@ -49,7 +49,7 @@ def shown_numbers(text: str, phrase: str) -> list[float]:
 
 
 def test_explorer_explains_conv1_pool_and_conv2_with_the_models_numbers(trained_service, digit_state):
-    app = open_page("app_pages/explorer.py", **digit_state)
+    app = open_page("app_pages/explorer.py", chosen=trained_service.latest(), **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
     app.slider(key="explorer_filter").set_value(3)
     app.slider(key="explorer_row").set_value(10)
@@ -74,7 +74,7 @@ def test_explorer_explains_conv1_pool_and_conv2_with_the_models_numbers(trained_
 
 
 def test_explorer_reaches_the_last_row_and_column(trained_service, digit_state):
-    app = open_page("app_pages/explorer.py", **digit_state)
+    app = open_page("app_pages/explorer.py", chosen=trained_service.latest(), **digit_state)
     app.slider(key="explorer_row").set_value(24)
     app.slider(key="explorer_column").set_value(24)
     app.slider(key="explorer_conv2_row").set_value(10)
@@ -84,14 +84,14 @@ def test_explorer_reaches_the_last_row_and_column(trained_service, digit_state):
 
 
 def test_explorer_picks_a_digit_on_a_first_visit(trained_service):
-    app = open_page("app_pages/explorer.py")
+    app = open_page("app_pages/explorer.py", chosen=trained_service.latest())
     assert no_exception(app), [item.value for item in app.exception]
     assert "true label" in page_text(app)
     assert isinstance(app.session_state[ui.DIGIT], np.ndarray)
 
 
 def test_filters_page_replays_the_learning_epoch_by_epoch(trained_service):
-    app = open_page("app_pages/filters.py")
+    app = open_page("app_pages/filters.py", chosen=trained_service.latest())
     assert no_exception(app), [item.value for item in app.exception]
     slider = app.slider(key="filters_epoch")
     assert (slider.min, slider.max, slider.value) == (0, 2, 2)
@@ -109,7 +109,7 @@ def test_evaluation_page_counts_and_opens_a_digit_in_activations(trained_service
     dataset = ui.get_dataset("mnist")
     model = trained_service.latest().result.model
     predictions = model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
-    app = open_page("app_pages/evaluation.py")
+    app = open_page("app_pages/evaluation.py", chosen=trained_service.latest())
     assert no_exception(app), [item.value for item in app.exception]
     assert app.metric[0].value == f"{(predictions == dataset.y_test).mean():.2%}"
     assert app.metric[2].value == f"{int((predictions != dataset.y_test).sum()):,}"
@@ -140,7 +140,7 @@ def test_evaluation_page_counts_and_opens_a_digit_in_activations(trained_service
 
 
 def test_evaluation_page_says_when_a_square_is_empty(trained_service):
-    app = open_page("app_pages/evaluation.py")
+    app = open_page("app_pages/evaluation.py", chosen=trained_service.latest())
     dataset = ui.get_dataset("mnist")
     model = trained_service.latest().result.model
     predictions = model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
@@ -158,7 +158,7 @@ def image_captions(app: AppTest) -> list[str]:
 
 
 def test_prediction_page_explains_why_with_the_gradient(trained_service, digit_state):
-    app = open_page("app_pages/prediction.py", **digit_state)
+    app = open_page("app_pages/prediction.py", chosen=trained_service.latest(), **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
     model = trained_service.latest().result.model
     predicted = int(model.predict(to_model_input(digit_state[ui.DIGIT]), verbose=0).argmax())
@@ -177,7 +177,7 @@ def test_prediction_page_explains_why_with_the_gradient(trained_service, digit_s
 def test_robustness_page_follows_the_sliders(trained_service, digit_state):
     digit = digit_state[ui.DIGIT]
     model = trained_service.latest().result.model
-    app = open_page("app_pages/robustness.py", **digit_state)
+    app = open_page("app_pages/robustness.py", chosen=trained_service.latest(), **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
     assert any("Still read as" in text for text in [item.value for item in app.markdown])
     app.slider(key="robustness_shift_right").set_value(3)
@@ -212,7 +212,7 @@ def open_link(query: dict) -> AppTest:
 
 
 def test_share_page_puts_the_settings_in_the_address_and_offers_downloads(trained_service, digit_state):
-    app = open_page("app_pages/share.py", **digit_state)
+    app = open_page("app_pages/share.py", chosen=trained_service.latest(), **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
     # TINY's settings that differ from the reference model, written out by hand.
     expected = {"conv1_filters": "6", "conv2_filters": "4", "dense_units": "16", "epochs": "2", "train_size": "600"}
@@ -227,23 +227,27 @@ def test_share_page_puts_the_settings_in_the_address_and_offers_downloads(traine
 def test_a_broken_link_is_a_sentence(trained_service):
     app = open_link({"epochs": "lots"})
     assert no_exception(app), [item.value for item in app.exception]
-    assert "The link's epochs is 'lots', which is not a valid value. The link's settings are ignored." in page_text(app)
+    warnings = " ".join(str(item.value) for item in app.sidebar.warning)
+    assert "The link's epochs is 'lots', which is not a valid value. This tab shows the reference model" in warnings
 
 
-def test_a_link_to_other_settings_trains_them_and_puts_them_in_use(trained_service):
+def test_a_link_to_other_settings_opens_them_ready_to_train_and_then_in_use(trained_service):
     app = open_link({"conv1_filters": "3", "epochs": "1", "dense_units": "16", "train_size": "600"})
     assert no_exception(app), [item.value for item in app.exception]
-    assert "This link asks for a model with **3 + 15 filters · 1 epoch" in page_text(app)
-    app.button(key="share_use_link").click().run()
+    assert "these settings (**3 + 15 filters · hidden layers 16 · dropout 0.2 · 1 epoch" in page_text(app)
+    assert "not trained on this server yet" in page_text(app)
+    app.switch_page("app_pages/train.py").run()
+    assert app.slider(key="train_conv1_filters").value == 3 and app.select_slider(key="train_size").value == 600
+    app.button(key="train_start").click().run()
     assert no_exception(app), [item.value for item in app.exception]
     wanted = TrainConfig(conv1_filters=3, epochs=1, dense_units=(16,), train_size=600)
     job = trained_service.find(wanted, ui.get_dataset("mnist"))
     assert job is not None and trained_service.wait(job, 300) and job.error == ""
-    app.run()
+    app.switch_page("app_pages/filters.py").run()
     assert no_exception(app), [item.value for item in app.exception]
     assert app.session_state[ui.MODEL_KEY] == job.key
-    # The link's settings are now the model in use's, so the page offers them as its own link.
-    assert "a link to the model in use" in page_text(app) and "3 + 15 filters · 1 epoch" in page_text(app)
+    assert "**3 filters**" in page_text(app)  # the pages show the link's model now
+    assert any("3 + 15 filters" in str(item.value) for item in app.sidebar.caption)
 
 
 SMALLER = TrainConfig(conv1_filters=3, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
@@ -260,13 +264,13 @@ def two_models(trained_service):
 def test_compare_page_asks_for_a_second_model(trained_service, monkeypatch):
     only_one = trained_service.finished_jobs()[:1]
     monkeypatch.setattr(trained_service, "finished_jobs", lambda: only_one)
-    app = open_page("app_pages/compare.py")
+    app = open_page("app_pages/compare.py", chosen=trained_service.latest())
     assert no_exception(app), [item.value for item in app.exception]
     assert "only one trained model" in page_text(app)
 
 
 def test_compare_page_puts_two_models_side_by_side(two_models, digit_state):
-    app = open_page("app_pages/compare.py", **digit_state)
+    app = open_page("app_pages/compare.py", chosen=two_models.latest(), **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
     configs = [job.config for job in two_models.finished_jobs()]
     app.selectbox(key="compare_first").set_value(configs.index(SMALLER))

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -237,3 +238,22 @@ def test_an_unwritable_folder_keeps_nothing_but_never_raises(tmp_path, tiny_resu
     assert not store.available and "could not be created" in caplog.text
     assert store.save(tiny_result, FINGERPRINT) is False
     assert store.load(tiny_result.config, FINGERPRINT) is None
+
+
+def test_settings_of_a_reloaded_config_module_still_find_their_file(tmp_path, tiny_result, monkeypatch):
+    # `streamlit run` re-imports CNN Lab's modules when their source changes; a server then asks with settings of
+    # a second `TrainConfig` class. Its file must load, not be set aside as another model's.
+    import importlib.util
+
+    import cnnlab.config
+
+    spec = importlib.util.spec_from_file_location("reloaded_config", cnnlab.config.__file__)
+    reloaded = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, reloaded)  # dataclasses look their module up while being made
+    spec.loader.exec_module(reloaded)
+    asked = reloaded.TrainConfig(**tiny_result.config.to_dict())
+    assert asked != tiny_result.config  # the two classes' instances never compare equal
+    store = ModelStore(tmp_path)
+    assert store.save(tiny_result, FINGERPRINT)
+    assert store.load(asked, FINGERPRINT) is not None
+    assert model_files(tmp_path) == [store.path_for(tiny_result.config, FINGERPRINT).name]

@@ -215,8 +215,12 @@ def read_model_file(data: bytes, config: TrainConfig, fingerprint: str) -> Train
             stored_config = TrainConfig(**metadata["config"])
         except (TypeError, ValueError) as error:
             raise UnusableFile(f"its settings are not valid ({error})") from error
-        if stored_config != config or metadata["fingerprint"] != fingerprint:
-            raise UnusableFile("it holds the model of other settings or other data than its name says")
+        # Compared by value: `streamlit run` re-imports CNN Lab's modules when their source changes, after which a
+        # running server holds settings of the old `TrainConfig` class, which never equal the new class's.
+        if stored_config.to_dict() != config.to_dict() or metadata["fingerprint"] != fingerprint:
+            raise UnusableFile(f"it holds the model of other settings or other data than its name says (settings "
+                               f"{stored_config}, data {metadata['fingerprint']}; asked for {config}, data "
+                               f"{fingerprint})")
         try:
             history = {str(name): [float(value) for value in values] for name, values in metadata["history"].items()}
             numbers = {key: float(metadata[key]) for key in ("test_accuracy", "test_loss", "seconds")}

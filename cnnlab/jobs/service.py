@@ -86,6 +86,9 @@ class Job:
     batch: int = 0
     batches_per_epoch: int = 0
     last_metrics: dict = field(default_factory=dict)
+    # The training's running loss and accuracy as the worker reported them during the epochs (about once a second):
+    # {"epoch": fractional epochs done, e.g. 0.25, "loss": …, "accuracy": …}, so a curve moves in the first epoch.
+    batch_points: tuple[dict, ...] = ()
     # Per finished epoch: {"epoch": k, "loss": …, "accuracy": …, "val_loss": …, "val_accuracy": …}.
     epochs: tuple[dict, ...] = ()
     # The network's weights after each finished epoch, as they arrive (see `TrainResult.epoch_weights`).
@@ -242,6 +245,12 @@ class TrainingService:
         job = self.find(config, dataset)
         return job.result if job is not None and job.state is JobState.DONE else None
 
+    def dataset_with(self, fingerprint: str) -> Dataset | None:
+        """The data set of that fingerprint, if a job in memory trains or trained on it (an uploaded CSV), else None."""
+        with self._lock:
+            jobs = [*self._active.values(), *self._finished.values(), *self._failed.values()]
+        return next((job.dataset for job in jobs if job.dataset.fingerprint == fingerprint), None)
+
     def latest(self) -> Job | None:
         """The most recently used finished job, or None."""
         with self._lock:
@@ -344,13 +353,15 @@ class TrainingService:
                 if job.worker_pid is not None and job.worker_pid != message["pid"]:
                     # Dask gave the training to a new worker after its first one died: it starts over.
                     job.note, job.epoch, job.batch, job.epochs = WORKER_RESTARTED_NOTE, 0, 0, ()
-                    job.epoch_weights = ()
+                    job.epoch_weights, job.batch_points = (), ()
                 job.worker, job.worker_pid = message["worker"], message["pid"]
                 job.state, job.started_at = JobState.RUNNING, time.time()
             elif message["kind"] == "batch":
                 job.epoch, job.batch = message["epoch"], message["batch"]
                 job.batches_per_epoch = message["batches_per_epoch"]
                 job.last_metrics = {"loss": message["loss"], "accuracy": message["accuracy"]}
+                done = message["epoch"] - 1 + message["batch"] / max(1, message["batches_per_epoch"])
+                job.batch_points = (*job.batch_points, {"epoch": done, **job.last_metrics})
                 job.training_seconds = message["seconds"]
                 self._measure_speed(job)
             elif message["kind"] == "epoch" and message["epoch"] == len(job.epochs) + 1:
@@ -384,6 +395,7 @@ class TrainingService:
             job.attempts += 1
             job.state, job.note, job.worker_pid = JobState.QUEUED, WORKER_RESTARTED_NOTE, None
             job.epoch, job.batch, job.batches_per_epoch, job.epochs, job.epoch_weights = 0, 0, 0, (), ()
+            job.batch_points = ()
         logger.warning("The worker training job %s died; training it again on another worker.", job.id)
         self._send(job, self.connection.client)
         return True

@@ -150,8 +150,8 @@ class ModelStore:
     def load(self, config: TrainConfig, fingerprint: str) -> TrainResult | None:
         """The stored model for this key, or None if there is none or the file is unusable.
 
-        An unusable file (truncated, not a zip, another key's model, missing fields, weights that do not fit its settings)
-        is reported with a warning naming it and moved aside, so the model is retrained on demand.
+        An unusable file (truncated, not a zip, another key's model, missing fields, weights that do not fit its
+        settings) is reported with a warning naming it and moved aside, so the model is retrained on demand.
         """
         if not self.available:
             return None

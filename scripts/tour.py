@@ -1,0 +1,95 @@
+"""A screenshot tour of CNN Lab: every page at desktop (1280 px) and phone (390 px) width, in one browser session
+per width, saved as full-page PNGs, with what a student could not read listed per page (clipped or protruding
+elements, developer words). The browser tests take the tour; run alone, it starts a fresh server:
+
+    python scripts/tour.py [--out artifacts/tour]
+
+Needs Playwright (requirements-dev.txt) and Debian's `chromium`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from app_server import ARTIFACTS, CHROMIUM_FLAGS, AppServer, Student, chromium_path  # noqa: E402
+
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+# Every page's title in the sidebar, in the navigation's order.
+PAGE_TITLES = ("Home", "Train", "Filters", "Activations", "Prediction", "Watch your digit learn",
+               "How one number is made", "Evaluation", "What it tolerates", "What a filter looks for",
+               "Fool the network", "All digits at once", "Compare two models", "The class's experiments",
+               "Code to take away", "Share and keep")
+# Python's spellings that a student should never read: None, True/False, empty tuples and shape tuples.
+DEVELOPER_WORDS = re.compile(r"\bNone\b|\bTrue\b|\bFalse\b|\(\)|\(\d+, \d+|\(None,|train_[a-z_]+|-0\.00\b")
+# Code to take away shows Python on purpose; only its prose is checked.
+CODE_PAGES = ("Code to take away",)
+
+
+def page_file_name(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def developer_words(text: str) -> list[str]:
+    """Each line of `text` that holds a developer's spelling, as found."""
+    return [line.strip() for line in text.splitlines() if DEVELOPER_WORDS.search(line)]
+
+
+def take_tour(student: Student, width_name: str, folder: Path, label: str = "") -> dict[str, dict[str, list[str]]]:
+    """Visit every page through the sidebar, screenshot it whole, and list its faults.
+
+    Returns {page title: {"clipped": [...], "words": [...]}} (empty lists where nothing is wrong).
+    """
+    faults = {}
+    for title in PAGE_TITLES:
+        student.go_to(title)
+        student.assert_no_exception()
+        name = f"{page_file_name(title)}-{width_name}" + (f"-{label}" if label else "")
+        student.screenshot(str((folder / name).relative_to(ARTIFACTS)), full_page=True)
+        text = student.page.locator('[data-testid="stMain"]').inner_text()
+        if title in CODE_PAGES:
+            text = "\n".join(student.page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"] p')
+                             .all_inner_texts())
+        faults[title] = {"clipped": student.clipped_elements(), "words": developer_words(text)}
+    return faults
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ARTIFACTS / "tour")
+    arguments = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    chromium = chromium_path()
+    if chromium is None:
+        print("Chromium is not installed (Debian package `chromium`).", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="cnnlab-tour-"))
+    server = AppServer(work / "server.log", work / "models")
+    found = 0
+    try:
+        server.wait_until_healthy()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+            for width_name, (width, height) in WIDTHS.items():
+                context = browser.new_context(viewport={"width": width, "height": height})
+                student = Student(context.new_page(), server.url).open()
+                for title, faults in take_tour(student, width_name, arguments.out.resolve()).items():
+                    for kind, lines in faults.items():
+                        for line in lines:
+                            found += 1
+                            print(f"{width_name} · {title} · {kind}: {line}")
+                context.close()
+            browser.close()
+    finally:
+        server.stop()
+    print(f"{found} faults; screenshots in {arguments.out}")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
