@@ -12,7 +12,7 @@ from cnnlab import ui
 
 
 def main() -> None:
-    st.set_page_config(page_title="CNN Lab", page_icon="🔬", layout="wide")
+    st.set_page_config(page_title="CNN Lab", page_icon=":material/biotech:", layout="wide")
     pages = [
         st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),

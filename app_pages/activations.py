@@ -4,14 +4,18 @@ import numpy as np
 import streamlit as st
 
 from cnnlab import ui
-from cnnlab.explain import dropout_training_view, layer_sentence
+from cnnlab.charts import probability_bars
+from cnnlab.explain import answer_doubts, dropout_training_view, layer_sentence
 from cnnlab.inspect import layer_activations
-from cnnlab.preprocess import canvas_to_mnist, image_to_mnist
+from cnnlab.preprocess import UPLOAD_EXTENSIONS, canvas_to_mnist, image_to_mnist
 from cnnlab.render import enlarge, feature_mosaic, strip
+from cnnlab.words import shape_text
 
 # Short labels, so that the three fit side by side on a phone.
 INPUTS = {"random": "Test digit", "draw": "Draw", "upload": "Upload"}
 TILE_PIXELS = 96  # every feature map is drawn this many pixels wide, whatever its resolution
+# Flatten's one row is 1,500 values squeezed to the page's width; this many pixel rows make it a visible band.
+FLATTEN_ROW_HEIGHT = 40
 
 
 def input_ui() -> np.ndarray | None:
@@ -43,7 +47,7 @@ def draw_ui() -> np.ndarray | None:
 
 def upload_ui() -> np.ndarray | None:
     """A photo or scan of one digit, turned into MNIST's format; a bad file is a sentence, not an error."""
-    upload = st.file_uploader("A photo or scan of one digit", type=["png", "jpg", "jpeg"],
+    upload = st.file_uploader("A photo or scan of one digit", type=list(UPLOAD_EXTENSIONS),
                               key="activations_upload")
     if upload is None:
         return None
@@ -64,13 +68,15 @@ def seen_view(digit: np.ndarray, layers: list) -> None:
     st.image(enlarge(digit, 6), caption="What the network sees: 28 × 28 pixels", width=168)
     st.caption(ui.digit_origin_text())
     ui.show_prediction(layers[-1].output)
+    for doubt in answer_doubts(digit, layers[-1].output):
+        st.warning(doubt)
 
 
 def layers_view(result, layers: list) -> None:
     """Every layer's output in order, each with a sentence built from this model's numbers."""
     previous = None
     for layer in layers:
-        st.markdown(f"#### {layer.name} · {layer.kind} · output {layer.shape}")
+        st.markdown(f"#### {layer.name} · {layer.kind} · {shape_text(layer.shape)} values")
         kernel = result.network.parameters(layer.name)[0].shape[0] if layer.kind == "Conv2D" else None
         st.caption(layer_sentence(layer, previous, result.train_images, result.config.dropout, kernel))
         if layer.output.ndim == 3:
@@ -84,9 +90,17 @@ def layers_view(result, layers: list) -> None:
                                  "values are 0, the rest scaled up.")
                 training.image(feature_mosaic(dropped, scale=scale))
             else:
-                st.image(feature_mosaic(layer.output, scale=scale))
-        elif layer.name != "output":
-            st.image(strip(layer.output, scale=8 if layer.shape[0] <= 128 else 5, max_width=50))
+                st.image(feature_mosaic(layer.output, scale=scale), caption=f"The {layer.shape[-1]} maps of "
+                         f"{layer.name}, each {shape_text(layer.shape[:2])}; brighter is larger.")
+        elif layer.name == "output":
+            st.altair_chart(probability_bars(layer.output))
+        elif layer.kind == "Flatten":
+            # One long row, squeezed to the page's width: the point is that the maps became a single line.
+            row = np.repeat(strip(layer.output, scale=1, max_width=layer.shape[0]), FLATTEN_ROW_HEIGHT, axis=0)
+            st.image(row, width="stretch", caption=f"All {layer.shape[0]:,} numbers in one row.")
+        else:
+            st.image(strip(layer.output, scale=8 if layer.shape[0] <= 128 else 5, max_width=50),
+                     caption=f"The {layer.shape[0]:,} units of {layer.name}; brighter is larger.")
         previous = layer
 
 

@@ -55,7 +55,8 @@ def gallery(dataset, evaluation: Evaluation, true: int, predicted: int) -> None:
         with columns[position % GALLERY_COLUMNS]:
             st.image(enlarge(dataset.x_test[index], 3),
                      caption=f"#{index:,} · {evaluation.confidence[index]:.0%} sure")
-            if st.button("Open in Activations", key=f"evaluation_open_{index}"):
+            if st.button("Open", key=f"evaluation_open_{index}", icon=":material/layers:",
+                         help="Open this digit on the Activations page"):
                 ui.set_digit(dataset.x_test[index], f"test digit #{index:,}", int(dataset.y_test[index]))
                 st.switch_page("app_pages/activations.py")
 

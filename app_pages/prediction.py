@@ -5,11 +5,12 @@ import streamlit as st
 
 from cnnlab import ui
 from cnnlab.charts import probability_bars
+from cnnlab.explain import answer_doubts
 from cnnlab.inspect import predict_proba
 from cnnlab.render import enlarge, saliency_overlay, signed_image
 from cnnlab.saliency import class_gradient, saliency_map
 
-GRADIENT_KINDS = {"score": "the score before softmax", "probability": "the probability"}
+GRADIENT_KINDS = {"score": "the raw score", "probability": "the probability"}
 
 
 def prediction_demo() -> None:
@@ -29,6 +30,8 @@ def prediction_demo() -> None:
         st.image(enlarge(digit, 5), width=140)
         st.caption(ui.digit_origin_text())
         ui.show_prediction(probabilities)
+        for doubt in answer_doubts(digit, probabilities):
+            st.warning(doubt)
         st.markdown(
             f"Runner-up: **{runner_up}** at {probabilities[runner_up]:.1%}, "
             f"{(probabilities[best] - probabilities[runner_up]) * 100:.1f} percentage points behind."

@@ -4,7 +4,8 @@ import streamlit as st
 
 from cnnlab import ui
 from cnnlab.model import summary_table
-from cnnlab.takeaway import DIGITS_VARIABLE, download_name, keras_notebook, keras_script, settings_text
+from cnnlab.takeaway import DIGITS_VARIABLE, download_name, keras_notebook, keras_script
+from cnnlab.words import describe_config
 
 
 @st.cache_data(max_entries=16)
@@ -19,7 +20,7 @@ def takeaway_demo() -> None:
         return
     config = result.config
     script, notebook = program_files(config)
-    st.markdown(f"The model in use: **{settings_text(config)}**.")
+    st.markdown(f"The model in use: **{describe_config(config)}**.")
     name = download_name(config)
     left, right = st.columns(2)
     left.download_button("Jupyter notebook (.ipynb)", data=notebook, file_name=f"{name}.ipynb",

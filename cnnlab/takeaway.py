@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnlab.config import TrainConfig
+from cnnlab.words import describe_config
 
 DIGITS_VARIABLE = "CNNLAB_DIGITS"
 NOTEBOOK_FORMAT = 4
@@ -26,17 +27,6 @@ class Section:
     title: str
     text: str
     code: str
-
-
-def settings_text(config: TrainConfig) -> str:
-    """The settings as one line a student can read, e.g. "conv1 30 filters, conv2 15 filters, …"."""
-    dense = " → ".join(str(units) for units in config.dense_units) or "none"
-    return (f"conv1 {config.conv1_filters} filters, conv2 {config.conv2_filters} filters, dropout {config.dropout:g}, "
-            f"hidden dense layers {dense}, {config.epochs} epoch{'s' if config.epochs != 1 else ''}, "
-            f"batch size {config.batch_size}, learning rate {config.learning_rate:g}, seed {config.seed}, "
-            f"{'all' if config.train_size is None else f'{config.train_size:,}'} training digits, "
-            f"{config.validation_fraction:.0%} held back for validation, "
-            f"augmentation {'on' if config.augment else 'off'}")
 
 
 def program_sections(config: TrainConfig) -> list[Section]:
@@ -165,7 +155,7 @@ plt.show()"""),
 def keras_script(config: TrainConfig) -> str:
     """The program as one runnable Python file (text ending in a newline)."""
     sections = program_sections(config)  # first, so that anything but a TrainConfig is a sentence
-    header = (f'"""CNN Lab\'s model as a plain Keras script.\n\nSettings: {settings_text(config)}.\n'
+    header = (f'"""CNN Lab\'s model as a plain Keras script.\n\nSettings: {describe_config(config)}.\n'
               "Run it with `python` (MNIST is downloaded by Keras), or offline with "
               f"{DIGITS_VARIABLE}=digits.npz.\n\"\"\"\n")
     parts = [header]
@@ -180,7 +170,7 @@ def keras_notebook(config: TrainConfig) -> str:
 
     sections = program_sections(config)
     cells = [nbformat.v4.new_markdown_cell(
-        f"# CNN Lab's model in Keras\n\nSettings: {settings_text(config)}.\n\n"
+        f"# CNN Lab's model in Keras\n\nSettings: {describe_config(config)}.\n\n"
         "Run the cells from top to bottom (in Colab: *Runtime → Run all*). Your model's weights will differ a "
         "little from CNN Lab's, because the starting weights and the order of the digits are drawn differently; "
         "the settings are the same.")]

@@ -379,6 +379,9 @@ def drawing_canvas(key: str) -> np.ndarray | None:
         st.warning(f"The drawing canvas could not be loaded ({error}); pick a random digit or upload a "
                    "picture instead.")
         return None
+    # The canvas's toolbar (undo, redo, clear) appears above it on hover, over whatever is there: a margin keeps
+    # that space empty. (Its Fabric edit tools cannot be turned off: the component draws them in a shadow root.)
+    st.html(f"<style>.st-key-{key} {{ margin-top: 2.75rem; }}</style>")
     result = streamlit_drawable_canvas.st_canvas(
         stroke_width=STROKE_PIXELS, stroke_color="#FFFFFF", background_color="#000000",
         height=CANVAS_PIXELS, width=CANVAS_PIXELS, drawing_mode="freedraw", return_image_data=True, key=key,

@@ -330,7 +330,7 @@ def test_the_confusion_gallery_opens_a_digit_in_activations(student):
     index = re.match(r"#([\d,]+)", caption.inner_text()).group(1)
     # The gallery's heading names the square: "… test digits 4 were read as 9 …".
     true_digit = re.search(r"test digits? (\d) (?:was|were) ", evaluation.main_text()).group(1)
-    evaluation.page.get_by_role("button", name="Open in Activations").first.click()
+    evaluation.page.get_by_role("button", name="Open").first.click()
     evaluation.page.wait_for_selector('h1:has-text("Activations")')
     evaluation.wait_until_idle()
     assert f"Input: test digit #{index} · true label: {true_digit}" in evaluation.main_text()
