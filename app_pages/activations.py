@@ -65,7 +65,8 @@ def upload_ui() -> np.ndarray | None:
 
 def seen_view(digit: np.ndarray, layers: list) -> None:
     """The 28 × 28 image the network reads, where it came from, and what it answers."""
-    st.image(enlarge(digit, 6), caption="What the network sees: 28 × 28 pixels", width=168)
+    st.image(enlarge(digit, 6), caption="What the network sees: 28 × 28 pixels", width=168,
+             alt="The input digit, 28 by 28 pixels, white ink on black")
     st.caption(ui.digit_origin_text())
     ui.show_prediction(layers[-1].output)
     for doubt in answer_doubts(digit, layers[-1].output):
@@ -85,21 +86,25 @@ def layers_view(result, layers: list) -> None:
                 dropped = dropout_training_view(layer.output, result.config.dropout, seed=result.config.seed)
                 inference, training = st.columns(2)
                 inference.caption("Prediction time: values pass through unchanged.")
-                inference.image(feature_mosaic(layer.output, scale=scale))
+                inference.image(feature_mosaic(layer.output, scale=scale), alt="Dropout's maps at prediction time")
                 training.caption(f"Training mode (one seeded draw): {float((dropped == 0).mean()):.0%} of "
                                  "values are 0, the rest scaled up.")
-                training.image(feature_mosaic(dropped, scale=scale))
+                training.image(feature_mosaic(dropped, scale=scale),
+                               alt="Dropout's maps in training mode, some values zeroed")
             else:
-                st.image(feature_mosaic(layer.output, scale=scale), caption=f"The {layer.shape[-1]} maps of "
+                st.image(feature_mosaic(layer.output, scale=scale), alt=f"The feature maps of {layer.name}",
+                         caption=f"The {layer.shape[-1]} maps of "
                          f"{layer.name}, each {shape_text(layer.shape[:2])}; brighter is larger.")
         elif layer.name == "output":
             st.altair_chart(probability_bars(layer.output))
         elif layer.kind == "Flatten":
             # One long row, squeezed to the page's width: the point is that the maps became a single line.
             row = np.repeat(strip(layer.output, scale=1, max_width=layer.shape[0]), FLATTEN_ROW_HEIGHT, axis=0)
-            st.image(row, width="stretch", caption=f"All {layer.shape[0]:,} numbers in one row.")
+            st.image(row, width="stretch", caption=f"All {layer.shape[0]:,} numbers in one row.",
+                     alt="Flatten's values as one long coloured row")
         else:
             st.image(strip(layer.output, scale=8 if layer.shape[0] <= 128 else 5, max_width=50),
+                     alt=f"The units of {layer.name}",
                      caption=f"The {layer.shape[0]:,} units of {layer.name}; brighter is larger.")
         previous = layer
 

@@ -45,11 +45,13 @@ def show_attack(attack: AttackResult) -> None:
         return f"reads {digit} ({probabilities[digit]:.0%})"
 
     columns = st.columns(3)
-    columns[0].image(enlarge(attack.original, 5), width=140, caption=f"Original: {read(attack.original_probabilities)}")
-    columns[1].image(signed_image(attack.change.astype(np.float32), scale=5), width=140,
+    columns[0].image(enlarge(attack.original, 5), width=140, caption=f"Original: {read(attack.original_probabilities)}",
+                     alt="The original digit")
+    columns[1].image(signed_image(attack.change.astype(np.float32), scale=5), width=140, alt="The change made to it",
                      caption=f"Change: up to {attack.largest_change} grey levels on {attack.changed_pixels} pixels "
                      "(blue adds ink, red removes it; strengthened to be seen)")
-    columns[2].image(enlarge(attack.attacked, 5), width=140, caption=f"Result: {read(attack.attacked_probabilities)}")
+    columns[2].image(enlarge(attack.attacked, 5), width=140, caption=f"Result: {read(attack.attacked_probabilities)}",
+                     alt="The changed digit")
     (st.success if attack.succeeded else st.warning)(attack.message)
 
 

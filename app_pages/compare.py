@@ -5,10 +5,10 @@ import streamlit as st
 from cnnlab import ui
 from cnnlab.charts import kernel_grid, probability_bars
 from cnnlab.compare import compare_answers, config_differences
-from cnnlab.words import describe_config
 from cnnlab.evaluate import Evaluation, evaluate
 from cnnlab.inspect import conv_filters, layer_activations
 from cnnlab.render import feature_mosaic, grid_shape
+from cnnlab.words import describe_config
 
 
 @st.cache_data(show_spinner="Reading every test digit…", max_entries=4)
@@ -49,7 +49,7 @@ def model_column(job, digit) -> None:
     st.caption("Its conv1 filters")
     st.altair_chart(kernel_grid(kernels, columns=columns, cell=10))
     st.caption("Its conv1 maps for this digit")
-    st.image(feature_mosaic(layers["conv1"].output, scale=2))
+    st.image(feature_mosaic(layers["conv1"].output, scale=2), alt="This model's conv1 maps for the digit")
 
 
 def answers_text(first, second) -> str:

@@ -53,7 +53,7 @@ def gallery(dataset, evaluation: Evaluation, true: int, predicted: int) -> None:
     columns = st.columns(GALLERY_COLUMNS)
     for position, index in enumerate(shown):
         with columns[position % GALLERY_COLUMNS]:
-            st.image(enlarge(dataset.x_test[index], 3),
+            st.image(enlarge(dataset.x_test[index], 3), alt=f"Test digit {index:,}",
                      caption=f"#{index:,} · {evaluation.confidence[index]:.0%} sure")
             if st.button("Open", key=f"evaluation_open_{index}", icon=":material/layers:",
                          help="Open this digit on the Activations page"):

@@ -37,7 +37,7 @@ def conv1_section(result, digit, layers) -> tuple[int, int, int]:
     filter_index, row, column = position_ui("explorer_", conv1.shape[2], conv1.shape[0], "conv1")
     step = conv_arithmetic(result.network, "conv1", to_model_input(digit)[0], filter_index, row, column)
     picture, chart = st.columns([1, 2])
-    picture.image(outline_square(digit, row, column, 5, scale=8),
+    picture.image(outline_square(digit, row, column, 5, scale=8), alt="The digit with the filter's square outlined",
                   caption=f"The 5×5 patch the filter reads for row {row + 1}, column {column + 1}.")
     with chart:
         st.caption("Filter's whole map. Click a square to explain that one.")

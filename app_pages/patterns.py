@@ -24,10 +24,11 @@ def conv_section(result, model_key: str, layer_name: str) -> None:
     if layer_name == "conv1":
         kernels = conv_filters(result.network, 0)[:, :, 0, :]
         st.image(pattern_mosaic(crops, kernels, scale=8, gap=16),
+                 alt="Each conv1 filter's favourite picture beside its weights",
                  caption=f"Filters 1–{len(crops)}, left to right: the {size}×{size} picture that excites the filter "
                  "most (white ink on black) beside the filter's weights (blue positive, red negative).")
     else:
-        st.image(pattern_mosaic(crops, scale=5),
+        st.image(pattern_mosaic(crops, scale=5), alt="Each conv2 filter's favourite picture",
                  caption=f"Filters 1–{len(crops)}: the {size}×{size} pixels that one conv2 unit sees, painted to "
                  "excite it most.")
 
@@ -42,7 +43,7 @@ def dense_section(result, model_key: str) -> None:
     if layer_name == "output":
         patterns = patterns_for(model_key, model, "output")
         read = predict_proba(result.network, patterns.images)
-        st.image(pattern_mosaic(patterns.images, scale=3, gap=8, max_columns=5),
+        st.image(pattern_mosaic(patterns.images, scale=3, gap=8, max_columns=5), alt="The picture most like each digit",
                  caption="The pictures the network finds most like 0, 1, 2 … 9 (top row 0–4, bottom row 5–9). It "
                  f"reads them as {', '.join(str(int(digit)) for digit in read.argmax(axis=1))}.")
         return
@@ -50,7 +51,7 @@ def dense_section(result, model_key: str) -> None:
     patterns = patterns_for(model_key, model, layer_name, (int(unit) - 1,))
     probabilities = predict_proba(result.network, patterns.images)[0]
     picture, words = st.columns([1, 2])
-    picture.image(enlarge(patterns.images[0], 5), width=140)
+    picture.image(enlarge(patterns.images[0], 5), width=140, alt="The unit's favourite picture")
     words.markdown(f"Unit {unit} of {layer_name} reaches **{max(float(patterns.scores[0]), 0):.2f}** on this picture. "
                    f"The network reads it as **{int(np.argmax(probabilities))}** "
                    f"({probabilities.max():.0%} sure).")

@@ -27,7 +27,7 @@ def prediction_demo() -> None:
     best, runner_up = int(order[0]), int(order[1])
     left, right = st.columns([1, 3])
     with left:
-        st.image(enlarge(digit, 5), width=140)
+        st.image(enlarge(digit, 5), width=140, alt="The current digit")
         st.caption(ui.digit_origin_text())
         ui.show_prediction(probabilities)
         for doubt in answer_doubts(digit, probabilities):
@@ -68,10 +68,11 @@ def why_section(result, digit, predicted: int) -> None:
                 "by a ReLU), so there is nothing to show.")
         return
     pictures = st.columns(3)
-    pictures[0].image(enlarge(digit, 6), caption="The input", width=168)
-    pictures[1].image(saliency_overlay(digit, saliency_map(gradient), scale=6),
+    pictures[0].image(enlarge(digit, 6), caption="The input", width=168, alt="The input digit")
+    pictures[1].image(saliency_overlay(digit, saliency_map(gradient), scale=6), alt="Where the score is decided",
                       caption=f"Where the {kind} of {target} is decided", width=168)
     pictures[2].image(signed_image(gradient, scale=6), caption="More ink here: blue raises it, red lowers it",
+                      alt="The gradient of every pixel, blue positive and red negative",
                       width=168)
 
 

@@ -55,8 +55,8 @@ def robustness_demo() -> None:
         original, now = predict_proba(result.network, np.stack([digit, changed]))
         before, after = int(original.argmax()), int(now.argmax())
         left, middle, right = st.columns([1, 1, 2])
-        left.image(enlarge(digit, 5), caption=f"Original: read as {before}", width=140)
-        middle.image(enlarge(changed, 5), caption="Changed", width=140)
+        left.image(enlarge(digit, 5), caption=f"Original: read as {before}", width=140, alt="The original digit")
+        middle.image(enlarge(changed, 5), caption="Changed", width=140, alt="The changed digit")
         middle.markdown(verdict(before, after, float(now[after])))
         right.altair_chart(probability_bars(now))
         sweep = predict_proba(result.network, rotation_sweep(digit, SWEEP_ANGLES, distortion))[:, before]

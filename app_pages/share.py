@@ -5,8 +5,8 @@ import streamlit as st
 from cnnlab import ui
 from cnnlab.inspect import conv_filters, layer_activations
 from cnnlab.render import feature_mosaic, kernel_mosaic
-from cnnlab.words import describe_config
 from cnnlab.share import config_to_query, model_to_bytes, png_bytes
+from cnnlab.words import describe_config
 
 
 def link_section() -> None:
@@ -40,7 +40,8 @@ def keep_section(job) -> None:
         maps = feature_mosaic(layer_activations(result.network, digit)[0].output, scale=4)
         right.download_button("conv1 maps of the current digit (PNG)", data=png_bytes(maps),
                               file_name="conv1-maps.png", mime="image/png", key="share_maps_png", on_click="ignore")
-    st.image(filters, caption="The conv1 filters as saved in the PNG: blue positive, red negative weights.")
+    st.image(filters, caption="The conv1 filters as saved in the PNG: blue positive, red negative weights.",
+             alt="The conv1 filters")
     st.caption("Load the model in Python with `keras.models.load_model(\"….keras\")`; it expects digits as "
                "float32 (n, 28, 28, 1) with pixels / 255.")
 

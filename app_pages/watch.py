@@ -31,7 +31,7 @@ def epoch_view(job, epoch_weights, final_weights, digit: np.ndarray, live: bool)
     label = st.session_state.get(ui.DIGIT_LABEL)
     left, right = st.columns(2)
     with left:
-        st.image(enlarge(digit, 5), width=140, caption="The pinned digit")
+        st.image(enlarge(digit, 5), width=140, caption="The pinned digit", alt="The pinned digit")
         predicted = int(layers[-1].output.argmax())
         st.subheader(f"After epoch {epoch}: {predicted}")
         st.caption(f"with probability {float(layers[-1].output[predicted]):.1%}"
@@ -46,7 +46,8 @@ def epoch_view(job, epoch_weights, final_weights, digit: np.ndarray, live: bool)
     for layer in layers:
         if layer.name in MAP_LAYERS:
             st.markdown(f"#### {layer.name} after epoch {epoch}")
-            st.image(feature_mosaic(layer.output, scale=max(1, 96 // layer.shape[0])))
+            st.image(feature_mosaic(layer.output, scale=max(1, 96 // layer.shape[0])),
+                     alt=f"The maps of {layer.name} after epoch {epoch}")
 
 
 def watch_demo() -> None:

@@ -299,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     idle = check_timings(f"everything the Activations page computes for a drawn digit, PNGs included ({digits} digits)",
                          bench_page_work(default.network, digits), PAGE_WORK_BUDGET_MS, failures)
     busy = check_timings("the same while another model trains in a Dask worker process",
-                         bench_page_work_while_training(default.network, dataset, digits), PAGE_WORK_BUDGET_MS, failures)
+                         bench_page_work_while_training(default.network, dataset, digits), PAGE_WORK_BUDGET_MS,
+                         failures)
     print(f"  ({busy / idle:.1f}× the idle median)")
     bench_lens_pages(default, dataset, failures)
 

@@ -13,6 +13,10 @@ import pandas as pd
 
 from cnnlab.words import number_text
 
+# Charts fill their column's width, and `height` is the plot's own height: Streamlit's theme otherwise counts the
+# title, axes and legend inside the height, which left the training curves' lines in a few pixels.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
 HIGHLIGHT = "#e4572e"
 MUTED = "#9aa5b1"
 
@@ -74,7 +78,7 @@ def training_curves(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int
               axis=alt.Axis(tickMinStep=1, format="d"))
     shown = [data for data in CURVE_COLOURS if data in set(frame["data"])]
     colour = alt.Color("data:N", title=None, scale=alt.Scale(domain=shown, range=[CURVE_COLOURS[d] for d in shown]),
-                       legend=alt.Legend(orient="bottom", direction="vertical"))
+                       legend=alt.Legend(orient="bottom", direction="horizontal"))
     charts = []
     for metric, (title, subtitle, number_format) in CURVES.items():
         data = frame[frame["metric"] == metric]
@@ -92,7 +96,7 @@ def training_curves(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int
             marker = pd.DataFrame({"epoch": [chosen_epoch]})
             layers.append(alt.Chart(marker).mark_rule(color="#444444", strokeDash=[4, 3], strokeWidth=2)
                           .encode(x=x))
-        charts.append(alt.layer(*layers).properties(width="container", height=CURVE_HEIGHT))
+        charts.append(alt.layer(*layers).properties(width="container", height=CURVE_HEIGHT, autosize=FIT_WIDTH))
     return charts[0], charts[1]
 
 
@@ -164,7 +168,7 @@ def probability_bars(probabilities: np.ndarray) -> alt.Chart:
                             scale=alt.Scale(domain=["prediction", "other"], range=[HIGHLIGHT, MUTED])),
             tooltip=["digit", alt.Tooltip("probability:Q", format=".2%")],
         )
-        .properties(height=260)
+        .properties(height=260, autosize=FIT_WIDTH)
     )
 
 
@@ -177,7 +181,7 @@ def unit_bars(values: np.ndarray, title: str) -> alt.Chart:
         .mark_bar()
         .encode(x=alt.X("unit:O", axis=alt.Axis(labels=len(values) <= 50, ticks=False)),
                 y=alt.Y("activation:Q"), tooltip=["unit", alt.Tooltip("activation:Q", format=".3f")])
-        .properties(height=140)
+        .properties(height=140, autosize=FIT_WIDTH)
     )
 
 
@@ -263,7 +267,7 @@ def channel_contributions(channel_sums: np.ndarray) -> alt.Chart:
                 color=alt.Color("sign:N", scale=alt.Scale(domain=["adds", "takes away"],
                                                           range=["#2166ac", "#b2182b"]), title=None),
                 tooltip=["input map", alt.Tooltip("contribution:Q", format=".4f")])
-        .properties(height=200)
+        .properties(height=200, autosize=FIT_WIDTH)
     )
 
 
@@ -279,8 +283,12 @@ def selected_point(chart_state, name: str) -> dict | None:
     return dict(points[0]) if isinstance(points, list) and points else None
 
 
+# The confusion matrix's side: ten squares plus the y axis's title and labels (about 40 px) within a phone's width.
+CONFUSION_CELL = (PHONE_CHART_WIDTH - 40) // 10
+
+
 def confusion_chart(confusion: np.ndarray, selected: tuple[int, int] | None = None, name: str = "cell",
-                    cell: int = 32) -> alt.LayerChart:
+                    cell: int = CONFUSION_CELL) -> alt.LayerChart:
     """The confusion matrix as a clickable heatmap: rows the true digit, columns the model's answer.
 
     confusion: int (10, 10), [true, predicted] counts. Counts are written in the squares; the colour scale is
@@ -330,7 +338,7 @@ def per_class_bars(per_class: np.ndarray) -> alt.Chart:
                 color=alt.Color("worst:N", legend=None,
                                 scale=alt.Scale(domain=["hardest", "other"], range=[HIGHLIGHT, MUTED])),
                 tooltip=["digit", alt.Tooltip("accuracy:Q", format=".1%")])
-        .properties(height=220)
+        .properties(height=220, autosize=FIT_WIDTH)
     )
 
 
@@ -351,7 +359,7 @@ def sweep_chart(angles: np.ndarray, probabilities: np.ndarray, digit: int, curre
     )
     rule = alt.Chart(pd.DataFrame({"angle": [float(current)]})).mark_rule(
         color="#444444", strokeDash=[4, 3], strokeWidth=2).encode(x=x)
-    return (line + rule).properties(height=220)
+    return (line + rule).properties(height=220, autosize=FIT_WIDTH)
 
 
 def experiments_scatter(frame: pd.DataFrame, x: str, colour: str, log_x: bool = False,
@@ -376,7 +384,7 @@ def experiments_scatter(frame: pd.DataFrame, x: str, colour: str, log_x: bool = 
                      alt.Tooltip("test accuracy", format=".2%")],
         )
         .add_params(pick)
-        .properties(height=280)
+        .properties(height=280, autosize=FIT_WIDTH)
     )
 
 
@@ -402,7 +410,7 @@ def epoch_probabilities(probabilities: np.ndarray, digits: Sequence[int], curren
         )
     )
     rule = alt.Chart(pd.DataFrame({"epoch": [current]})).mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x="epoch:Q")
-    return (lines + rule).properties(height=240)
+    return (lines + rule).properties(height=240, autosize=FIT_WIDTH)
 
 
 def digit_map_chart(coordinates: np.ndarray, labels: np.ndarray, predicted: np.ndarray, indices: np.ndarray,
@@ -435,5 +443,5 @@ def digit_map_chart(coordinates: np.ndarray, labels: np.ndarray, predicted: np.n
                      alt.Tooltip("digit:N", title="true digit"), alt.Tooltip("read as:Q")],
         )
         .add_params(picked)
-        .properties(height=460)
+        .properties(height=460, autosize=FIT_WIDTH)
     )

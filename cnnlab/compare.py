@@ -10,6 +10,7 @@ from cnnlab.config import TrainConfig
 from cnnlab.evaluate import Evaluation
 from cnnlab.words import SETTING_NAMES, setting_text
 
+
 def config_differences(first: TrainConfig, second: TrainConfig) -> list[tuple[str, str, str]]:
     """The settings in which two models differ, in words: [(setting's name, first's value, second's value), …],
     e.g. ("hidden dense layers", "128 → 50", "no hidden layers")."""

@@ -10,7 +10,6 @@ import numpy as np
 from cnnlab.inspect import LayerOutput
 from cnnlab.words import shape_text
 
-
 # The share of a digit's 784 pixels that are ink (brighter than half), over all 70,000 MNIST digits: 1.9 % to
 # 39.8 % (measured on the bundled set; tests/test_explain.py measures it again). A picture outside this range
 # is unlike any digit the network learnt from.

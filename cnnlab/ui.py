@@ -19,9 +19,9 @@ from cnnlab.estimate import describe_duration
 from cnnlab.jobs.service import Job, JobState, TrainingService
 from cnnlab.jobs.store import ModelStore, default_store_directory
 from cnnlab.reference import install_reference_model
-from cnnlab.words import describe_config
 from cnnlab.share import QUERY_FIELDS, config_from_query, config_to_query
 from cnnlab.train import TrainResult
+from cnnlab.words import describe_config
 
 # Session-state keys, shared by every page.
 MODEL_KEY = "model_key"  # (TrainConfig, dataset fingerprint) of the model this tab chose; absent: the reference

@@ -24,6 +24,7 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 SERVER_START_SECONDS = 300  # generous: a busy 2-core machine can be slow to start Python and Streamlit
+PHONE_MAX_WIDTH = 640  # below this, Streamlit's sidebar covers the page instead of sitting beside it
 
 
 def chromium_path() -> str | None:
@@ -115,11 +116,19 @@ class Student:
     def go_to(self, title: str) -> Student:
         """Click a page's link in the sidebar (or the top menu on a phone), then wait for its title."""
         link = self.page.locator('[data-testid="stSidebarNav"] a', has_text=title)
-        if not link.is_visible():
-            self.page.locator('[data-testid="stExpandSidebarButton"]').click()
+        expand = self.page.locator('[data-testid="stExpandSidebarButton"]')
+        if expand.is_visible():
+            expand.click()  # a phone's sidebar is folded away after every page switch
+        more = self.page.locator('[data-testid="stSidebarNavViewButton"]')
+        if not link.is_visible() and more.is_visible() and "more" in more.inner_text().lower():
+            more.click()  # Streamlit lists the first ten pages until "View more" is pressed
         link.click()
         self.page.wait_for_selector(f'h1:has-text("{title if title != "Home" else "CNN Lab"}")')
         self.wait_until_idle()
+        collapse = self.page.locator('[data-testid="stSidebarCollapseButton"] button')
+        if self.page.viewport_size["width"] < PHONE_MAX_WIDTH and collapse.is_visible():
+            collapse.click()  # a student on a phone closes the menu to read the page
+            self.page.wait_for_timeout(400)  # the sidebar slides away
         return self
 
     def main_text(self) -> str:
@@ -159,25 +168,43 @@ class Student:
         return self.page.evaluate(CLIPPED_ELEMENTS_SCRIPT)
 
     def screenshot(self, name: str, full_page: bool = False) -> Path:
+        """The window as a PNG under artifacts/; with `full_page`, the whole page: Streamlit scrolls its main area
+        inside the window, so the window is made as tall as that area for the picture, then put back."""
         self.wait_for_pictures()
         path = ARTIFACTS / f"{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(path), full_page=full_page)
+        size = self.page.viewport_size
+        if full_page:
+            height = self.page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+            self.page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 12_000))})
+            self.page.wait_for_timeout(500)  # charts as wide as their container draw again
+            self.wait_for_pictures()
+        self.page.screenshot(path=str(path))
+        if full_page:
+            self.page.set_viewport_size(size)
         return path
 
 
 CLIPPED_ELEMENTS_SCRIPT = """() => {
     const main = document.querySelector('[data-testid="stMain"]');
-    const right = main.getBoundingClientRect().right;
+    // The right edge of the page's content: the block container's, less its padding.
+    const block = document.querySelector('[data-testid="stMainBlockContainer"]');
+    const right = block.getBoundingClientRect().right - parseFloat(getComputedStyle(block).paddingRight);
     const found = [];
     for (const element of main.querySelectorAll('*')) {
         const style = getComputedStyle(element);
         const box = element.getBoundingClientRect();
         if (style.display === 'none' || style.visibility === 'hidden' || box.width === 0 || box.height === 0) continue;
-        // Vega's own hidden layers and the data grid's inner scroller are not content.
-        if (element.closest('.vg-tooltip, [data-testid="stDataFrameResizable"] .dvn-scroller')) continue;
-        const cuts = style.overflowX !== 'visible' && element.scrollWidth > element.clientWidth + 1;
-        const sticksOut = box.right > right + 1;
+        // Only what the page shows counts (not its layout wrappers); Vega's tooltip and the hidden inputs behind
+        // sliders and boxes are not content; code scrolls sideways on purpose (wrapped code would read wrong).
+        if (!element.closest('[data-testid="stElementContainer"]')
+            || element.closest('.vg-tooltip, [data-testid="stCode"]') || element.matches('input')) continue;
+        const text = (element.innerText || '').trim();
+        const picture = element.matches(
+            'img, canvas, svg, [data-testid="stDataFrame"], [data-testid="stVegaLiteChart"]');
+        const cuts = (text || picture) && style.overflowX !== 'visible'
+            && element.scrollWidth > element.clientWidth + 1;
+        const sticksOut = (text || picture) && box.right > right + 1;
         if (!cuts && !sticksOut) continue;
         const holder = element.closest('[data-testid]');
         const name = (holder ? holder.getAttribute('data-testid') : '') + ' ' + element.tagName.toLowerCase();

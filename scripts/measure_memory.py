@@ -100,7 +100,8 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         environment = {**os.environ, "CNNLAB_MODEL_DIR": str(model_dir), "PYTHONUNBUFFERED": "1"}
         command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-                   "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+                   "--server.port", str(port), "--browser.gatherUsageStats", "false",
+                   "--server.fileWatcherType", "none"]
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
         self.highest_rss = 0

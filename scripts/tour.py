@@ -1,6 +1,7 @@
 """A screenshot tour of CNN Lab: every page at desktop (1280 px) and phone (390 px) width, in one browser session
 per width, saved as full-page PNGs, with what a student could not read listed per page (clipped or protruding
-elements, developer words). The browser tests take the tour; run alone, it starts a fresh server:
+elements, developer words, pictures without alt text). The browser tests take the tour; run alone, it starts a
+fresh server:
 
     python scripts/tour.py [--out artifacts/tour]
 
@@ -24,8 +25,9 @@ PAGE_TITLES = ("Home", "Train", "Filters", "Activations", "Prediction", "Watch y
                "How one number is made", "Evaluation", "What it tolerates", "What a filter looks for",
                "Fool the network", "All digits at once", "Compare two models", "The class's experiments",
                "Code to take away", "Share and keep")
-# Python's spellings that a student should never read: None, True/False, empty tuples and shape tuples.
-DEVELOPER_WORDS = re.compile(r"\bNone\b|\bTrue\b|\bFalse\b|\(\)|\(\d+, \d+|\(None,|train_[a-z_]+|-0\.00\b")
+# Python's spellings that a student should never read: None, True/False as values (not "True digit"), empty
+# tuples and shape tuples, widget keys, a negative zero.
+DEVELOPER_WORDS = re.compile(r"\b(None|True|False)\b(?! [a-z])|\(\)|\(\d+, \d+|\(None,|train_[a-z_]+|-0\.00\b")
 # Code to take away shows Python on purpose; only its prose is checked.
 CODE_PAGES = ("Code to take away",)
 
@@ -42,7 +44,8 @@ def developer_words(text: str) -> list[str]:
 def take_tour(student: Student, width_name: str, folder: Path, label: str = "") -> dict[str, dict[str, list[str]]]:
     """Visit every page through the sidebar, screenshot it whole, and list its faults.
 
-    Returns {page title: {"clipped": [...], "words": [...]}} (empty lists where nothing is wrong).
+    Returns {page title: {"clipped": [...], "words": [...], "no alt text": [...]}} (empty lists where nothing is
+    wrong).
     """
     faults = {}
     for title in PAGE_TITLES:
@@ -54,13 +57,18 @@ def take_tour(student: Student, width_name: str, folder: Path, label: str = "") 
         if title in CODE_PAGES:
             text = "\n".join(student.page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"] p')
                              .all_inner_texts())
-        faults[title] = {"clipped": student.clipped_elements(), "words": developer_words(text)}
+        unlabelled = student.page.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=\"stMain\"] img')].filter(image => !image.alt)"
+            ".map(image => image.closest('[data-testid]').getAttribute('data-testid'))")
+        faults[title] = {"clipped": student.clipped_elements(), "words": developer_words(text),
+                         "no alt text": unlabelled}
     return faults
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ARTIFACTS / "tour")
+    parser.add_argument("--width", choices=list(WIDTHS), action="append", help="only these widths (default: all)")
     arguments = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -75,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         server.wait_until_healthy()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-            for width_name, (width, height) in WIDTHS.items():
+            for width_name in arguments.width or list(WIDTHS):
+                width, height = WIDTHS[width_name]
                 context = browser.new_context(viewport={"width": width, "height": height})
                 student = Student(context.new_page(), server.url).open()
                 for title, faults in take_tour(student, width_name, arguments.out.resolve()).items():

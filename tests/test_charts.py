@@ -39,7 +39,7 @@ def test_each_y_axis_covers_its_data_and_the_data_fills_most_of_it(epochs, batch
         assert low <= values.min() and values.max() <= high
         assert (values.max() - values.min()) / (high - low) >= 0.8  # the lines fill the chart, not 20 px of it
         if metric == "accuracy":
-            assert 0 <= low and high <= 1
+            assert low >= 0 and high <= 1
 
 
 def test_titles_are_short_with_the_reading_hint_below():
@@ -48,6 +48,8 @@ def test_titles_are_short_with_the_reading_hint_below():
     assert [(title["text"], title["subtitle"]) for title in titles] == [("Loss", "lower is better"),
                                                                           ("Accuracy", "higher is better")]
     assert line_layers(accuracy)[0]["encoding"]["y"]["axis"]["format"] == ".0%"
+    # The height is the plot's: the title, axes and legend come on top of it, not out of it.
+    assert all(chart.to_dict()["autosize"]["type"] == "fit-x" for chart in (loss, accuracy))
 
 
 def test_an_epoch_in_progress_draws_its_running_values_from_epoch_0():

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import keras_layer_outputs
 
 from cnnlab.config import TrainConfig
 from cnnlab.forward import FORWARD_CHUNK, Network
 from cnnlab.model import build_model, summarize_config
-
-from helpers import keras_layer_outputs
 
 CONFIGS = {
     "reference": TrainConfig(),

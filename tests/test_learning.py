@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import keras_layer_outputs
 
 from cnnlab.backend import load_keras
 from cnnlab.charts import training_curves
 from cnnlab.learning import filter_change, filters_at_epoch, history_records
 from cnnlab.model import build_model
-from helpers import keras_layer_outputs
 
 
 def test_epoch_0_is_the_random_start_and_the_last_is_the_trained_model(tiny_result):

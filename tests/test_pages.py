@@ -168,8 +168,8 @@ def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
 
 def test_prediction_page_charts_the_current_digit(trained_service):
     digit = ui.get_dataset("mnist").x_test[5]
-    app = open_page("app_pages/prediction.py", chosen=trained_service.latest(), **{ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #5",
-                                               ui.DIGIT_LABEL: 1})
+    app = open_page("app_pages/prediction.py", chosen=trained_service.latest(),
+                    **{ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #5", ui.DIGIT_LABEL: 1})
     assert not app.exception, [item.value for item in app.exception]
     text = page_text(app)
     assert "Prediction:" in text and "Runner-up" in text and "test digit #5" in text

@@ -1,0 +1,19 @@
+"""The screenshot tour (scripts/tour.py) as a test, last in the browser run, when the session's server holds the
+shipped model and the models the other browser tests trained: every page at desktop and phone width, saved under
+artifacts/tour/ to look at, with nothing cut off or sticking out, no Python spellings in the text and alt text on
+every picture."""
+
+from __future__ import annotations
+
+import pytest
+from app_server import ARTIFACTS, Student
+from tour import WIDTHS, take_tour
+
+
+@pytest.mark.parametrize("width_name", list(WIDTHS))
+def test_every_page_reads_whole_at_desktop_and_phone_width(width_name, new_page, app_server):
+    width, height = WIDTHS[width_name]
+    student = Student(new_page(width, height), app_server.url).open()
+    faults = take_tour(student, width_name, ARTIFACTS / "tour")
+    found = {title: fault for title, fault in faults.items() if any(fault.values())}
+    assert found == {}
