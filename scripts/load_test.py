@@ -122,7 +122,7 @@ async def start_background_training(browser, url: str):
         await thumb.press("ArrowRight")
     await wait_idle(page)
     await page.locator('[data-testid="stMain"]').get_by_role("button", name="Train", exact=True).click()
-    await page.locator('[data-testid="stProgress"]').wait_for(timeout=ANSWER_TIMEOUT_MS)
+    await page.locator('[data-testid="stMain"] [data-testid="stProgress"]').wait_for(timeout=ANSWER_TIMEOUT_MS)
     return page
 
 
@@ -177,7 +177,7 @@ async def run(url: str, sessions: int, strokes: int, server_pid: int | None) -> 
         answered = await asyncio.gather(*(student_session(browser, url, strokes, timings, errors)
                                           for _ in range(sessions)))
         elapsed = time.perf_counter() - started
-        still_training = await trainer.locator('[data-testid="stProgress"]').count() > 0
+        still_training = await trainer.locator('[data-testid="stMain"] [data-testid="stProgress"]').count() > 0
         errors += await errors_on(trainer)
         await browser.close()
 

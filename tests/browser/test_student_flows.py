@@ -124,13 +124,13 @@ def test_training_reuses_the_shipped_default_model_and_shows_progress_on_fewer_i
     assert float(wait_for_test_accuracy(train).rstrip("%")) >= 98.5
     choose_training_images(train, "2,000")
     press_train(train)
-    bar = train.page.locator('[data-testid="stProgress"] [role="progressbar"]')
+    bar = train.page.locator('[data-testid="stMain"] [data-testid="stProgress"] [role="progressbar"]')
     bar.wait_for(timeout=60_000)
     first = float(bar.get_attribute("aria-valuenow") or 0)
     train.page.wait_for_function(
         """([selector, first]) => { const bar = document.querySelector(selector);
                return !bar || Number(bar.getAttribute('aria-valuenow')) > first; }""",
-        arg=['[data-testid="stProgress"] [role="progressbar"]', first],
+        arg=['[data-testid="stMain"] [data-testid="stProgress"] [role="progressbar"]', first],
         timeout=TRAINING_TIMEOUT_MS,
     )
     accuracy = wait_for_test_accuracy(train)
@@ -210,7 +210,8 @@ def test_a_training_goes_on_while_the_student_visits_other_pages(student):
     set_slider(train, "Filters in conv layer 1", 8)
     choose_training_images(train, "1,000")
     press_train(train)
-    train.page.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
+    # The main area's bar (the sidebar has one too while the tab's own model trains).
+    train.page.locator('[data-testid="stMain"] [data-testid="stProgress"]').wait_for(timeout=60_000)
 
     train.go_to("Home")
     time.sleep(2)
@@ -239,7 +240,7 @@ def test_two_students_share_one_training_while_a_third_switches_pages_and_draws(
     # Playwright's sync API drives the tabs from this one thread: the two clicks land back to back.
     press_train(first)
     press_train(second)
-    first.page.locator('[data-testid="stProgress"]').first.wait_for(timeout=TRAINING_TIMEOUT_MS)
+    first.page.locator('[data-testid="stMain"] [data-testid="stProgress"]').first.wait_for(timeout=TRAINING_TIMEOUT_MS)
     # Meanwhile a third student goes on working with the model already there: pages and a drawn digit.
     seconds = []
     for _ in range(2):
@@ -330,7 +331,7 @@ def test_the_confusion_gallery_opens_a_digit_in_activations(student):
     index = re.match(r"#([\d,]+)", caption.inner_text()).group(1)
     # The gallery's heading names the square: "… test digits 4 were read as 9 …".
     true_digit = re.search(r"test digits? (\d) (?:was|were) ", evaluation.main_text()).group(1)
-    evaluation.page.get_by_role("button", name="Open").first.click()
+    evaluation.page.locator('[data-testid="stMain"] [class*="st-key-evaluation_open_"] button').first.click()
     evaluation.page.wait_for_selector('h1:has-text("Activations")')
     evaluation.wait_until_idle()
     assert f"Input: test digit #{index} · true label: {true_digit}" in evaluation.main_text()
@@ -358,6 +359,7 @@ def test_the_class_experiments_chart_every_model_and_one_can_be_picked(student):
     experiments.wait_for_pictures()
     # The table's first row (the selection marker at the left of the grid), as a teacher clicks it.
     grid = experiments.page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()  # below the two charts: a click outside the window reaches nothing
     box = grid.bounding_box()
     experiments.page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
     experiments.page.get_by_text("Picked:", exact=False).wait_for()
