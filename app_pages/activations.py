@@ -21,8 +21,8 @@ FLATTEN_ROW_HEIGHT = 40
 def input_ui() -> np.ndarray | None:
     """Where the digit comes from; returns the digit this choice gives (also stored for the Prediction page),
     or None while the chosen input has none yet (a blank canvas, no upload)."""
-    choice = st.segmented_control("Input", list(INPUTS), format_func=INPUTS.get, default="random",
-                                  key="activations_input") or "random"
+    ui.prepare_widget("activations_input", "random")
+    choice = st.segmented_control("Input", list(INPUTS), format_func=INPUTS.get, key="activations_input") or "random"
     if choice == "random":
         if (st.button("Random digit", key="activations_random") or st.session_state.get(ui.DIGIT) is None
                 or st.session_state.get(ui.DIGIT_LABEL) is None):

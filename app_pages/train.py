@@ -31,7 +31,7 @@ def start_settings() -> None:
     unless the student has set it already: a new tab, a reload and a shared link all open on the tab's model."""
     config = ui.chosen_config()
     for name, key in ui.SETTING_WIDGETS.items():
-        st.session_state.setdefault(key, getattr(config, name))
+        ui.prepare_widget(key, getattr(config, name))
 
 
 def offered(choices: list, key: str) -> list:
@@ -98,8 +98,8 @@ def training_times_text(config: TrainConfig, dataset: Dataset) -> str:
 
 def data_ui() -> None:
     """The data choice; an uploaded CSV is checked here and kept in the session only if it is sound."""
-    choice = st.radio("Training data", list(DATA_CHOICES), format_func=DATA_CHOICES.get,
-                      key=ui.DATASET_CHOICE)
+    ui.prepare_widget(ui.DATASET_CHOICE, "mnist")
+    choice = st.radio("Training data", list(DATA_CHOICES), format_func=DATA_CHOICES.get, key=ui.DATASET_CHOICE)
     if choice != "upload":
         st.caption(MNIST_CREDIT)
         return

@@ -57,6 +57,15 @@ def keep_widget_values() -> None:
             st.session_state[key] = st.session_state[KEPT_PREFIX + key]
 
 
+def prepare_widget(key: str, default) -> None:
+    """Give a kept widget its value (its own, else `default`) just before the page draws it, on every run.
+
+    Assigned even when it holds that value already: Streamlit sends a value set this way to the browser, which
+    otherwise draws the widget at its minimum after a page switch has made it forget the widget.
+    """
+    st.session_state[key] = st.session_state.get(key, default)
+
+
 @st.cache_resource
 def get_service() -> TrainingService:
     """The process-wide training service: created once, shared by every session and page.
