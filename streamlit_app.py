@@ -33,7 +33,9 @@ def main() -> None:
     ]
     ui.keep_widget_values()
     ui.sync_address()
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    ui.note_page(page.url_path)
+    page.run()
     # After the page, so that it shows the model the page's buttons may just have chosen.
     ui.show_sidebar()
 
