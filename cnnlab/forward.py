@@ -1,10 +1,11 @@
 """A trained network run in NumPy: every layer's output for a few digits, without TensorFlow.
 
 The pages that follow a digit through the network (Activations, Prediction, How one number is made, Compare,
-Watch) need one forward pass of a few digits, in milliseconds. NumPy does that without importing TensorFlow, which
-costs a web server seconds of CPU and hundreds of megabytes on its first visit; the server then needs TensorFlow
-only for gradients (saliency, a filter's favourite pattern, fooling the network) and for whole test sets. The
-tests check every layer against Keras's own outputs for the same weights.
+Watch) need one forward pass of a few digits, in milliseconds; Evaluation and the digit map run thousands, a chunk
+at a time. NumPy does all of it without importing TensorFlow, which costs a web server seconds of CPU and hundreds
+of megabytes on its first visit; the server then needs TensorFlow only for gradients (saliency, a filter's
+favourite pattern, fooling the network) and for the random start of a network (Watch's epoch 0). The tests check
+every layer against Keras's own outputs for the same weights.
 """
 
 from __future__ import annotations
