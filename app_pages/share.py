@@ -17,7 +17,9 @@ def link_section() -> None:
     st.markdown("The address bar always holds a link to the model you chose, on every page: send it, and it opens "
                 f"these settings (**{describe_config(config)}**) for whoever follows it.")
     st.code(address, language=None)
-    if ui.chosen_job() is None:
+    # The tab's chosen model, or the reference model when it chose none.
+    known = ui.chosen_job() if st.session_state.get(ui.MODEL_KEY) else ui.reference_job()
+    if known is None:
         st.caption("These settings are not trained on this server yet: whoever follows the link can train them on "
                    "the Train page, where the sliders will already be set.")
 

@@ -100,6 +100,9 @@ def test_on_a_first_visit_the_service_has_the_default_model_and_train_reuses_it(
         assert not app.exception, [item.value for item in app.exception]
         text = page_text(app)
         assert "needs a trained model" not in text and "Prediction:" in text
+        # The Share page offers the reference model's link without calling it untrained.
+        share = page_text(open_page("app_pages/share.py"))
+        assert "The address bar always holds a link" in share and "not trained on this server" not in share
     finally:
         ui.get_service.clear()
 
