@@ -8,7 +8,7 @@ without this file for a student who opens a page's address first.
 
 import streamlit as st
 
-from cnnlab import ui
+from cnnlab.app import kept_widgets, model_choice, training_view
 
 
 def main() -> None:
@@ -31,13 +31,13 @@ def main() -> None:
         st.Page("app_pages/takeaway.py", title="Code to take away", icon=":material/code:"),
         st.Page("app_pages/share.py", title="Share and keep", icon=":material/share:"),
     ]
-    ui.keep_widget_values()
-    ui.sync_address()
+    kept_widgets.keep_widget_values()
+    model_choice.sync_address()
     page = st.navigation(pages)
-    ui.note_page(page.url_path)
+    kept_widgets.note_page(page.url_path)
     page.run()
     # After the page, so that it shows the model the page's buttons may just have chosen.
-    ui.show_sidebar()
+    training_view.show_sidebar()
 
 
 # Streamlit runs this file as "__main__". The embedded cluster's worker processes are started by multiprocessing,

@@ -3,12 +3,12 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.charts import probability_bars
-from cnnlab.explain import answer_doubts, dropout_training_view, layer_sentence
-from cnnlab.inspect import layer_activations
-from cnnlab.preprocess import UPLOAD_EXTENSIONS, canvas_to_mnist, image_to_mnist
-from cnnlab.render import enlarge, feature_mosaic, strip
+from cnnlab.app import digit_input, kept_widgets, training_view
+from cnnlab.digits.preprocess import UPLOAD_EXTENSIONS, canvas_to_mnist, image_to_mnist
+from cnnlab.lens.activations import layer_activations
+from cnnlab.lens.sentences import answer_doubts, dropout_training_view, layer_sentence
+from cnnlab.pictures.charts import probability_bars
+from cnnlab.pictures.images import enlarge, feature_mosaic, strip
 from cnnlab.words import shape_text
 
 # Short labels, so that the three fit side by side on a phone.
@@ -21,13 +21,13 @@ FLATTEN_ROW_HEIGHT = 40
 def input_ui() -> np.ndarray | None:
     """Where the digit comes from; returns the digit this choice gives (also stored for the Prediction page),
     or None while the chosen input has none yet (a blank canvas, no upload)."""
-    ui.prepare_widget("activations_input", "random")
+    kept_widgets.prepare_widget("activations_input", "random")
     choice = st.segmented_control("Input", list(INPUTS), format_func=INPUTS.get, key="activations_input") or "random"
     if choice == "random":
-        if (st.button("Random digit", key="activations_random") or st.session_state.get(ui.DIGIT) is None
-                or st.session_state.get(ui.DIGIT_LABEL) is None):
-            ui.pick_random_digit()
-        return st.session_state[ui.DIGIT]
+        if (st.button("Random digit", key="activations_random") or st.session_state.get(digit_input.DIGIT) is None
+                or st.session_state.get(digit_input.DIGIT_LABEL) is None):
+            digit_input.pick_random_digit()
+        return st.session_state[digit_input.DIGIT]
     if choice == "draw":
         return draw_ui()
     return upload_ui()
@@ -35,13 +35,13 @@ def input_ui() -> np.ndarray | None:
 
 def draw_ui() -> np.ndarray | None:
     """The drawing canvas: white ink on black, like MNIST. Every finished stroke updates the digit."""
-    image_data = ui.drawing_canvas("activations_canvas")
+    image_data = digit_input.drawing_canvas("activations_canvas")
     digit = canvas_to_mnist(image_data) if image_data is not None else None
     if digit is None:
         st.caption("Draw one digit, large or small, anywhere on the black square. The toolbar that appears "
                    "over the square undoes a stroke or clears it.")
         return None
-    ui.set_digit(digit, "your drawing")
+    digit_input.set_digit(digit, "your drawing")
     return digit
 
 
@@ -59,7 +59,7 @@ def upload_ui() -> np.ndarray | None:
     if digit is None:
         st.warning("No digit could be found in that picture: it looks empty.")
         return None
-    ui.set_digit(digit, f"your picture {upload.name}")
+    digit_input.set_digit(digit, f"your picture {upload.name}")
     return digit
 
 
@@ -67,8 +67,8 @@ def seen_view(digit: np.ndarray, layers: list) -> None:
     """The 28 × 28 image the network reads, where it came from, and what it answers."""
     st.image(enlarge(digit, 6), caption="What the network sees: 28 × 28 pixels", width=168,
              alt="The input digit, 28 by 28 pixels, white ink on black")
-    st.caption(ui.digit_origin_text())
-    ui.show_prediction(layers[-1].output)
+    st.caption(digit_input.digit_origin_text())
+    digit_input.show_prediction(layers[-1].output)
     for doubt in answer_doubts(digit, layers[-1].output):
         st.warning(doubt)
 
@@ -110,7 +110,7 @@ def layers_view(result, layers: list) -> None:
 
 
 def activations_demo() -> None:
-    result = ui.require_model("activations")
+    result = training_view.require_model("activations")
     if result is None:
         return
 

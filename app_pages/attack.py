@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.inspect import predict_proba
+from cnnlab.app import digit_input, model_choice, training_view
+from cnnlab.lens.activations import predict_proba
 from cnnlab.lens.attack import BUDGET_RANGE, DEFAULT_BUDGET, DEFAULT_STEPS, STEPS_RANGE, AttackResult, fool
-from cnnlab.render import enlarge, signed_image
+from cnnlab.pictures.images import enlarge, signed_image
 
 LESSON = (
     "**Why this works.** The network does not see a *shape*; it adds up hundreds of thousands of weighted pixels. "
@@ -56,11 +56,11 @@ def show_attack(attack: AttackResult) -> None:
 
 
 def attack_demo() -> None:
-    result = ui.require_model("attack")
+    result = training_view.require_model("attack")
     if result is None:
         return
-    job = ui.current_job()
-    digit = ui.current_digit("attack", " · draw or pick another on the Activations page")
+    job = model_choice.current_job()
+    digit = digit_input.current_digit("attack", " · draw or pick another on the Activations page")
     predicted = int(np.argmax(predict_proba(result.network, digit)[0]))
     target, budget, steps = settings_ui(predicted)
     attack = attack_for(repr(job.key), result.model, digit, target, budget, steps)
@@ -68,7 +68,8 @@ def attack_demo() -> None:
     # The Prediction page shows the fooled digit's ten probabilities and which pixels decided them. A person still
     # sees the original digit, so its true label (when known) stays.
     if attack.succeeded and st.button("Open the fooled digit in Prediction", key="attack_open"):
-        ui.set_digit(attack.attacked, f"your digit changed to read as {target}", st.session_state.get(ui.DIGIT_LABEL))
+        label = st.session_state.get(digit_input.DIGIT_LABEL)
+        digit_input.set_digit(attack.attacked, f"your digit changed to read as {target}", label)
         st.switch_page("app_pages/prediction.py")
     st.markdown(LESSON)
 

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.charts import kernel_grid, probability_bars
-from cnnlab.compare import compare_answers, config_differences
-from cnnlab.evaluate import Evaluation, evaluate
-from cnnlab.inspect import conv_filters, layer_activations
-from cnnlab.render import feature_mosaic, grid_shape
+from cnnlab.app import digit_input, resources, training_view
+from cnnlab.lens.activations import conv_filters, layer_activations
+from cnnlab.lens.comparison import compare_answers, config_differences
+from cnnlab.lens.evaluation import Evaluation, evaluate
+from cnnlab.pictures.charts import kernel_grid, probability_bars
+from cnnlab.pictures.images import feature_mosaic, grid_shape
 from cnnlab.words import describe_config
 
 
@@ -42,7 +42,7 @@ def model_column(job, digit) -> None:
     st.caption(f"{result.network.count_params():,} learnt parameters · data: {job.dataset.name}")
     layers = {layer.name: layer for layer in layer_activations(result.network, digit)}
     probabilities = layers["output"].output
-    ui.show_prediction(probabilities)
+    digit_input.show_prediction(probabilities)
     st.altair_chart(probability_bars(probabilities))
     kernels = conv_filters(result.network, 0)
     _, columns = grid_shape(kernels.shape[3])
@@ -63,9 +63,9 @@ def answers_text(first, second) -> str:
 
 
 def compare_demo() -> None:
-    if ui.require_model("compare") is None:
+    if training_view.require_model("compare") is None:
         return
-    jobs = [job for job in ui.get_service().finished_jobs() if job.result is not None]
+    jobs = [job for job in resources.get_service().finished_jobs() if job.result is not None]
     if len(jobs) < 2:
         st.info("There is only one trained model so far. Train a second one on the Train page, for example with "
                 "4 filters instead of 30, or 1 epoch instead of 3, and come back.")
@@ -77,7 +77,7 @@ def compare_demo() -> None:
         return
     st.markdown(differences_text(first, second))
     st.markdown(answers_text(first, second))
-    digit = ui.current_digit("compare")
+    digit = digit_input.current_digit("compare")
     left, right = st.columns(2)
     with left:
         model_column(first, digit)

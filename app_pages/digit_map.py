@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.charts import digit_map_chart, selected_point
+from cnnlab.app import digit_input, model_choice, training_view
 from cnnlab.lens.digit_map import DigitMap, digit_map
-from cnnlab.render import png_data_urls
+from cnnlab.pictures.charts import digit_map_chart, selected_point
+from cnnlab.pictures.images import png_data_urls
 
 METHODS = {"pca": "PCA (instant)", "tsne": "t-SNE (a few seconds)"}
 EXPLANATIONS = {
@@ -29,15 +29,15 @@ def open_clicked_digit(dataset, chart_state) -> None:
     point = selected_point(chart_state, "digit")
     if point is not None:
         index = int(point["index"])
-        ui.set_digit(dataset.x_test[index], f"test digit #{index:,}", int(dataset.y_test[index]))
+        digit_input.set_digit(dataset.x_test[index], f"test digit #{index:,}", int(dataset.y_test[index]))
         st.switch_page("app_pages/activations.py")
 
 
 def digit_map_demo() -> None:
-    result = ui.require_model("digit_map")
+    result = training_view.require_model("digit_map")
     if result is None:
         return
-    job = ui.current_job()
+    job = model_choice.current_job()
     method = st.segmented_control("Map", list(METHODS), format_func=METHODS.get, default="pca",
                                   key="digit_map_method") or "pca"
     st.markdown(EXPLANATIONS[method])

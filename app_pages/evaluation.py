@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.charts import confusion_chart, per_class_bars, selected_point
-from cnnlab.evaluate import Evaluation, evaluate
-from cnnlab.render import enlarge
+from cnnlab.app import digit_input, model_choice, training_view
+from cnnlab.lens.evaluation import Evaluation, evaluate
+from cnnlab.pictures.charts import confusion_chart, per_class_bars, selected_point
+from cnnlab.pictures.images import enlarge
 
 GALLERY_SIZE = 12
 GALLERY_COLUMNS = 6
@@ -57,15 +57,15 @@ def gallery(dataset, evaluation: Evaluation, true: int, predicted: int) -> None:
                      caption=f"#{index:,} · {evaluation.confidence[index]:.0%} sure")
             if st.button("Open", key=f"evaluation_open_{index}", icon=":material/layers:",
                          help="Open this digit on the Activations page"):
-                ui.set_digit(dataset.x_test[index], f"test digit #{index:,}", int(dataset.y_test[index]))
+                digit_input.set_digit(dataset.x_test[index], f"test digit #{index:,}", int(dataset.y_test[index]))
                 st.switch_page("app_pages/activations.py")
 
 
 def evaluation_demo() -> None:
-    result = ui.require_model("evaluation")
+    result = training_view.require_model("evaluation")
     if result is None:
         return
-    job = ui.current_job()
+    job = model_choice.current_job()
     if job is None or job.result is not result:
         st.info("The model is not ready to be evaluated yet; open this page again in a moment.")
         return

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.charts import experiments_scatter, selected_point
-from cnnlab.experiments import COLOUR_SETTINGS, experiments_table
+from cnnlab.app import model_choice, resources
+from cnnlab.lens.experiments import COLOUR_SETTINGS, experiments_table
+from cnnlab.pictures.charts import experiments_scatter, selected_point
 
 TABLE_COLUMNS = ["model", "parameters", "training seconds", "test accuracy"]
 
@@ -23,19 +23,19 @@ def chosen_row(table_state, *chart_states) -> int | None:
 
 def use_model_ui(record) -> None:
     """A button that makes the picked model the one this tab uses, when its data is the data this tab has."""
-    dataset = ui.chosen_dataset()
+    dataset = model_choice.chosen_dataset()
     if record.fingerprint != dataset.fingerprint:
         st.caption(f"This model was trained on other data ({record.dataset_name}); choose that data on the Train "
                    "page to use it.")
         return
     if st.button("Use this model on every page", type="primary", key="experiments_use"):
-        job = ui.get_service().submit(record.config, dataset)
-        ui.use_job(job)
+        job = resources.get_service().submit(record.config, dataset)
+        model_choice.use_job(job)
         st.success("This model is now the one your pages use.")
 
 
 def experiments_demo() -> None:
-    records = ui.get_service().records()
+    records = resources.get_service().records()
     if not records:
         st.info("No model has been trained on this server yet. Every model anyone trains appears here.")
         return

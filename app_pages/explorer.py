@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.arithmetic import conv_arithmetic, pool_arithmetic
-from cnnlab.charts import channel_contributions, map_picker, number_grid, selected_point
-from cnnlab.inspect import layer_activations
-from cnnlab.model import to_model_input
-from cnnlab.render import outline_square
+from cnnlab.app import digit_input, training_view
+from cnnlab.digits.format import to_model_input
+from cnnlab.lens.activations import layer_activations
+from cnnlab.lens.arithmetic import conv_arithmetic, pool_arithmetic
+from cnnlab.pictures.charts import channel_contributions, map_picker, number_grid, selected_point
+from cnnlab.pictures.images import outline_square
 
 
 def use_clicked_cell() -> None:
@@ -90,10 +90,10 @@ def conv2_section(result, layers) -> None:
 
 
 def explorer_demo() -> None:
-    result = ui.require_model("explorer")
+    result = training_view.require_model("explorer")
     if result is None:
         return
-    digit = ui.current_digit("explorer", " · change it on the Activations page.")
+    digit = digit_input.current_digit("explorer", " · change it on the Activations page.")
     layers = {layer.name: layer.output for layer in layer_activations(result.network, digit)}
     filter_index, row, column = conv1_section(result, digit, layers)
     pool_section(layers, filter_index, row, column)

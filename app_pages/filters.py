@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.charts import kernel_grid
-from cnnlab.inspect import conv_filters
-from cnnlab.learning import filter_change, filters_at_epoch, history_records
-from cnnlab.render import grid_shape
+from cnnlab.app import training_view
+from cnnlab.lens.activations import conv_filters
+from cnnlab.lens.filter_history import filter_change, filters_at_epoch, history_records
+from cnnlab.pictures.charts import kernel_grid
+from cnnlab.pictures.images import grid_shape
 
 
 def filters_demo() -> None:
-    result = ui.require_model("filters")
+    result = training_view.require_model("filters")
     if result is None:
         return
     # Side by side on a wide screen, one under the other on a phone (each grid fits a phone's width).
@@ -77,7 +77,7 @@ def learning_section(result) -> None:
     limit = max(float(abs(snapshot).max()) for snapshot in snapshots)
     _, columns = grid_shape(kernels.shape[3])
     st.altair_chart(kernel_grid(kernels, columns=columns, cell=16, limit=limit))
-    ui.show_training_curves(history_records(result.history), last, chosen_epoch=epoch)
+    training_view.show_training_curves(history_records(result.history), last, chosen_epoch=epoch)
 
 
 st.title("Filters")

@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.render import enlarge
+from cnnlab.app import resources
+from cnnlab.pictures.images import enlarge
 
 
 def sample_digits_strip(dataset, per_digit: int = 1) -> np.ndarray:
@@ -20,7 +20,7 @@ def home_demo() -> None:
         CNN Lab trains one on handwritten digits from **MNIST** and lets you look inside it at every step.
         """
     )
-    st.image(enlarge(sample_digits_strip(ui.get_dataset("mnist")), 3), alt="A row of handwritten MNIST digits",
+    st.image(enlarge(sample_digits_strip(resources.get_dataset("mnist")), 3), alt="A row of handwritten MNIST digits",
              caption="Ten of the 70,000 MNIST digits the network learns from (28 × 28 pixels each). MNIST is by "
                      "Yann LeCun, Corinna Cortes and Christopher J. C. Burges (CC BY-SA 3.0) and comes with CNN Lab.")
     st.subheader("How to use it")

@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.inspect import conv_filters, predict_proba
+from cnnlab.app import model_choice, training_view
+from cnnlab.lens.activations import conv_filters, predict_proba
 from cnnlab.lens.patterns import Patterns, preferred_inputs, receptive_field, unit_count
-from cnnlab.render import enlarge, pattern_mosaic
+from cnnlab.pictures.images import enlarge, pattern_mosaic
 
 
 @st.cache_data(max_entries=64, show_spinner="Climbing towards each unit's favourite picture…")
@@ -59,10 +59,10 @@ def dense_section(result, model_key: str) -> None:
 
 
 def patterns_demo() -> None:
-    result = ui.require_model("patterns")
+    result = training_view.require_model("patterns")
     if result is None:
         return
-    model_key = repr(ui.current_job().key)
+    model_key = repr(model_choice.current_job().key)
     st.subheader("conv1: edges and strokes")
     st.markdown("Each conv1 unit sees a 5×5 square of the digit. Its favourite picture puts white ink where the "
                 "filter's weights are positive and leaves black where they are negative: the filter *is* the "

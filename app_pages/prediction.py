@@ -3,33 +3,33 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.charts import probability_bars
-from cnnlab.explain import answer_doubts
-from cnnlab.inspect import predict_proba
-from cnnlab.render import enlarge, saliency_overlay, signed_image
-from cnnlab.saliency import class_gradient, saliency_map
+from cnnlab.app import digit_input, training_view
+from cnnlab.lens.activations import predict_proba
+from cnnlab.lens.saliency import class_gradient, saliency_map
+from cnnlab.lens.sentences import answer_doubts
+from cnnlab.pictures.charts import probability_bars
+from cnnlab.pictures.images import enlarge, saliency_overlay, signed_image
 
 GRADIENT_KINDS = {"score": "the raw score", "probability": "the probability"}
 
 
 def prediction_demo() -> None:
-    result = ui.require_model("prediction")
+    result = training_view.require_model("prediction")
     if result is None:
         return
-    if st.session_state.get(ui.DIGIT) is None:
-        ui.pick_random_digit()
+    if st.session_state.get(digit_input.DIGIT) is None:
+        digit_input.pick_random_digit()
     if st.button("Random digit", key="prediction_random"):
-        ui.pick_random_digit()
-    digit = st.session_state[ui.DIGIT]
+        digit_input.pick_random_digit()
+    digit = st.session_state[digit_input.DIGIT]
     probabilities = predict_proba(result.network, digit)[0]
     order = np.argsort(probabilities)[::-1]
     best, runner_up = int(order[0]), int(order[1])
     left, right = st.columns([1, 3])
     with left:
         st.image(enlarge(digit, 5), width=140, alt="The current digit")
-        st.caption(ui.digit_origin_text())
-        ui.show_prediction(probabilities)
+        st.caption(digit_input.digit_origin_text())
+        digit_input.show_prediction(probabilities)
         for doubt in answer_doubts(digit, probabilities):
             st.warning(doubt)
         st.markdown(

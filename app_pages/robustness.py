@@ -3,11 +3,12 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.charts import probability_bars, sweep_chart
-from cnnlab.inspect import predict_proba
-from cnnlab.render import enlarge
-from cnnlab.transform import ROTATION_RANGE, SCALE_RANGE, SHIFT_RANGE, Distortion, distort, rotation_sweep
+from cnnlab.app import digit_input, training_view
+from cnnlab.digits.format import IMAGE_SIZE
+from cnnlab.digits.transform import ROTATION_RANGE, SCALE_RANGE, SHIFT_RANGE, Distortion, distort, rotation_sweep
+from cnnlab.lens.activations import predict_proba
+from cnnlab.pictures.charts import probability_bars, sweep_chart
+from cnnlab.pictures.images import enlarge
 
 SWEEP_ANGLES = np.arange(ROTATION_RANGE[0], ROTATION_RANGE[1] + 1, 5)
 DEFAULTS = {"robustness_shift_right": 0, "robustness_shift_down": 0, "robustness_rotation": 0,
@@ -30,7 +31,7 @@ def distortion_ui() -> Distortion:
     direction = "rows"
     if left.checkbox("Erase a band", key="robustness_erase_on"):
         direction = right.radio("Band of", ["rows", "columns"], horizontal=True, key="robustness_erase_direction")
-        erase = left.slider(f"Erased {direction}", 0, 27, (12, 15), key="robustness_erase")
+        erase = left.slider(f"Erased {direction}", 0, IMAGE_SIZE - 1, (12, 15), key="robustness_erase")
     st.button("Reset", key="robustness_reset", on_click=reset)
     return Distortion(shift_right, shift_down, rotation, scale, erase, direction)
 
@@ -42,10 +43,10 @@ def verdict(before: int, after: int, probability: float) -> str:
 
 
 def robustness_demo() -> None:
-    result = ui.require_model("robustness")
+    result = training_view.require_model("robustness")
     if result is None:
         return
-    digit = ui.current_digit("robustness", " · draw your own on the Activations page.")
+    digit = digit_input.current_digit("robustness", " · draw your own on the Activations page.")
 
     # Only this part reruns while the sliders move, so the prediction follows them without redrawing the page.
     @st.fragment

@@ -2,23 +2,23 @@
 
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.inspect import conv_filters, layer_activations
-from cnnlab.render import feature_mosaic, kernel_mosaic
-from cnnlab.share import config_to_query, model_to_bytes, png_bytes
+from cnnlab.app import digit_input, model_choice, training_view
+from cnnlab.lens.activations import conv_filters, layer_activations
+from cnnlab.pictures.images import feature_mosaic, kernel_mosaic
+from cnnlab.pictures.links import config_to_query, model_to_bytes, png_bytes
 from cnnlab.words import describe_config
 
 
 def link_section() -> None:
     """The address of this tab's model, which opens the same model (or training) for whoever follows it."""
     st.subheader("Share the settings")
-    config = ui.chosen_config()
-    address = ui.model_address(st.context.url or "")
+    config = model_choice.chosen_config()
+    address = model_choice.model_address(st.context.url or "")
     st.markdown("The address bar always holds a link to the model you chose, on every page: send it, and it opens "
                 f"these settings (**{describe_config(config)}**) for whoever follows it.")
     st.code(address, language=None)
     # The tab's chosen model, or the reference model when it chose none.
-    known = ui.chosen_job() if st.session_state.get(ui.MODEL_KEY) else ui.reference_job()
+    known = model_choice.chosen_job() if st.session_state.get(model_choice.MODEL_KEY) else model_choice.reference_job()
     if known is None:
         st.caption("These settings are not trained on this server yet: whoever follows the link can train them on "
                    "the Train page, where the sliders will already be set.")
@@ -37,7 +37,7 @@ def keep_section(job) -> None:
     filters = kernel_mosaic(conv_filters(result.network, 0))
     middle.download_button("conv1 filters (PNG)", data=png_bytes(filters), file_name="conv1-filters.png",
                            mime="image/png", key="share_filters_png", on_click="ignore")
-    digit = st.session_state.get(ui.DIGIT)
+    digit = st.session_state.get(digit_input.DIGIT)
     if digit is not None:
         maps = feature_mosaic(layer_activations(result.network, digit)[0].output, scale=4)
         right.download_button("conv1 maps of the current digit (PNG)", data=png_bytes(maps),
@@ -50,8 +50,8 @@ def keep_section(job) -> None:
 
 def share_demo() -> None:
     link_section()
-    if ui.require_model("share") is not None:
-        keep_section(ui.current_job())
+    if training_view.require_model("share") is not None:
+        keep_section(model_choice.current_job())
 
 
 st.title("Share and keep")

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.model import summary_table
-from cnnlab.takeaway import DIGITS_VARIABLE, download_name, keras_notebook, keras_script
+from cnnlab.app import training_view
+from cnnlab.network.model import summary_table
+from cnnlab.network.takeaway import DIGITS_VARIABLE, download_name, keras_notebook, keras_script
 from cnnlab.words import describe_config
 
 
@@ -15,7 +15,7 @@ def program_files(config) -> tuple[str, str]:
 
 
 def takeaway_demo() -> None:
-    result = ui.require_model("takeaway")
+    result = training_view.require_model("takeaway")
     if result is None:
         return
     config = result.config

@@ -4,12 +4,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cnnlab import ui
+from cnnlab.app import kept_widgets, model_choice, resources, training_view
 from cnnlab.config import DROPOUT_RANGE, EPOCHS_RANGE, FILTERS_RANGE, SEED_RANGE, TrainConfig
-from cnnlab.data import Dataset, dataset_from_csv
-from cnnlab.estimate import describe_duration
+from cnnlab.digits.datasets import Dataset, dataset_from_csv
 from cnnlab.jobs.service import JobState
-from cnnlab.model import summary_table
+from cnnlab.network.estimate import describe_duration
+from cnnlab.network.model import summary_table
 from cnnlab.words import setting_text
 
 BATCH_SIZES = [16, 32, 50, 64, 100, 128, 200, 256, 512]
@@ -29,9 +29,9 @@ MNIST_CREDIT = ("MNIST is by Yann LeCun, Corinna Cortes and Christopher J. C. Bu
 def start_settings() -> None:
     """Give each setting's widget the value of the model this tab chose (the reference model's when it chose none),
     unless the student has set it already: a new tab, a reload and a shared link all open on the tab's model."""
-    config = ui.chosen_config()
-    for name, key in ui.SETTING_WIDGETS.items():
-        ui.prepare_widget(key, getattr(config, name))
+    config = model_choice.chosen_config()
+    for name, key in kept_widgets.SETTING_WIDGETS.items():
+        kept_widgets.prepare_widget(key, getattr(config, name))
 
 
 def offered(choices: list, key: str) -> list:
@@ -48,7 +48,7 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
     """The training sliders, with the time each choice of training images takes; returns the chosen settings.
 
     Ranges come from `cnnlab.config`, values from `start_settings`: nothing here repeats a default."""
-    keys = ui.SETTING_WIDGETS
+    keys = kept_widgets.SETTING_WIDGETS
     left, middle, right = st.columns(3)
     epochs = left.slider("Epochs", *EPOCHS_RANGE, key=keys["epochs"],
                          help="How many times the network sees every training image.")
@@ -77,7 +77,7 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
         augment = right.checkbox("Augment the images", key=keys["augment"],
                                  help="Random small shifts, turns and zooms of every training image: helps the "
                                       "network read hand-drawn digits, which are never as tidy as MNIST's.")
-    config = replace(ui.chosen_config(), conv1_filters=conv1, conv2_filters=conv2, dropout=dropout,
+    config = replace(model_choice.chosen_config(), conv1_filters=conv1, conv2_filters=conv2, dropout=dropout,
                      dense_units=dense_units, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                      seed=int(seed), augment=augment, train_size=train_size)
     times.caption(training_times_text(config, dataset))
@@ -89,7 +89,7 @@ def training_times_text(config: TrainConfig, dataset: Dataset) -> str:
     parts = []
     for size in TRAIN_SIZES:
         choice = replace(config, train_size=size)
-        seconds = ui.get_service().estimated_seconds(choice, dataset)
+        seconds = resources.get_service().estimated_seconds(choice, dataset)
         label = f"all {dataset.train_size:,}" if size is None else f"{size:,}"
         text = f"{label}: {describe_duration(seconds)}"
         parts.append(f"**{text}**" if choice.train_size == config.train_size else text)
@@ -98,18 +98,19 @@ def training_times_text(config: TrainConfig, dataset: Dataset) -> str:
 
 def data_ui() -> None:
     """The data choice; an uploaded CSV is checked here and kept in the session only if it is sound."""
-    ui.prepare_widget(ui.DATASET_CHOICE, "mnist")
-    choice = st.radio("Training data", list(DATA_CHOICES), format_func=DATA_CHOICES.get, key=ui.DATASET_CHOICE)
+    kept_widgets.prepare_widget(model_choice.DATASET_CHOICE, "mnist")
+    choice = st.radio("Training data", list(DATA_CHOICES), format_func=DATA_CHOICES.get,
+                      key=model_choice.DATASET_CHOICE)
     if choice != "upload":
         st.caption(MNIST_CREDIT)
         return
     upload = st.file_uploader("Kaggle train.csv (label,pixel0,…,pixel783)", type=["csv"], key="train_csv")
     if upload is None:
-        if st.session_state.get(ui.UPLOADED_DATASET) is None:
+        if st.session_state.get(model_choice.UPLOADED_DATASET) is None:
             st.info("Until a CSV is uploaded, the network learns from MNIST.")
         return
     try:
-        st.session_state[ui.UPLOADED_DATASET] = load_upload(upload.getvalue(), upload.name)
+        st.session_state[model_choice.UPLOADED_DATASET] = load_upload(upload.getvalue(), upload.name)
     except ValueError as error:
         st.error(f"{upload.name} was not used: {error}")
 
@@ -132,27 +133,27 @@ def network_table(config: TrainConfig) -> None:
 
 def training_ui(config: TrainConfig, dataset: Dataset) -> None:
     """The Train button, then the training of these settings: live while it runs, its scores once it is done."""
-    service = ui.get_service()
+    service = resources.get_service()
     if st.button("Train", type="primary", key="train_start"):
         job = service.submit(config, dataset)
-        ui.use_job(job)
+        model_choice.use_job(job)
         if job.state is JobState.DONE:
             st.success("A model with exactly these settings was already trained; it is now in use.")
     job = service.find(config, dataset)
     if job is None:
         return
     if not job.finished:
-        ui.use_job(job)
+        model_choice.use_job(job)
         if st.button("Cancel training", key="train_cancel"):
             service.cancel(job)
             st.rerun()
-        ui.follow_job(job)
+        training_view.follow_job(job)
     elif job.state is JobState.DONE:
         result = job.result
         left, right = st.columns(2)
         left.metric("Test accuracy", f"{result.test_accuracy:.2%}")
         right.metric("Time taken", describe_duration(result.seconds))
-        ui.show_training_curves(job.epochs, config.epochs)
+        training_view.show_training_curves(job.epochs, config.epochs)
     else:
         st.error(job.error)
 
@@ -160,7 +161,7 @@ def training_ui(config: TrainConfig, dataset: Dataset) -> None:
 def train_demo() -> None:
     start_settings()
     data_ui()
-    dataset = ui.chosen_dataset()
+    dataset = model_choice.chosen_dataset()
     config = settings_ui(dataset)
     if dataset.note:
         st.caption(dataset.note)

@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab import ui
-from cnnlab.charts import epoch_probabilities, probability_bars
-from cnnlab.learning import digit_through_epochs
-from cnnlab.render import enlarge, feature_mosaic
+from cnnlab.app import digit_input, model_choice, training_view
+from cnnlab.lens.filter_history import digit_through_epochs
+from cnnlab.pictures.charts import epoch_probabilities, probability_bars
+from cnnlab.pictures.images import enlarge, feature_mosaic
 
 MAP_LAYERS = ("conv1", "pool", "conv2")
 LIVE_REFRESH_SECONDS = 1.0
@@ -28,7 +28,7 @@ def epoch_view(job, epoch_weights, final_weights, digit: np.ndarray, live: bool)
     layers = by_epoch[epoch]
     probabilities = np.array([outputs[-1].output for outputs in by_epoch])
     answer = int(probabilities[-1].argmax())
-    label = st.session_state.get(ui.DIGIT_LABEL)
+    label = st.session_state.get(digit_input.DIGIT_LABEL)
     left, right = st.columns(2)
     with left:
         st.image(enlarge(digit, 5), width=140, caption="The pinned digit", alt="The pinned digit")
@@ -51,14 +51,14 @@ def epoch_view(job, epoch_weights, final_weights, digit: np.ndarray, live: bool)
 
 
 def watch_demo() -> None:
-    result = ui.require_model("watch")
+    result = training_view.require_model("watch")
     if result is None:
         return
-    digit = ui.current_digit("watch", hint=" · draw or upload one on the Activations page to pin it here")
-    job = ui.chosen_job()
+    digit = digit_input.current_digit("watch", hint=" · draw or upload one on the Activations page to pin it here")
+    job = model_choice.chosen_job()
     live = job is not None and not job.finished and job.epoch_weights
     if not live:
-        job = ui.current_job()
+        job = model_choice.current_job()
 
     @st.fragment(run_every=LIVE_REFRESH_SECONDS if live else None)
     def view() -> None:

@@ -3,11 +3,11 @@
 1. The shipped reference model, loaded through the model store as the app does, on MNIST's 10,000 test digits.
    Budget: ≥ 98.5 % (the goal is 99 %).
 2. The same test digits drawn onto a 280×280 black canvas with white ink, at random sizes and places, and read
-   back through `cnnlab.preprocess.canvas_to_mnist`, as a drawing on the Activations page is.
+   back through `cnnlab.digits.preprocess.canvas_to_mnist`, as a drawing on the Activations page is.
    Budget: accuracy ≥ 98.5 % of the direct accuracy (1.).
 3. Training at default settings (3 epochs of 54,000 images, 6,000 validating, then the 10,000 test digits) with
-   `cnnlab.train.train`, against a plain `model.fit` of the same network on the same images given as one float
-   array up front. Budget: train()'s fit ≤ 1.10 × the plain fit's time.
+   `cnnlab.network.training.train`, against a plain `model.fit` of the same network on the same images given as
+   one float array up front. Budget: train()'s fit ≤ 1.10 × the plain fit's time.
 
     python scripts/bench_data.py [--digits 10000] [--skip-training]
 """
@@ -36,8 +36,8 @@ SEED = 0
 def shipped_reference_model(dataset):
     """The shipped reference model, installed into an empty store and loaded back, as on a server's first visit."""
     from cnnlab.config import TrainConfig
+    from cnnlab.jobs.reference import install_reference_model
     from cnnlab.jobs.store import ModelStore
-    from cnnlab.reference import install_reference_model
 
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-") as folder:
         if not install_reference_model(Path(folder), dataset.fingerprint):
@@ -64,7 +64,7 @@ def draw_on_canvas(digit: np.ndarray, generator: np.random.Generator) -> np.ndar
 
 def canvas_digits(images: np.ndarray, seed: int = SEED) -> np.ndarray:
     """Every image drawn on a canvas and read back by `canvas_to_mnist`: uint8 (n, 28, 28)."""
-    from cnnlab.preprocess import canvas_to_mnist
+    from cnnlab.digits.preprocess import canvas_to_mnist
 
     generator = np.random.default_rng(seed)
     read_back = np.zeros_like(images)
@@ -76,18 +76,19 @@ def canvas_digits(images: np.ndarray, seed: int = SEED) -> np.ndarray:
 
 
 def accuracy(network, images: np.ndarray, labels: np.ndarray) -> float:
-    """Share of `images` the network reads right (`cnnlab.forward.Network`, uint8 in, a chunk at a time)."""
-    from cnnlab.inspect import predict_proba
+    """Share of `images` the network reads right (`cnnlab.network.forward.Network`, uint8 in, a chunk at a time)."""
+    from cnnlab.lens.activations import predict_proba
 
     return float((predict_proba(network, images).argmax(axis=1) == labels).mean())
 
 
 def bench_default_training(dataset) -> tuple[float, float, float]:
     """(train()'s total seconds, its fit seconds, the plain fit's seconds) at default settings on `dataset`."""
-    from cnnlab.backend import load_keras
     from cnnlab.config import TrainConfig
-    from cnnlab.model import build_model, to_model_input
-    from cnnlab.train import split_indices, train
+    from cnnlab.digits.format import to_model_input
+    from cnnlab.network.backend import load_keras
+    from cnnlab.network.model import build_model
+    from cnnlab.network.training import split_indices, train
 
     keras = load_keras()
     config = TrainConfig()
@@ -115,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-training", action="store_true", help="skip the default training (minutes)")
     arguments = parser.parse_args(argv)
 
-    from cnnlab.bench import TRAIN_OVERHEAD_BUDGET
-    from cnnlab.data import load_dataset
+    from bench_engine import TRAIN_OVERHEAD_BUDGET
+
+    from cnnlab.digits.datasets import load_dataset
 
     dataset = load_dataset("mnist")
     images, labels = dataset.x_test[: arguments.digits], dataset.y_test[: arguments.digits]

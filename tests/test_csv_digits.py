@@ -1,4 +1,4 @@
-"""Tests for cnnlab.csv_digits: reading Kaggle and header-less MNIST CSV files of digits.
+"""Tests for cnnlab.digits.csv_reader: reading Kaggle and header-less MNIST CSV files of digits.
 
 References are independent of the reader under test: arrays we made ourselves and wrote out with the
 csv module, and the exact sentences a student should see when a file is malformed.
@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from helpers import KAGGLE_TEST_HEADER, KAGGLE_TRAIN_HEADER, csv_text, layout_text, small_digits
 
-import cnnlab.data
-from cnnlab import csv_digits
-from cnnlab.csv_digits import read_digits_csv
+import cnnlab.digits.datasets
+from cnnlab.digits import csv_reader as csv_digits
+from cnnlab.digits.csv_reader import read_digits_csv
 
 
 def test_reader_is_still_importable_from_cnnlab_data():
-    # Pages and outside checks call cnnlab.data.read_digits_csv; it must stay the same function.
-    assert cnnlab.data.read_digits_csv is csv_digits.read_digits_csv
+    # Pages and outside checks call cnnlab.digits.datasets.read_digits_csv; it must stay the same function.
+    assert cnnlab.digits.datasets.read_digits_csv is csv_digits.read_digits_csv
 
 
 # --------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from cnnlab.config import TrainConfig
 from cnnlab.jobs.cluster import connect
 from cnnlab.jobs.service import WORKER_RESTARTED_NOTE, JobState, TrainingService
 from cnnlab.jobs.store import ModelStore
-from cnnlab.train import train
+from cnnlab.network.training import train
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = TrainConfig(conv1_filters=5, conv2_filters=3, dense_units=(8,), epochs=2, train_size=400, seed=3)

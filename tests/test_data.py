@@ -1,4 +1,4 @@
-"""Tests for cnnlab.data: all of MNIST and the sample (both bundled), and datasets from CSV files.
+"""Tests for cnnlab.digits.datasets: all of MNIST and the sample (both bundled), and datasets from CSV files.
 
 References are independent of the code under test: published facts about MNIST (class counts, first labels,
 pixel mean and spread, ink statistics, white digits on a black border), the sample's digits from another copy of
@@ -16,19 +16,19 @@ import numpy as np
 import pytest
 from helpers import layout_text, small_digits
 
-from cnnlab import data
-from cnnlab.data import Dataset, dataset_from_csv, load_dataset
+from cnnlab.digits import datasets as data
+from cnnlab.digits.datasets import Dataset, dataset_from_csv, load_dataset
 
 
 @pytest.fixture(autouse=True)
 def keras_out_of_reach(monkeypatch):
     """Loading data must never need Keras (nor, through it, a download): reaching it fails the test."""
-    import cnnlab.backend
+    import cnnlab.network.backend
 
     def refuse(*args, **kwargs):
         raise RuntimeError("a test of the data reached Keras")
 
-    monkeypatch.setattr(cnnlab.backend, "load_keras", refuse)
+    monkeypatch.setattr(cnnlab.network.backend, "load_keras", refuse)
 
 
 # --------------------------------------------------------------------------------------------------

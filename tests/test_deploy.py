@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
 CONFIG = ROOT / ".streamlit" / "config.toml"
 # What the running app reads from its folder; none of it may be left out of the image.
-NEEDED_IN_IMAGE = ["streamlit_app.py", "requirements.txt", "cnnlab/ui.py", "cnnlab/assets/mnist.npz",
-                   "cnnlab/assets/reference_model.zip", "app_pages/home.py", ".streamlit/config.toml"]
+NEEDED_IN_IMAGE = ["streamlit_app.py", "requirements.txt", "cnnlab/app/resources.py", "cnnlab/digits/assets/mnist.npz",
+                   "cnnlab/jobs/assets/reference_model.zip", "app_pages/home.py", ".streamlit/config.toml"]
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
@@ -161,7 +161,7 @@ def test_dockerignore_keeps_out_history_and_tests_but_not_the_app():
     for needed in NEEDED_IN_IMAGE:
         assert (ROOT / needed).exists(), needed
         assert not ignored_by_docker(needed, patterns), needed
-    for left_out in [".git/config", "tests/test_deploy.py", "cnnlab/__pycache__/ui.cpython-311.pyc"]:
+    for left_out in [".git/config", "tests/test_deploy.py", "cnnlab/app/__pycache__/resources.cpython-311.pyc"]:
         assert ignored_by_docker(left_out, patterns), left_out
 
 

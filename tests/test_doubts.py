@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlab.data import load_dataset
-from cnnlab.explain import MNIST_INK_SHARE, answer_doubts
+from cnnlab.digits.datasets import load_dataset
+from cnnlab.lens.sentences import MNIST_INK_SHARE, answer_doubts
 
 SURE = np.array([0.01] * 9 + [0.91])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cnnlab.config import TrainConfig
-from cnnlab.estimate import describe_duration, estimated_training_seconds, multiply_adds_per_image
-from cnnlab.model import summarize_config
+from cnnlab.network.estimate import describe_duration, estimated_training_seconds, multiply_adds_per_image
+from cnnlab.network.model import summarize_config
 
 
 def test_the_default_network_costs_1035900_multiply_adds_per_image():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.evaluate import Evaluation, confusion_matrix, evaluate
-from cnnlab.model import to_model_input
+from cnnlab.digits.format import to_model_input
+from cnnlab.lens.evaluation import Evaluation, confusion_matrix, evaluate
 
 
 def counted_by_hand(labels, predictions) -> np.ndarray:

@@ -9,10 +9,10 @@ from dataclasses import replace
 import pytest
 from helpers import open_page, page_text
 
-from cnnlab import ui
+from cnnlab.app import resources
 from cnnlab.config import TrainConfig
-from cnnlab.experiments import experiments_table
 from cnnlab.jobs.store import ModelStore
+from cnnlab.lens.experiments import experiments_table
 
 NO_HIDDEN = TrainConfig(conv1_filters=2, conv2_filters=3, dense_units=(), epochs=1, train_size=None)
 # By hand: conv1 2 × (25 + 1), conv2 3 × (2 × 9 + 1), output 10 × (3 × 10 × 10 + 1).
@@ -53,7 +53,7 @@ def test_the_page_charts_every_model_the_server_knows(shipped_model, empty_servi
     app = open_page("app_pages/experiments.py")
     assert not app.exception
     assert "1 model so far" in page_text(app)
-    dataset = ui.get_dataset("mnist")
+    dataset = resources.get_dataset("mnist")
     job = empty_service.submit(TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(), epochs=1,
                                            train_size=200), dataset)
     assert empty_service.wait(job, 300) and job.state.value == "done", job.error

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.charts import history_frame, kernel_frame, probability_bars
-from cnnlab.explain import dropout_training_view, layer_sentence
-from cnnlab.inspect import LayerOutput
-from cnnlab.render import feature_mosaic, grid_shape, strip
+from cnnlab.lens.activations import LayerOutput
+from cnnlab.lens.sentences import dropout_training_view, layer_sentence
+from cnnlab.pictures.charts import history_frame, kernel_frame, probability_bars
+from cnnlab.pictures.images import feature_mosaic, grid_shape, strip
 
 
 def test_dropout_training_view_zeroes_about_the_rate_and_rescales_the_rest():
@@ -70,7 +70,7 @@ def test_chart_tables():
 
 
 def test_kernel_grids_fit_a_phone_screen():
-    from cnnlab.charts import PHONE_CHART_WIDTH, kernel_grid
+    from cnnlab.pictures.charts import PHONE_CHART_WIDTH, kernel_grid
 
     for shape, columns in [((5, 5, 1, 30), 6), ((3, 3, 30, 15), 5), ((5, 5, 1, 64), 6), ((5, 5, 1, 1), 1)]:
         spec = kernel_grid(np.random.default_rng(0).normal(size=shape), columns=columns, cell=22).to_dict()

@@ -20,9 +20,9 @@ import numpy as np
 import psutil
 
 from cnnlab.config import TrainConfig
+from cnnlab.digits.format import to_model_input
 from cnnlab.jobs.service import JobState
 from cnnlab.jobs.store import ModelStore
-from cnnlab.model import to_model_input
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=300)
@@ -69,7 +69,7 @@ SERVER_TRAINING = """
 import json, sys
 from pathlib import Path
 from cnnlab.config import TrainConfig
-from cnnlab.data import load_dataset
+from cnnlab.digits.datasets import load_dataset
 from cnnlab.jobs.service import TrainingService
 from cnnlab.jobs.store import ModelStore
 

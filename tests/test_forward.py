@@ -7,8 +7,8 @@ import pytest
 from helpers import keras_layer_outputs
 
 from cnnlab.config import TrainConfig
-from cnnlab.forward import FORWARD_CHUNK, Network
-from cnnlab.model import build_model, summarize_config
+from cnnlab.network.forward import FORWARD_CHUNK, Network
+from cnnlab.network.model import build_model, summarize_config
 
 CONFIGS = {
     "reference": TrainConfig(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.inspect import conv_filters, layer_activations, predict_proba
+from cnnlab.lens.activations import conv_filters, layer_activations, predict_proba
 
 
 def cross_correlate(image: np.ndarray, kernels: np.ndarray, bias: np.ndarray) -> np.ndarray:

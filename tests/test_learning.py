@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from helpers import keras_layer_outputs
 
-from cnnlab.backend import load_keras
-from cnnlab.charts import training_curves
-from cnnlab.learning import filter_change, filters_at_epoch, history_records
-from cnnlab.model import build_model
+from cnnlab.lens.filter_history import filter_change, filters_at_epoch, history_records
+from cnnlab.network.backend import load_keras
+from cnnlab.network.model import build_model
+from cnnlab.pictures.charts import training_curves
 
 
 def test_epoch_0_is_the_random_start_and_the_last_is_the_trained_model(tiny_result):
@@ -70,13 +70,13 @@ def test_curves_mark_the_chosen_epoch():
 @pytest.fixture(scope="module")
 def three_epochs(sample):
     from cnnlab.config import TrainConfig
-    from cnnlab.train import train
+    from cnnlab.network.training import train
 
     return train(TrainConfig(conv1_filters=4, conv2_filters=3, dense_units=(8,), epochs=3, train_size=600), sample)
 
 
 def test_every_epoch_keeps_the_whole_network_and_epoch_0_is_the_random_start(three_epochs):
-    from cnnlab.learning import weights_at_epoch
+    from cnnlab.lens.filter_history import weights_at_epoch
 
     config, kept = three_epochs.config, three_epochs.epoch_weights
     assert len(kept) == 3 and all(values.dtype == np.float16 for weights in kept for values in weights)
@@ -91,8 +91,8 @@ def test_every_epoch_keeps_the_whole_network_and_epoch_0_is_the_random_start(thr
 
 
 def test_the_last_epoch_is_the_finished_model_and_epoch_0_a_fresh_keras_network(three_epochs, sample):
-    from cnnlab.learning import weights_at_epoch
-    from cnnlab.model import build_model
+    from cnnlab.lens.filter_history import weights_at_epoch
+    from cnnlab.network.model import build_model
 
     config, kept = three_epochs.config, three_epochs.epoch_weights
     for mine, finished in zip(weights_at_epoch(config, kept, 3, three_epochs.weights),
@@ -117,7 +117,7 @@ def test_the_weights_per_epoch_survive_the_model_file(three_epochs, tmp_path):
 
 
 def test_a_network_too_large_for_the_budget_keeps_no_epochs(sample, monkeypatch):
-    import cnnlab.train as train_module
+    import cnnlab.network.training as train_module
     from cnnlab.config import TrainConfig
 
     monkeypatch.setattr(train_module, "EPOCH_WEIGHTS_BUDGET_BYTES", 100)
@@ -127,8 +127,8 @@ def test_a_network_too_large_for_the_budget_keeps_no_epochs(sample, monkeypatch)
 
 
 def test_the_digit_through_every_epoch_matches_a_keras_network_holding_that_epochs_weights(three_epochs, sample):
-    from cnnlab.learning import digit_through_epochs, weights_at_epoch
-    from cnnlab.model import build_model
+    from cnnlab.lens.filter_history import digit_through_epochs, weights_at_epoch
+    from cnnlab.network.model import build_model
 
     config, kept, digit = three_epochs.config, three_epochs.epoch_weights, sample.x_test[11]
     by_epoch = digit_through_epochs(config, kept, digit, three_epochs.weights)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from cnnlab.config import TrainConfig
-from cnnlab.model import build_model, model_summary, summarize_config, summary_table, to_model_input
+from cnnlab.digits.format import to_model_input
+from cnnlab.network.model import build_model, model_summary, summarize_config, summary_table
 
 # The reference model's summary, as the original tutorial prints it (layer kind, output shape, params).
 REFERENCE_TABLE = [
@@ -113,8 +114,8 @@ def numpy_forward(weights: list[np.ndarray], image: np.ndarray) -> list[np.ndarr
 
 
 def test_the_tutorials_own_code_runs_on_a_model_saved_as_keras_and_loaded_back(tmp_path, sample):
-    from cnnlab.backend import load_keras
     from cnnlab.jobs.model_file import model_to_bytes
+    from cnnlab.network.backend import load_keras
 
     keras = load_keras()
     built = build_model(TrainConfig())

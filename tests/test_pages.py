@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from helpers import APP, APP_TIMEOUT, app_service_with, open_page, page_text
+from helpers import APP, APP_TIMEOUT, app_service_with, open_page, page_text, state_with_test_digit
 from streamlit.testing.v1 import AppTest
 
-from cnnlab import ui
+from cnnlab.app import model_choice, resources
 from cnnlab.config import TrainConfig
 
 PAGES = [f"app_pages/{name}.py" for name in ("home", "train", "filters", "activations", "prediction")]
@@ -23,7 +23,7 @@ TINY_PARAMETERS = 6 * 26 + 4 * 55 + 16 * 401 + 10 * 17
 def trained_service():
     """The app's service holding one small trained model, as after a student pressed Train."""
     yield app_service_with(TINY)
-    ui.get_service.clear()
+    resources.get_service.clear()
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -81,7 +81,7 @@ def test_train_page_offers_1000_to_all_training_images_with_the_time_each_takes(
     choice = app.select_slider(key="train_size")
     assert choice.value is None  # every training image
     assert list(choice.options) == ["1,000", "2,000", "5,000", "10,000", "20,000", "30,000", "all 60,000"]
-    assert list(app.radio(key=ui.DATASET_CHOICE).options) == [
+    assert list(app.radio(key=model_choice.DATASET_CHOICE).options) == [
         "MNIST: 70,000 handwritten digits that come with CNN Lab",
         "My own CSV file of digits (Kaggle “Digit Recognizer” format)"]
     text = page_text(app)
@@ -167,9 +167,8 @@ def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
 
 
 def test_prediction_page_charts_the_current_digit(trained_service):
-    digit = ui.get_dataset("mnist").x_test[5]
     app = open_page("app_pages/prediction.py", chosen=trained_service.latest(),
-                    **{ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #5", ui.DIGIT_LABEL: 1})
+                    **state_with_test_digit(resources.get_dataset("mnist"), 5))
     assert not app.exception, [item.value for item in app.exception]
     text = page_text(app)
     assert "Prediction:" in text and "Runner-up" in text and "test digit #5" in text
@@ -178,12 +177,12 @@ def test_prediction_page_charts_the_current_digit(trained_service):
 
 def test_a_bad_csv_upload_shows_the_sentence_and_keeps_the_data(empty_service):
     app = open_page("app_pages/train.py")
-    app.radio(key=ui.DATASET_CHOICE).set_value("upload").run()
+    app.radio(key=model_choice.DATASET_CHOICE).set_value("upload").run()
     app.file_uploader(key="train_csv").set_value(("bad.csv", b"label,pixel0\n3,12\n", "text/csv")).run()
     assert not app.exception, [item.value for item in app.exception]
     errors = " ".join(item.value for item in app.error)
     assert "bad.csv was not used" in errors and "784" in errors
-    assert app.session_state[ui.UPLOADED_DATASET] is None if ui.UPLOADED_DATASET in app.session_state else True
+    assert model_choice.UPLOADED_DATASET not in app.session_state  # nothing half-read replaces the data
     assert int(app.dataframe[0].value["parameters"].iloc[-1]) == 203_933  # the page still works
 
 
@@ -192,21 +191,21 @@ def test_a_good_csv_upload_becomes_the_training_data(empty_service, sample):
     for image, label in zip(sample.x_train[:60], sample.y_train[:60], strict=True):
         rows.append(f"{label}," + ",".join(str(value) for value in image.ravel()))
     app = open_page("app_pages/train.py")
-    app.radio(key=ui.DATASET_CHOICE).set_value("upload").run()
+    app.radio(key=model_choice.DATASET_CHOICE).set_value("upload").run()
     app.file_uploader(key="train_csv").set_value(("digits.csv", "\n".join(rows).encode(), "text/csv")).run()
     assert not app.exception, [item.value for item in app.exception]
     assert not app.error
-    dataset = app.session_state[ui.UPLOADED_DATASET]
+    dataset = app.session_state[model_choice.UPLOADED_DATASET]
     assert dataset.source == "upload" and len(dataset.y_train) + len(dataset.y_test) == 60
 
 
 def test_the_train_button_trains_in_a_worker_never_in_the_server(empty_service, monkeypatch, sample):
-    import cnnlab.train
+    import cnnlab.network.training
 
     def train_in_the_server(*arguments, **keywords):
         raise AssertionError("The web server's process trained a model.")
 
-    monkeypatch.setattr(cnnlab.train, "train", train_in_the_server)
+    monkeypatch.setattr(cnnlab.network.training, "train", train_in_the_server)
     app = open_page("app_pages/train.py")
     app.slider(key="train_epochs").set_value(1)
     app.slider(key="train_conv1_filters").set_value(3)
@@ -214,7 +213,7 @@ def test_the_train_button_trains_in_a_worker_never_in_the_server(empty_service, 
     app.run()
     app.button(key="train_start").click().run()
     assert not app.exception
-    job = empty_service.find(TrainConfig(conv1_filters=3, epochs=1, train_size=1000), ui.chosen_dataset())
+    job = empty_service.find(TrainConfig(conv1_filters=3, epochs=1, train_size=1000), model_choice.chosen_dataset())
     assert job is not None
     assert empty_service.wait(job, 300) and job.state.value == "done", job.error
 
@@ -245,14 +244,14 @@ def sidebar_text(app) -> str:
 
 def test_a_tab_never_shows_another_students_model(empty_service, shipped_model, sample):
     # `empty_service` was made before `shipped_model` put the shipped model within reach: its store is empty.
-    mnist = ui.get_dataset("mnist")
+    mnist = resources.get_dataset("mnist")
     tiny = empty_service.submit(TINY, mnist)  # another student's model
     assert empty_service.wait(tiny, 300) and tiny.error == ""
     # Without a reference model, a new tab offers to train one; it does not borrow the other student's.
     assert "needs a trained model" in page_text(open_page("app_pages/filters.py"))
     # The server restarts and finds the shipped reference model: every new tab shows it.
-    ui.get_service.clear()
-    service = ui.get_service()
+    resources.get_service.clear()
+    service = resources.get_service()
     service.submit(TINY, mnist)  # the other student goes back to TINY, the most recently used model
     app = open_page("app_pages/filters.py")
     assert "30 filters" in page_text(app) and "6 filters" not in page_text(app)
@@ -261,7 +260,7 @@ def test_a_tab_never_shows_another_students_model(empty_service, shipped_model, 
     rows += [f"{label}," + ",".join(map(str, image.ravel())) for image, label in
              zip(sample.x_train[:60], sample.y_train[:60], strict=True)]
     app.switch_page("app_pages/train.py").run()
-    app.radio(key=ui.DATASET_CHOICE).set_value("upload").run()
+    app.radio(key=model_choice.DATASET_CHOICE).set_value("upload").run()
     app.file_uploader(key="train_csv").set_value(("digits.csv", "\n".join(rows).encode(), "text/csv")).run()
     assert not app.exception
     assert "30 + 15 filters" in sidebar_text(app) and "6 + 4 filters" not in sidebar_text(app)
@@ -289,8 +288,8 @@ def test_the_address_carries_the_tabs_model_so_a_reload_comes_back_to_its_traini
     assert not reloaded.exception
     assert reloaded.slider(key="train_conv1_filters").value == 3 and reloaded.slider(key="train_epochs").value == 4
     config = TrainConfig(conv1_filters=3, epochs=4)
-    job = empty_service.find(config, ui.get_dataset("mnist"))
-    assert job is not None and reloaded.session_state[ui.MODEL_KEY] == job.key
+    job = empty_service.find(config, resources.get_dataset("mnist"))
+    assert job is not None and reloaded.session_state[model_choice.MODEL_KEY] == job.key
     assert job.finished or reloaded.button(key="train_cancel")  # its training is on the page, cancellable
     empty_service.cancel(job)
 
@@ -301,6 +300,6 @@ def test_a_broken_address_is_a_sentence_and_the_reference_model_is_shown(empty_s
     app.run()
     assert not app.exception
     assert "The link's epochs is 'many', which is not a valid value." in sidebar_text(app)
-    assert ui.MODEL_KEY not in app.session_state
+    assert model_choice.MODEL_KEY not in app.session_state
 
 

@@ -16,7 +16,7 @@ from helpers import open_page
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnlab import ui
+from cnnlab.app import model_choice, resources
 from cnnlab.config import TrainConfig
 
 SMALL = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
@@ -51,12 +51,12 @@ def png_header_only(width: int, height: int) -> bytes:
 @pytest.fixture(scope="module")
 def small_model():
     """The app's own training service holding one small trained model."""
-    ui.get_service.clear()
-    service = ui.get_service()
-    job = service.submit(SMALL, ui.get_dataset("mnist"))
+    resources.get_service.clear()
+    service = resources.get_service()
+    job = service.submit(SMALL, resources.get_dataset("mnist"))
     assert service.wait(job, 300) and job.error == "", job.error
     yield job
-    ui.get_service.clear()
+    resources.get_service.clear()
 
 
 # (file name, bytes, what kind of message, a phrase of it). Names end in .png or .jpg because the browser only
@@ -104,7 +104,7 @@ def upload(app: AppTest, name: str, data: bytes) -> None:
 @pytest.mark.parametrize("case", UPLOADS)
 def test_a_bad_upload_shows_a_sentence_and_the_page_keeps_working(case, small_model):
     name, make, kind, phrase = UPLOADS[case]
-    app = open_page("app_pages/activations.py", **{ui.MODEL_KEY: small_model.key})
+    app = open_page("app_pages/activations.py", **{model_choice.MODEL_KEY: small_model.key})
     app.segmented_control(key="activations_input").set_value("upload").run()
     upload(app, name, make())
     assert not app.exception, [item.value for item in app.exception]
@@ -143,14 +143,14 @@ EXPECTED_PARAMETERS = {
 @pytest.fixture(scope="module")
 def extreme_jobs():
     """The app's service after training every extreme configuration on 600 MNIST digits."""
-    ui.get_service.clear()
-    service = ui.get_service()
-    dataset = ui.get_dataset("mnist")
+    resources.get_service.clear()
+    service = resources.get_service()
+    dataset = resources.get_dataset("mnist")
     jobs = {name: service.submit(config, dataset) for name, config in EXTREMES.items()}
     for job in jobs.values():
         assert service.wait(job, 600)
     yield jobs
-    ui.get_service.clear()
+    resources.get_service.clear()
 
 
 @pytest.mark.parametrize("name", EXTREMES)
@@ -167,10 +167,10 @@ def test_every_setting_at_either_end_trains(name, extreme_jobs):
 def test_filters_and_activations_pages_show_an_extreme_model(name, extreme_jobs):
     job = extreme_jobs[name]
     count = job.config.conv1_filters
-    filters = open_page("app_pages/filters.py", **{ui.MODEL_KEY: job.key})
+    filters = open_page("app_pages/filters.py", **{model_choice.MODEL_KEY: job.key})
     assert not filters.exception, [item.value for item in filters.exception]
     assert f"**{count} filters**" in shown(filters)
-    activations = open_page("app_pages/activations.py", **{ui.MODEL_KEY: job.key})
+    activations = open_page("app_pages/activations.py", **{model_choice.MODEL_KEY: job.key})
     assert not activations.exception, [item.value for item in activations.exception]
     text = shown(activations)
     assert "Prediction:" in text
@@ -184,15 +184,15 @@ DIVERGING = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epo
 
 def test_the_largest_learning_rate_stops_the_training_with_advice():
     # (The service turns this sentence into the job's error: tests/test_service.py.)
-    from cnnlab.train import TrainingDiverged, train
+    from cnnlab.network.training import TrainingDiverged, train
 
     with pytest.raises(TrainingDiverged) as stopped:
-        train(DIVERGING, ui.get_dataset("mnist"))
+        train(DIVERGING, resources.get_dataset("mnist"))
     assert "lower the learning rate (it is 1)" in str(stopped.value) and "ran away in epoch 1" in str(stopped.value)
 
 
 def test_a_nan_loss_stops_the_training_with_advice(monkeypatch):
-    import cnnlab.train as train_module
+    import cnnlab.network.training as train_module
 
     build_model = train_module.build_model
 
@@ -205,12 +205,12 @@ def test_a_nan_loss_stops_the_training_with_advice(monkeypatch):
 
     monkeypatch.setattr(train_module, "build_model", model_with_nan_weights)
     with pytest.raises(train_module.TrainingDiverged) as stopped:
-        train_module.train(SMALL, ui.get_dataset("mnist"))
+        train_module.train(SMALL, resources.get_dataset("mnist"))
     assert "the loss became nan in epoch 1; lower the learning rate" in str(stopped.value).lower()
 
 
 def test_the_train_page_shows_why_a_diverging_training_stopped():
-    ui.get_service.clear()
+    resources.get_service.clear()
     try:
         app = open_page("app_pages/train.py")
         app.slider(key="train_epochs").set_value(1)
@@ -222,8 +222,8 @@ def test_the_train_page_shows_why_a_diverging_training_stopped():
         app.run()
         app.button(key="train_start").click().run()
         assert not app.exception, [item.value for item in app.exception]
-        service = ui.get_service()
-        job = service.find(DIVERGING, ui.get_dataset("mnist"))
+        service = resources.get_service()
+        job = service.find(DIVERGING, resources.get_dataset("mnist"))
         assert job is not None and service.wait(job, 300)
         app.run()
         assert not app.exception, [item.value for item in app.exception]
@@ -231,4 +231,4 @@ def test_the_train_page_shows_why_a_diverging_training_stopped():
         assert "lower the learning rate (it is 1) and train again" in errors
         assert int(app.dataframe[0].value["parameters"].iloc[-1]) > 0  # the page still works
     finally:
-        ui.get_service.clear()
+        resources.get_service.clear()

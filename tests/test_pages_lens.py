@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import app_service_with, open_page, page_text
+from helpers import app_service_with, open_page, page_text, state_with_test_digit
 from streamlit.testing.v1 import AppTest
 
-from cnnlab import ui
+from cnnlab.app import digit_input, resources
 from cnnlab.config import TrainConfig
 
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
@@ -23,13 +23,12 @@ def errors_of(app: AppTest) -> list[str]:
 def trained_service():
     """The app's service holding one small trained model (two epochs), as after a student pressed Train."""
     yield app_service_with(TINY)
-    ui.get_service.clear()
+    resources.get_service.clear()
 
 
 @pytest.fixture
 def digit_state():
-    dataset = ui.get_dataset("mnist")
-    return {ui.DIGIT: dataset.x_test[7], ui.DIGIT_ORIGIN: "test digit #7", ui.DIGIT_LABEL: int(dataset.y_test[7])}
+    return state_with_test_digit(resources.get_dataset("mnist"), 7)
 
 
 @pytest.mark.parametrize("page", LENS_PAGES)
@@ -58,7 +57,7 @@ def test_attack_page_fools_the_model_within_the_budget_and_opens_the_result(trai
     app = open_page("app_pages/attack.py", chosen=trained_service.latest(), **digit_state)
     assert not app.exception, errors_of(app)
     model = trained_service.latest().result.model
-    predicted = int(np.argmax(model(digit_state[ui.DIGIT][None, :, :, None] / 255.0, training=False)))
+    predicted = int(np.argmax(model(digit_state[digit_input.DIGIT][None, :, :, None] / 255.0, training=False)))
     assert predicted not in app.selectbox(key="attack_target").options
     target = (predicted + 2) % 10
     app.selectbox(key="attack_target").set_value(target)
@@ -70,13 +69,13 @@ def test_attack_page_fools_the_model_within_the_budget_and_opens_the_result(trai
     assert "adversarial example" in page_text(app)
     app.button(key="attack_open").click().run()
     assert not app.exception, errors_of(app)
-    fooled = app.session_state[ui.DIGIT]
+    fooled = app.session_state[digit_input.DIGIT]
     # The digit now in use is a real uint8 picture within the budget, and the model reads it as the target.
     assert fooled.dtype == np.uint8 and fooled.shape == (28, 28)
-    assert np.abs(fooled.astype(int) - digit_state[ui.DIGIT].astype(int)).max() <= 160
+    assert np.abs(fooled.astype(int) - digit_state[digit_input.DIGIT].astype(int)).max() <= 160
     assert int(np.argmax(model(fooled[None, :, :, None] / 255.0, training=False))) == target
-    assert app.session_state[ui.DIGIT_ORIGIN] == f"your digit changed to read as {target}"
-    assert app.session_state[ui.DIGIT_LABEL] == digit_state[ui.DIGIT_LABEL]
+    assert app.session_state[digit_input.DIGIT_ORIGIN] == f"your digit changed to read as {target}"
+    assert app.session_state[digit_input.DIGIT_LABEL] == digit_state[digit_input.DIGIT_LABEL]
     assert f"Prediction: {target}" in [heading.value for heading in app.subheader]
 
 
@@ -118,7 +117,7 @@ def test_digit_map_page_maps_every_test_digit_and_a_click_opens_one_in_activatio
     assert not app.exception, errors_of(app)
     from cnnlab.lens.digit_map import chosen_digits
 
-    dataset = ui.get_dataset("mnist")
+    dataset = resources.get_dataset("mnist")
     model = trained_service.latest().result.model
     picked = chosen_digits(len(dataset.y_test))
     answers = model(dataset.x_test[picked][..., None] / 255.0, training=False).numpy().argmax(axis=1)
@@ -133,7 +132,7 @@ def test_digit_map_page_maps_every_test_digit_and_a_click_opens_one_in_activatio
     app.session_state["digit_map_chart"] = {"selection": {"digit": [{"index": 123}]}}
     app.run()
     assert not app.exception, errors_of(app)
-    assert app.session_state[ui.DIGIT_ORIGIN] == "test digit #123"
-    assert app.session_state[ui.DIGIT_LABEL] == int(dataset.y_test[123])
-    assert (app.session_state[ui.DIGIT] == dataset.x_test[123]).all()
+    assert app.session_state[digit_input.DIGIT_ORIGIN] == "test digit #123"
+    assert app.session_state[digit_input.DIGIT_LABEL] == int(dataset.y_test[123])
+    assert (app.session_state[digit_input.DIGIT] == dataset.x_test[123]).all()
     assert "Activations" in [title.value for title in app.title]

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import app_service_with, open_page, page_text
+from helpers import app_service_with, open_page, page_text, state_with_test_digit
 from PIL import Image
 
-from cnnlab import ui
+from cnnlab.app import resources
 from cnnlab.config import TrainConfig
-from cnnlab.preprocess import ACCEPTED_FORMATS
+from cnnlab.digits.preprocess import ACCEPTED_FORMATS
 
 SMALL = TrainConfig(conv1_filters=4, conv2_filters=3, dense_units=(), epochs=1, train_size=1000, augment=True)
 PAGES = ["home", "train", "filters", "activations", "prediction", "watch", "explorer", "evaluation", "robustness",
@@ -27,12 +27,11 @@ from tour import DEVELOPER_WORDS  # noqa: E402 - the browser tour's list of Pyth
 def small_service():
     """A server holding a model with no hidden layers and augmentation on: the settings most often spelt as Python."""
     yield app_service_with(SMALL)
-    ui.get_service.clear()
+    resources.get_service.clear()
 
 
 def digit_state() -> dict:
-    mnist = ui.get_dataset("mnist")
-    return {ui.DIGIT: mnist.x_test[7], ui.DIGIT_ORIGIN: "test digit #7", ui.DIGIT_LABEL: int(mnist.y_test[7])}
+    return state_with_test_digit(resources.get_dataset("mnist"), 7)
 
 
 @pytest.mark.parametrize("page", PAGES)

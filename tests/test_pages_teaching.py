@@ -6,13 +6,13 @@ import re
 
 import numpy as np
 import pytest
-from helpers import APP, APP_TIMEOUT, app_service_with, open_page, page_text
+from helpers import APP, APP_TIMEOUT, app_service_with, open_page, page_text, state_with_test_digit
 from streamlit.testing.v1 import AppTest
 
-from cnnlab import ui
+from cnnlab.app import digit_input, model_choice, resources
 from cnnlab.config import TrainConfig
-from cnnlab.inspect import layer_activations
-from cnnlab.model import to_model_input
+from cnnlab.digits.format import to_model_input
+from cnnlab.lens.activations import layer_activations
 
 TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
 TEACHING_PAGES = ["explorer", "evaluation", "robustness", "compare", "share"]
@@ -26,13 +26,12 @@ def no_exception(app: AppTest) -> bool:
 def trained_service():
     """The app's service holding one small trained model (two epochs), as after a student pressed Train."""
     yield app_service_with(TINY)
-    ui.get_service.clear()
+    resources.get_service.clear()
 
 
 @pytest.fixture
 def digit_state():
-    digit = ui.get_dataset("mnist").x_test[7]
-    return {ui.DIGIT: digit, ui.DIGIT_ORIGIN: "test digit #7", ui.DIGIT_LABEL: int(ui.get_dataset("mnist").y_test[7])}
+    return state_with_test_digit(resources.get_dataset("mnist"), 7)
 
 
 @pytest.mark.parametrize("page", TEACHING_PAGES)
@@ -63,7 +62,7 @@ def test_explorer_explains_conv1_pool_and_conv2_with_the_models_numbers(trained_
     assert text.count("the same number") == 3 and "different" not in text
     # The values the page names, checked against the layer outputs computed here, outside the page.
     layers = {layer.name: layer.output for layer in
-              layer_activations(trained_service.latest().result.network, digit_state[ui.DIGIT])}
+              layer_activations(trained_service.latest().result.network, digit_state[digit_input.DIGIT])}
     conv1, pool, conv2 = shown_numbers(text, "own output at this position is")
     assert conv1 == pytest.approx(layers["conv1"][9, 13, 2], abs=1e-4)
     assert pool == pytest.approx(layers["pool"][4, 6, 2], abs=1e-4)
@@ -87,7 +86,7 @@ def test_explorer_picks_a_digit_on_a_first_visit(trained_service):
     app = open_page("app_pages/explorer.py", chosen=trained_service.latest())
     assert no_exception(app), [item.value for item in app.exception]
     assert "true label" in page_text(app)
-    assert isinstance(app.session_state[ui.DIGIT], np.ndarray)
+    assert isinstance(app.session_state[digit_input.DIGIT], np.ndarray)
 
 
 def test_filters_page_replays_the_learning_epoch_by_epoch(trained_service):
@@ -106,7 +105,7 @@ def test_filters_page_replays_the_learning_epoch_by_epoch(trained_service):
 
 
 def test_evaluation_page_counts_and_opens_a_digit_in_activations(trained_service):
-    dataset = ui.get_dataset("mnist")
+    dataset = resources.get_dataset("mnist")
     model = trained_service.latest().result.model
     predictions = model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
     app = open_page("app_pages/evaluation.py", chosen=trained_service.latest())
@@ -134,14 +133,14 @@ def test_evaluation_page_counts_and_opens_a_digit_in_activations(trained_service
     assert dataset.y_test[index] == true and predictions[index] == true
     open_buttons[0].click().run()
     assert no_exception(app), [item.value for item in app.exception]
-    np.testing.assert_array_equal(app.session_state[ui.DIGIT], dataset.x_test[index])
-    assert app.session_state[ui.DIGIT_LABEL] == true
+    np.testing.assert_array_equal(app.session_state[digit_input.DIGIT], dataset.x_test[index])
+    assert app.session_state[digit_input.DIGIT_LABEL] == true
     assert f"Input: test digit #{index:,} · true label: {true}" in page_text(app)  # the Activations page
 
 
 def test_evaluation_page_says_when_a_square_is_empty(trained_service):
     app = open_page("app_pages/evaluation.py", chosen=trained_service.latest())
-    dataset = ui.get_dataset("mnist")
+    dataset = resources.get_dataset("mnist")
     model = trained_service.latest().result.model
     predictions = model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
     counts = np.zeros((10, 10), dtype=int)
@@ -161,7 +160,7 @@ def test_prediction_page_explains_why_with_the_gradient(trained_service, digit_s
     app = open_page("app_pages/prediction.py", chosen=trained_service.latest(), **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
     model = trained_service.latest().result.model
-    predicted = int(model.predict(to_model_input(digit_state[ui.DIGIT]), verbose=0).argmax())
+    predicted = int(model.predict(to_model_input(digit_state[digit_input.DIGIT]), verbose=0).argmax())
     assert app.selectbox(key="prediction_why_digit").format_func(None) == f"the prediction ({predicted})"
     captions = image_captions(app)
     assert f"Where the score of {predicted} is decided" in captions
@@ -175,7 +174,7 @@ def test_prediction_page_explains_why_with_the_gradient(trained_service, digit_s
 
 
 def test_robustness_page_follows_the_sliders(trained_service, digit_state):
-    digit = digit_state[ui.DIGIT]
+    digit = digit_state[digit_input.DIGIT]
     model = trained_service.latest().result.model
     app = open_page("app_pages/robustness.py", chosen=trained_service.latest(), **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
@@ -241,11 +240,11 @@ def test_a_link_to_other_settings_opens_them_ready_to_train_and_then_in_use(trai
     app.button(key="train_start").click().run()
     assert no_exception(app), [item.value for item in app.exception]
     wanted = TrainConfig(conv1_filters=3, epochs=1, dense_units=(16,), train_size=600)
-    job = trained_service.find(wanted, ui.get_dataset("mnist"))
+    job = trained_service.find(wanted, resources.get_dataset("mnist"))
     assert job is not None and trained_service.wait(job, 300) and job.error == ""
     app.switch_page("app_pages/filters.py").run()
     assert no_exception(app), [item.value for item in app.exception]
-    assert app.session_state[ui.MODEL_KEY] == job.key
+    assert app.session_state[model_choice.MODEL_KEY] == job.key
     assert "**3 filters**" in page_text(app)  # the pages show the link's model now
     assert any("3 + 15 filters" in str(item.value) for item in app.sidebar.caption)
 
@@ -256,7 +255,7 @@ SMALLER = TrainConfig(conv1_filters=3, conv2_filters=4, dense_units=(16,), epoch
 @pytest.fixture
 def two_models(trained_service):
     """The module's trained model and a second, smaller one: 3 filters, 1 epoch."""
-    job = trained_service.submit(SMALLER, ui.get_dataset("mnist"))
+    job = trained_service.submit(SMALLER, resources.get_dataset("mnist"))
     assert trained_service.wait(job, 300) and job.error == ""
     return trained_service
 
@@ -278,7 +277,7 @@ def test_compare_page_puts_two_models_side_by_side(two_models, digit_state):
     assert no_exception(app), [item.value for item in app.exception]
     text = page_text(app)
     assert "**filters in conv layer 1**: 3 vs 6" in text and "**epochs**: 1 vs 2" in text
-    dataset = ui.get_dataset("mnist")
+    dataset = resources.get_dataset("mnist")
     right = {}
     for job in two_models.finished_jobs():
         if job.config not in (SMALLER, TINY):

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.backend import load_keras
+from cnnlab.digits.format import to_model_input
 from cnnlab.lens.patterns import preferred_inputs, receptive_field
-from cnnlab.model import to_model_input
+from cnnlab.network.backend import load_keras
 
 
 def unit_values(model, layer_name: str, images: np.ndarray) -> np.ndarray:
@@ -101,7 +101,7 @@ def test_chosen_units_come_in_the_asked_order_and_bad_requests_are_sentences(tin
 
 
 def test_the_mosaic_puts_each_pattern_beside_its_kernel():
-    from cnnlab.render import pattern_mosaic
+    from cnnlab.pictures.images import pattern_mosaic
 
     patterns = np.zeros((7, 5, 5), dtype=np.uint8)
     patterns[3, 2, 4] = 255  # pattern 4: one white pixel, third row, last column

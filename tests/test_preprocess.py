@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnlab.inspect import predict_proba
-from cnnlab.preprocess import canvas_to_mnist, image_to_mnist
+from cnnlab.digits.preprocess import canvas_to_mnist, image_to_mnist
+from cnnlab.lens.activations import predict_proba
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:

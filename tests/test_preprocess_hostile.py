@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import EpsImagePlugin, Image, ImageFile
 
-from cnnlab.preprocess import MAX_UPLOAD_PIXELS, image_to_mnist, ink_to_mnist
+from cnnlab.digits.preprocess import MAX_UPLOAD_PIXELS, image_to_mnist, ink_to_mnist
 
 PAPER, INK = 255, 0
 NOT_A_PICTURE = "not a picture CNN Lab can read"

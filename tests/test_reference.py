@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from helpers import open_page, page_text
 
-from cnnlab import ui
+from cnnlab.app import resources
 from cnnlab.config import TrainConfig
-from cnnlab.data import load_dataset
-from cnnlab.inspect import predict_proba
+from cnnlab.digits.datasets import load_dataset
+from cnnlab.jobs.reference import install_reference_model
 from cnnlab.jobs.store import ModelStore
-from cnnlab.model import model_summary
-from cnnlab.reference import install_reference_model
+from cnnlab.lens.activations import predict_proba
+from cnnlab.network.model import model_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_TABLE = [
@@ -82,16 +82,16 @@ def test_installing_twice_copies_once_and_never_replaces_a_stored_default(shippe
 
 
 def test_a_shipped_model_made_for_other_data_is_not_installed_and_the_log_says_why(shipped_model, tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="cnnlab.reference"):
+    with caplog.at_level(logging.WARNING, logger="cnnlab.jobs.reference"):
         assert not install_reference_model(tmp_path, "0123456789abcdef")
     assert list(tmp_path.iterdir()) == []
     assert "trained on data with fingerprint" in caplog.text and "0123456789abcdef" in caplog.text
 
 
 def test_on_a_first_visit_the_service_has_the_default_model_and_train_reuses_it(shipped_model, mnist):
-    ui.get_service.clear()
+    resources.get_service.clear()
     try:
-        service = ui.get_service()
+        service = resources.get_service()
         job = service.find(TrainConfig(), mnist)
         assert job is not None and job.result is not None and job.result.test_accuracy >= 0.985
         assert service.submit(TrainConfig(), mnist) is job  # nothing to train
@@ -104,7 +104,7 @@ def test_on_a_first_visit_the_service_has_the_default_model_and_train_reuses_it(
         share = page_text(open_page("app_pages/share.py"))
         assert "The address bar always holds a link" in share and "not trained on this server" not in share
     finally:
-        ui.get_service.clear()
+        resources.get_service.clear()
 
 
 FIRST_VISIT_WITHOUT_TENSORFLOW = """

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.backend import load_keras
-from cnnlab.model import to_model_input
-from cnnlab.saliency import class_gradient, saliency_map
+from cnnlab.digits.format import to_model_input
+from cnnlab.lens.saliency import class_gradient, saliency_map
+from cnnlab.network.backend import load_keras
 
 STEP = 1e-3  # brightness on the model's 0–1 scale: small enough to rarely cross a ReLU's kink
 

@@ -18,7 +18,7 @@ from cnnlab.config import TrainConfig
 from cnnlab.jobs.cluster import connect, start_local_cluster
 from cnnlab.jobs.service import WORKER_DIED_MESSAGE, WORKER_RESTARTED_NOTE, JobState, TrainingService
 from cnnlab.jobs.store import ModelStore
-from cnnlab.train import train
+from cnnlab.network.training import train
 
 TINY = TrainConfig(conv1_filters=4, conv2_filters=3, dense_units=(8,), epochs=2, train_size=400)
 # Long enough (about a minute) that a test can act while it runs; no test lets it finish.

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
-from cnnlab.model import to_model_input
-from cnnlab.render import kernel_mosaic
-from cnnlab.share import config_from_query, config_to_query, model_to_bytes, png_bytes
+from cnnlab.digits.format import to_model_input
+from cnnlab.network.backend import load_keras
+from cnnlab.pictures.images import kernel_mosaic
+from cnnlab.pictures.links import config_from_query, config_to_query, model_to_bytes, png_bytes
 
 
 def test_the_reference_model_needs_no_settings_in_the_link():

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from cnnlab.config import TrainConfig
+from cnnlab.digits.format import to_model_input
 from cnnlab.jobs.store import STALE_TEMPORARY_SECONDS, ModelStore, default_store_directory
-from cnnlab.model import to_model_input
 
 FINGERPRINT = "0123456789abcdef"
 SMALL = TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(8,), epochs=1, train_size=200)
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.store import ModelStore
-from cnnlab.train import TrainResult
+from cnnlab.network.training import TrainResult
 
 config = TrainConfig(**json.loads(sys.argv[2]))
 store = ModelStore(Path(sys.argv[1]))

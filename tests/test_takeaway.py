@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from cnnlab.config import TrainConfig
-from cnnlab.takeaway import DIGITS_VARIABLE, keras_notebook, keras_script, program_sections
+from cnnlab.network.takeaway import DIGITS_VARIABLE, keras_notebook, keras_script, program_sections
 
 # Not the default settings, so that a script that ignored them would show it.
 SMALL = TrainConfig(conv1_filters=8, conv2_filters=6, dropout=0.3, dense_units=(32, 16), epochs=1, batch_size=50,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.charts import (
+from cnnlab.pictures.charts import (
     channel_contributions,
     confusion_chart,
     map_picker,
@@ -14,7 +14,7 @@ from cnnlab.charts import (
     selected_point,
     sweep_chart,
 )
-from cnnlab.render import RAMP, outline_square, saliency_overlay, signed_image
+from cnnlab.pictures.images import RAMP, outline_square, saliency_overlay, signed_image
 
 
 def chart_rows(chart) -> list[dict]:

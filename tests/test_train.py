@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnnlab.config import TrainConfig
-from cnnlab.train import TrainingCancelled, TrainingDiverged, split_indices, train
+from cnnlab.network.training import TrainingCancelled, TrainingDiverged, split_indices, train
 
 SMALL = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600, batch_size=50)
 
@@ -27,7 +27,7 @@ def test_same_seed_gives_the_same_weights_and_history(sample, small_run):
         np.testing.assert_array_equal(a, b)
     assert first.history == second.history
     # And the seed matters: another one starts from other random weights.
-    from cnnlab.model import build_model
+    from cnnlab.network.model import build_model
 
     other = build_model(TrainConfig(**{**SMALL.to_dict(), "seed": 1}))
     assert not np.array_equal(second.filter_snapshots[0], other.get_layer("conv1").get_weights()[0])
@@ -57,7 +57,7 @@ def test_should_stop_cancels_within_a_batch(sample):
 
 
 def test_a_loss_that_becomes_nan_ends_training_with_advice(sample, monkeypatch):
-    import cnnlab.train as train_module
+    import cnnlab.network.training as train_module
 
     build_model = train_module.build_model
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.transform import Distortion, distort, rotation_sweep
+from cnnlab.digits.transform import Distortion, distort, rotation_sweep
 
 
 def centre_of_mass(image: np.ndarray) -> np.ndarray:

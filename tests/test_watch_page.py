@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import app_service_with, open_page, page_text
+from helpers import app_service_with, open_page, page_text, state_with_test_digit
 
-from cnnlab import ui
+from cnnlab.app import resources
 from cnnlab.config import TrainConfig
 
 TWO_EPOCHS = TrainConfig(conv1_filters=4, conv2_filters=3, dense_units=(8,), epochs=2, train_size=600)
@@ -15,14 +15,13 @@ TWO_EPOCHS = TrainConfig(conv1_filters=4, conv2_filters=3, dense_units=(8,), epo
 @pytest.fixture(scope="module")
 def trained_service():
     yield app_service_with(TWO_EPOCHS)
-    ui.get_service.clear()
+    resources.get_service.clear()
 
 
 def test_the_slider_walks_the_pinned_digit_from_random_weights_to_the_trained_model(trained_service, sample):
     digit = sample.x_test[3]
-    job = trained_service.find(TWO_EPOCHS, ui.get_dataset("mnist"))
-    app = open_page("app_pages/watch.py", **{ui.MODEL_KEY: job.key, ui.DIGIT: digit,
-                                            ui.DIGIT_ORIGIN: "test digit #3", ui.DIGIT_LABEL: int(sample.y_test[3])})
+    job = trained_service.find(TWO_EPOCHS, resources.get_dataset("mnist"))
+    app = open_page("app_pages/watch.py", chosen=job, **state_with_test_digit(sample, 3))
     assert not app.exception
     slider = app.slider(key="watch_epoch")
     assert (slider.min, slider.max, slider.value) == (0, 2, 2)

@@ -1,5 +1,5 @@
-"""Stand-ins for `cnnlab.train.train` that a Dask worker process imports by name (this folder is on its path):
-a training that crashes, and one that hangs after its first batch."""
+"""Stand-ins for `cnnlab.network.training.train` that a Dask worker process imports by name (this folder is on
+its path): a training that crashes, and one that hangs after its first batch."""
 
 from __future__ import annotations
 

@@ -5,5 +5,7 @@
 - `service`: the app's view of all jobs: shared by settings and data, queued, followed, cancelled.
 - `store`, `model_file`: finished models on disk, one zip file each, written atomically.
 
-Nothing here imports Streamlit; `cnnlab.ui` holds the one service a server process shares.
+- `reference`: puts the reference model that ships with CNN Lab into an empty store.
+
+Nothing here imports Streamlit; `cnnlab.app.resources` holds the one service a server process shares.
 """

@@ -27,8 +27,8 @@ from typing import BinaryIO
 import numpy as np
 
 from cnnlab.config import TrainConfig
-from cnnlab.model import weight_shapes
-from cnnlab.train import TrainResult
+from cnnlab.network.model import weight_shapes
+from cnnlab.network.training import TrainResult
 
 # Bump when the layout of a stored file changes; files of another version are set aside and retrained.
 # 3: the weights as `weights.npz`, no longer a whole `model.keras` (read without TensorFlow).

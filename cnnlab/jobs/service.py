@@ -31,13 +31,13 @@ from distributed import Event, Future
 from distributed.scheduler import KilledWorker
 
 from cnnlab.config import TrainConfig
-from cnnlab.data import Dataset
-from cnnlab.estimate import estimated_training_seconds
+from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.cluster import Connection, connect
 from cnnlab.jobs.model_file import ModelRecord, UnusableFile, epoch_weights_from_bytes, read_model_file
 from cnnlab.jobs.store import ModelStore
 from cnnlab.jobs.task import PROGRESS_TOPIC, TrainFunction, cancel_event_name, dataset_payload, run_training
-from cnnlab.train import TrainingCancelled, TrainResult, train
+from cnnlab.network.estimate import estimated_training_seconds
+from cnnlab.network.training import TrainingCancelled, TrainResult, train
 
 DEFAULT_MAX_MODELS = 8
 # Longer than any pause a healthy training makes between two reports (a fresh worker importing TensorFlow and
@@ -143,7 +143,8 @@ class TrainingService:
         waits the seconds an embedded cluster takes to start); until then no worker process runs.
     store: where finished models are saved, and looked up when they are not in memory; None keeps nothing
         beyond this process.
-    train_function: `cnnlab.train.train` or a stand-in with the same signature that workers can import (tests).
+    train_function: `cnnlab.network.training.train` or a stand-in with the same signature that workers can
+        import (tests).
     max_models: how many finished models to keep in memory; the least recently used is dropped first.
     hang_seconds: a running training that sends no news for this long is cancelled and its worker restarted.
     """
@@ -167,7 +168,7 @@ class TrainingService:
         self._by_id: dict[str, Job] = {}  # the same jobs, by the id their worker's messages carry
         self._finished: OrderedDict[JobKey, Job] = OrderedDict()  # done, most recent last
         self._failed: dict[JobKey, Job] = {}  # last failure or cancellation per key, until resubmitted
-        # How much longer than `cnnlab.estimate` predicts the workers took in the latest training (0.5: twice as
+        # How much longer than `cnnlab.network.estimate` predicts the workers took in the latest training (0.5: twice as
         # fast), for estimates of jobs not yet started.
         self._pace = 1.0
         self._last_hang_check = 0.0
@@ -480,7 +481,7 @@ class TrainingService:
         return self.estimated_seconds(job.config, job.dataset, pace)
 
     def estimated_seconds(self, config: TrainConfig, dataset: Dataset, pace: float | None = None) -> float:
-        """About how many seconds a worker needs to train `config` on `dataset`: `cnnlab.estimate`'s figure for
+        """About how many seconds a worker needs to train `config` on `dataset`: `cnnlab.network.estimate`'s figure for
         this machine's kind, scaled by how fast the workers were in the latest training they reported on."""
         predicted = estimated_training_seconds(config, dataset.train_size, test_images=dataset.test_size)
         return predicted * (self._pace if pace is None else pace)

@@ -1,6 +1,6 @@
 """What a Dask worker process runs for one training, and the messages it sends back while it runs.
 
-The app submits `run_training` with a job id; the worker trains with `cnnlab.train.train` and returns the
+The app submits `run_training` with a job id; the worker trains with `cnnlab.network.training.train` and returns the
 finished model as one model file's bytes (`cnnlab.jobs.model_file`), so the app only ever stores a whole model.
 Progress goes out as Dask events on PROGRESS_TOPIC (the scheduler forwards them to every subscribed app), and a
 cancel comes in through a Dask `Event` named after the job, which the training polls between batches.
@@ -17,9 +17,9 @@ from functools import cache
 from distributed import Event, get_worker
 
 from cnnlab.config import TrainConfig
-from cnnlab.data import Dataset, load_dataset
+from cnnlab.digits.datasets import Dataset, load_dataset
 from cnnlab.jobs.model_file import epoch_weights_to_bytes, model_file_bytes
-from cnnlab.train import TrainResult, train
+from cnnlab.network.training import TrainResult, train
 
 PROGRESS_TOPIC = "cnnlab-progress"
 # A batch of the reference model takes about 20 ms here; reporting every one would send 50 messages a second
@@ -83,7 +83,7 @@ def run_training(
     epoch, batch, batches_per_epoch, loss, accuracy and seconds (since the first batch began) at most every
     PROGRESS_INTERVAL_SECONDS and at each epoch's last batch, "epoch" with that epoch's metrics, and "weights"
     with the network's weights after that epoch (`cnnlab.jobs.model_file.epoch_weights_to_bytes`), when kept.
-    Raises `cnnlab.train.TrainingCancelled` once the job's cancel event is set, and whatever the training
+    Raises `cnnlab.network.training.TrainingCancelled` once the job's cancel event is set, and whatever the training
     raises (`TrainingDiverged` is a ValueError with a sentence for the student).
     """
     worker = get_worker()

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cnnlab.backend import load_keras
+from cnnlab.digits.format import IMAGE_SIZE, NUM_CLASSES, to_model_input
 from cnnlab.lens.scores import layer_scores
-from cnnlab.model import NUM_CLASSES, to_model_input
+from cnnlab.network.backend import load_keras
 
 if TYPE_CHECKING:
     import keras
@@ -136,7 +136,7 @@ def fool(model: keras.Model, image: np.ndarray, target: int, budget: int = DEFAU
     When none is, `succeeded` is False and the message says so: nothing is claimed that the network did not do.
     """
     image = np.asarray(image)
-    if image.shape != (28, 28) or image.dtype != np.uint8:
+    if image.shape != (IMAGE_SIZE, IMAGE_SIZE) or image.dtype != np.uint8:
         raise ValueError(f"Pass one digit as uint8 28×28 pixels; got {image.dtype} of shape {image.shape}.")
     target = _check_whole(target, 0, NUM_CLASSES - 1, "The digit to aim for")
     budget = _check_whole(budget, *BUDGET_RANGE, "The pixel budget")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnlab.forward import Network
-from cnnlab.model import summarize_config
+from cnnlab.network.forward import Network
+from cnnlab.network.model import summarize_config
 
 METHODS = ("pca", "tsne")
 MAP_DIGITS = 2000  # test digits on the map: enough to see every cluster, few enough for t-SNE in seconds

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cnnlab.backend import load_keras
 from cnnlab.lens.scores import layer_scores, scored_layer
+from cnnlab.network.backend import load_keras
 
 if TYPE_CHECKING:
     import keras

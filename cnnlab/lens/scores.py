@@ -11,7 +11,7 @@ import threading
 import weakref
 from typing import TYPE_CHECKING
 
-from cnnlab.backend import load_keras
+from cnnlab.network.backend import load_keras
 
 if TYPE_CHECKING:
     import keras
@@ -47,7 +47,7 @@ def layer_input_model(model: keras.Model, layer_name: str) -> keras.Model:
 def layer_scores(model: keras.Model, layer_name: str, pixels):
     """`layer_name`'s values before its activation, for model inputs `pixels`, as a differentiable tensor.
 
-    pixels: float32 tensor (n, 28, 28, 1) in [0, 1], as `cnnlab.model.to_model_input` makes them (or a variable
+    pixels: float32 tensor (n, 28, 28, 1) in [0, 1], as `cnnlab.network.model.to_model_input` makes them (or a variable
     being optimised). Returns (n, height, width, filters) for a Conv2D layer, (n, units) for a Dense layer.
     Dropout is off (training=False), as when the model answers.
     """
@@ -55,7 +55,7 @@ def layer_scores(model: keras.Model, layer_name: str, pixels):
     layer = scored_layer(model, layer_name)
     inputs = layer_input_model(model, layer_name)(pixels, training=False)
     if type(layer).__name__ == "Conv2D":
-        # CNN Lab's conv layers use stride 1 and no padding ("valid"), as `cnnlab.model.build_model` makes them.
+        # CNN Lab's conv layers use stride 1 and no padding ("valid"), as `cnnlab.network.model.build_model` makes them.
         scores = keras.ops.conv(inputs, layer.kernel, strides=layer.strides, padding=layer.padding)
     else:
         scores = keras.ops.matmul(inputs, layer.kernel)

@@ -10,7 +10,7 @@ the file has no label column. Every malformed input raises one ValueError whose 
 act on: it names the first offending row (and its line in the file, when blank lines or a header make
 them differ), and for a bad value also its column and what the column allows.
 
-This module needs only NumPy, so `cnnlab.data` can build datasets on it without an import cycle.
+This module needs only NumPy, so `cnnlab.digits.datasets` can build datasets on it without an import cycle.
 """
 
 from __future__ import annotations
@@ -23,10 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-# The digit format, defined here, where it is parsed, and imported by `cnnlab.data`.
-IMAGE_SIDE = 28
-PIXELS_PER_IMAGE = IMAGE_SIDE * IMAGE_SIDE  # 784
-NUM_CLASSES = 10
+from cnnlab.digits.format import IMAGE_SIZE, NUM_CLASSES, PIXELS_PER_IMAGE
+
 MAX_CSV_ROWS = 70_000  # full MNIST's size; the Kaggle train.csv has 42,000 rows
 
 
@@ -89,7 +87,7 @@ def read_digits_csv(file, *, max_rows: int = MAX_CSV_ROWS) -> tuple[np.ndarray, 
     if isinstance(parsed, _BadCell):
         raise ValueError(_describe_bad_cell(parsed, row_name, header, has_labels))
     pixels, labels = parsed
-    return pixels.reshape(-1, IMAGE_SIDE, IMAGE_SIDE), labels
+    return pixels.reshape(-1, IMAGE_SIZE, IMAGE_SIZE), labels
 
 
 def _read_text(file) -> str:

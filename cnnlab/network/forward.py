@@ -16,7 +16,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cnnlab.config import TrainConfig
-from cnnlab.model import POOL_SIZE, summarize_config, to_model_input, weight_shapes
+from cnnlab.digits.format import to_model_input
+from cnnlab.network.model import POOL_SIZE, summarize_config, weight_shapes
 
 # Digits per NumPy pass: the second conv layer's windows of 256 digits take about 30 MB as float32.
 FORWARD_CHUNK = 256
@@ -26,7 +27,7 @@ class Network:
     """The weights of a trained network of `config`'s shape, as `keras.Model.get_weights()` lists them.
 
     weights: float32 arrays, kernel then bias for conv1, conv2, each hidden dense layer and the output layer
-    (`cnnlab.model.weight_shapes` gives their shapes). Raises ValueError when they do not fit the settings.
+    (`cnnlab.network.model.weight_shapes` gives their shapes). Raises ValueError when they do not fit the settings.
     """
 
     def __init__(self, config: TrainConfig, weights: Sequence[np.ndarray]):

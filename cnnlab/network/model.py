@@ -4,36 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
+from cnnlab.digits.format import IMAGE_SIZE, NUM_CLASSES
+from cnnlab.network.backend import load_keras
 from cnnlab.words import shape_text
 
 if TYPE_CHECKING:
     import keras
 
-IMAGE_SIZE = 28
-NUM_CLASSES = 10
 # The reference model's fixed shapes: the settings choose the filter counts and the dense layers, not these.
 CONV1_KERNEL = 5
 CONV2_KERNEL = 3
 POOL_SIZE = 2
-
-
-def to_model_input(images: np.ndarray) -> np.ndarray:
-    """Turn digits into what the network reads: the one place pixels become floats.
-
-    images: uint8 (n, 28, 28) or (28, 28), 0–255 (white ink on black, as MNIST).
-    Returns float32 (n, 28, 28, 1) in [0, 1].
-    """
-    images = np.asarray(images)
-    if images.ndim == 2:
-        images = images[np.newaxis]
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(f"Digits must be 28×28 pixels; got an array of shape {images.shape}.")
-    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
 
 
 def build_model(config: TrainConfig | None = None) -> keras.Model:

@@ -1,4 +1,4 @@
-"""Benchmarks that print figures and exit non-zero when a budget is missed: `python -m cnnlab.bench`.
+"""Benchmarks that print figures and exit non-zero when a budget is missed: `python scripts/bench_engine.py`.
 
 1. Training throughput: `train()` against a plain `model.fit` of the same model on the same images, in the
    same process, alternated so that machine noise hits both alike. Budget: train() ≤ 1.10 × plain time.
@@ -6,7 +6,7 @@
 3. Everything the Activations page computes for one drawn digit: the pipeline above, every layer's mosaic or
    strip, and their PNG encoding (what Streamlit sends to the browser). Budget: median ≤ 300 ms.
 4. Accuracy on the bundled sample's test digits after the default training and after 10 epochs.
-5. The pages that look into a network (`cnnlab.lens`, `cnnlab.takeaway`, watching a digit learn, the class's
+5. The pages that look into a network (`cnnlab.lens`, `cnnlab.network.takeaway`, watching a digit learn, the class's
    experiments), for the default model: each page's first
    view (the work its cached functions do the first time, graph tracing included) ≤ 2 s, and a cached view (the
    cached value read back, plus the pictures or chart the page sends) ≤ 300 ms; the t-SNE map of 2,000 digits
@@ -37,10 +37,11 @@ TSNE_BUDGET_S = 10.0
 
 def bench_training(dataset, rounds: int) -> tuple[float, float]:
     """Seconds for train() and for a plain fit of the same network on the same images (medians)."""
-    from cnnlab.backend import load_keras
     from cnnlab.config import TrainConfig
-    from cnnlab.model import build_model, to_model_input
-    from cnnlab.train import split_indices, train
+    from cnnlab.digits.format import to_model_input
+    from cnnlab.network.backend import load_keras
+    from cnnlab.network.model import build_model
+    from cnnlab.network.training import split_indices, train
 
     keras = load_keras()
     config = TrainConfig(epochs=1, validation_fraction=0.0)
@@ -64,8 +65,8 @@ def bench_training(dataset, rounds: int) -> tuple[float, float]:
 
 def bench_digit_pipeline(network, repeats: int) -> list[float]:
     """Milliseconds per drawn digit, canvas to probabilities, one at a time as a page does it."""
-    from cnnlab.inspect import layer_activations
-    from cnnlab.preprocess import canvas_to_mnist
+    from cnnlab.digits.preprocess import canvas_to_mnist
+    from cnnlab.lens.activations import layer_activations
 
     canvas = drawn_one_canvas()
     timings = []
@@ -93,9 +94,9 @@ def bench_page_work(network, repeats: int) -> list[float]:
 
     from PIL import Image
 
-    from cnnlab.inspect import layer_activations
-    from cnnlab.preprocess import canvas_to_mnist
-    from cnnlab.render import enlarge, feature_mosaic, strip
+    from cnnlab.digits.preprocess import canvas_to_mnist
+    from cnnlab.lens.activations import layer_activations
+    from cnnlab.pictures.images import enlarge, feature_mosaic, strip
 
     def encode(pixels: np.ndarray) -> int:
         buffer = io.BytesIO()
@@ -147,14 +148,14 @@ def bench_lens_pages(result, dataset, failures: list[str]) -> None:
 
     from PIL import Image
 
-    from cnnlab.charts import digit_map_chart
     from cnnlab.config import TrainConfig
-    from cnnlab.inspect import predict_proba
+    from cnnlab.lens.activations import predict_proba
     from cnnlab.lens.attack import fool
     from cnnlab.lens.digit_map import digit_map, hidden_features, tsne_2d
     from cnnlab.lens.patterns import preferred_inputs, receptive_field
-    from cnnlab.render import pattern_mosaic, png_data_urls
-    from cnnlab.takeaway import keras_notebook, keras_script
+    from cnnlab.network.takeaway import keras_notebook, keras_script
+    from cnnlab.pictures.charts import digit_map_chart
+    from cnnlab.pictures.images import pattern_mosaic, png_data_urls
 
     model = result.model
 
@@ -193,20 +194,20 @@ def bench_lens_pages(result, dataset, failures: list[str]) -> None:
         digit_map_chart(mapped.coordinates, mapped.labels, mapped.predicted, mapped.indices, images).to_json()
 
     def watch_first():
-        from cnnlab.learning import digit_through_epochs
+        from cnnlab.lens.filter_history import digit_through_epochs
 
         return digit_through_epochs(result.config, result.epoch_weights, digit, result.weights)
 
     def watch_cached(value):
-        from cnnlab.render import feature_mosaic
+        from cnnlab.pictures.images import feature_mosaic
 
         for layer in pickle.loads(pickle.dumps(value))[0][:3]:
             encode(feature_mosaic(layer.output, scale=max(1, 96 // layer.shape[0])))
 
     def experiments_first():
-        from cnnlab.charts import experiments_scatter
-        from cnnlab.experiments import experiments_table
         from cnnlab.jobs.model_file import ModelRecord
+        from cnnlab.lens.experiments import experiments_table
+        from cnnlab.pictures.charts import experiments_scatter
 
         records = [ModelRecord(replace(result.config, seed=seed), "f" * 16, 0.9 + seed / 1000, 10.0 + seed, 54_000,
                                "MNIST", None) for seed in range(60)]
@@ -215,7 +216,7 @@ def bench_lens_pages(result, dataset, failures: list[str]) -> None:
         return table
 
     def experiments_cached(value):
-        from cnnlab.charts import experiments_scatter
+        from cnnlab.pictures.charts import experiments_scatter
 
         experiments_scatter(value, "training seconds", "epochs").to_json()
 
@@ -272,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
 
     from cnnlab.config import TrainConfig
-    from cnnlab.data import load_dataset
-    from cnnlab.train import train
+    from cnnlab.digits.datasets import load_dataset
+    from cnnlab.network.training import train
 
     dataset = load_dataset("sample")
     failures = []

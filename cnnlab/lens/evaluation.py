@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnlab.forward import Network
-from cnnlab.inspect import predict_proba
-from cnnlab.model import NUM_CLASSES
+from cnnlab.digits.format import NUM_CLASSES
+from cnnlab.lens.activations import predict_proba
+from cnnlab.network.forward import Network
 
 
 @dataclass(frozen=True)

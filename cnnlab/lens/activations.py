@@ -1,6 +1,7 @@
 """Looking inside a trained network: every layer's output for a digit, probabilities, learnt kernels.
 
-All of it runs the network in NumPy (`cnnlab.forward.Network`), so a page shows a stored model without TensorFlow.
+All of it runs the network in NumPy (`cnnlab.network.forward.Network`), so a page shows a stored model without
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnlab.forward import Network
-from cnnlab.model import summarize_config
+from cnnlab.digits.format import IMAGE_SIZE
+from cnnlab.network.forward import Network
+from cnnlab.network.model import summarize_config
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ def layer_activations(network: Network, image: np.ndarray) -> list[LayerOutput]:
     image: uint8 (28, 28), 0–255. Returns one `LayerOutput` per computing layer.
     """
     image = np.asarray(image)
-    if image.shape != (28, 28):
+    if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
         raise ValueError(f"Pass one 28×28 digit; got an array of shape {image.shape}.")
     rows = summarize_config(network.config)
     return [LayerOutput(row["layer"], row["kind"], output[0])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlab.inspect import LayerOutput
+from cnnlab.lens.activations import LayerOutput
 from cnnlab.words import shape_text
 
 # The share of a digit's 784 pixels that are ink (brighter than half), over all 70,000 MNIST digits: 1.9 % to

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from cnnlab.model import IMAGE_SIZE
+from cnnlab.digits.format import IMAGE_SIZE
 
 SHIFT_RANGE = (-8, 8)  # pixels
 ROTATION_RANGE = (-45, 45)  # degrees, positive turns anticlockwise

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from cnnlab.jobs.model_file import ModelRecord
-from cnnlab.model import summarize_config
+from cnnlab.network.model import summarize_config
 from cnnlab.words import SETTING_NAMES, describe_config, setting_text
 
 # The settings a chart can be coloured by, as their column titles: those students change to see what pays off.

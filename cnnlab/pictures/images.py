@@ -142,7 +142,7 @@ def kernel_mosaic(kernels: np.ndarray, channel: int = 0, scale: int = 12, gap: i
                   max_columns: int = 6) -> np.ndarray:
     """Every filter of a conv layer in one picture, blue positive and red negative on one shared scale.
 
-    kernels: float (k, k, input channels, filters), as `cnnlab.inspect.conv_filters` returns; `channel` picks
+    kernels: float (k, k, input channels, filters), as `cnnlab.lens.activations.conv_filters` returns; `channel` picks
     the input channel. Returns uint8 (H, W, 3), filters left to right, top to bottom, separated by white.
     """
     kernels = np.asarray(kernels, dtype=np.float32)

@@ -22,7 +22,7 @@ from cnnlab.jobs.store import MODEL_SUFFIX, TEMPORARY_PREFIX, TEMPORARY_SUFFIX, 
 
 logger = logging.getLogger(__name__)
 
-ASSETS = Path(__file__).parent / "assets"
+ASSETS = Path(__file__).parent / "assets"  # cnnlab/jobs/assets
 REFERENCE_MODEL_PATH = ASSETS / "reference_model.zip"
 
 

@@ -103,7 +103,7 @@ def training_curves(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int
 def kernel_frame(kernels: np.ndarray, channel: int = 0) -> pd.DataFrame:
     """Long table of kernel weights for one input channel: columns filter (1-based), row, column, weight.
 
-    kernels: float (k, k, input channels, filters) as `cnnlab.inspect.conv_filters` returns."""
+    kernels: float (k, k, input channels, filters) as `cnnlab.lens.activations.conv_filters` returns."""
     size, _, _, count = kernels.shape
     rows, columns, filters = np.meshgrid(np.arange(size), np.arange(size), np.arange(count), indexing="ij")
     return pd.DataFrame({
@@ -365,7 +365,7 @@ def sweep_chart(angles: np.ndarray, probabilities: np.ndarray, digit: int, curre
 def experiments_scatter(frame: pd.DataFrame, x: str, colour: str, log_x: bool = False,
                         name: str = "model") -> alt.Chart:
     """Test accuracy against `x` ("parameters" or "training seconds") for every model in an experiments table
-    (`cnnlab.experiments.experiments_table`), coloured by the setting `colour`; clicking a point selects its row
+    (`cnnlab.lens.experiments.experiments_table`), coloured by the setting `colour`; clicking a point selects its row
     (the selection holds the row's "row" number)."""
     data = frame.reset_index(drop=True).assign(row=lambda table: table.index)
     numeric = pd.api.types.is_numeric_dtype(data[colour])

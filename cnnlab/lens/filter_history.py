@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from cnnlab.config import TrainConfig
-from cnnlab.forward import Network
-from cnnlab.inspect import LayerOutput, layer_activations
-from cnnlab.model import build_model
+from cnnlab.lens.activations import LayerOutput, layer_activations
+from cnnlab.network.forward import Network
+from cnnlab.network.model import build_model
 
 
 def filters_at_epoch(snapshots: Sequence[np.ndarray], epoch: int) -> np.ndarray:

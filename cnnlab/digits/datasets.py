@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-# Reading CSV files is `cnnlab.csv_digits`'s job; its reader and the digit format it defines (28×28
-# pixels, labels 0–9) are imported here, and stay importable from `cnnlab.data` as before.
-from cnnlab.csv_digits import IMAGE_SIDE, NUM_CLASSES, read_digits_csv
-from cnnlab.csv_digits import MAX_CSV_ROWS as MAX_CSV_ROWS
-from cnnlab.csv_digits import PIXELS_PER_IMAGE as PIXELS_PER_IMAGE
+from cnnlab.digits.csv_reader import MAX_CSV_ROWS as MAX_CSV_ROWS
+
+# Reading CSV files is `cnnlab.digits.csv_reader`'s job; its reader and the digit format it defines (28×28
+# pixels, labels 0–9) are imported here, and stay importable from `cnnlab.digits.datasets` as before.
+from cnnlab.digits.csv_reader import read_digits_csv
+from cnnlab.digits.format import IMAGE_SIZE, NUM_CLASSES
 
 SOURCES = ("mnist", "sample")
 MNIST_PATH = Path(__file__).parent / "assets" / "mnist.npz"
@@ -90,7 +91,7 @@ def _checked_split(images: object, labels: object, part: str) -> tuple[np.ndarra
     labels = np.asarray(labels)
     if images.dtype != np.uint8:
         raise ValueError(f"The {part} images must be uint8 (whole numbers 0–255), not {images.dtype}.")
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
         raise ValueError(f"The {part} images must have shape (n, 28, 28), not {images.shape}.")
     if len(images) == 0:
         raise ValueError(f"The {part} split has no images; it needs at least one.")
@@ -149,7 +150,7 @@ def _read_bundled(source: str) -> Dataset:
 
 
 # --------------------------------------------------------------------------------------------------
-# A dataset from a CSV file a student uploads (the file itself is read by `cnnlab.csv_digits`).
+# A dataset from a CSV file a student uploads (the file itself is read by `cnnlab.digits.csv_reader`).
 
 
 def dataset_from_csv(file, *, name: str, test_fraction: float = 0.1, seed: int = 0) -> Dataset:

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cnnlab.backend import load_keras
 from cnnlab.config import TrainConfig
-from cnnlab.data import Dataset
-from cnnlab.forward import Network
-from cnnlab.model import build_model, to_model_input
+from cnnlab.digits.datasets import Dataset
+from cnnlab.digits.format import to_model_input
+from cnnlab.network.backend import load_keras
+from cnnlab.network.forward import Network
+from cnnlab.network.model import build_model
 
 if TYPE_CHECKING:
     import keras

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnlab.config import TrainConfig
-from cnnlab.evaluate import Evaluation
+from cnnlab.lens.evaluation import Evaluation
 from cnnlab.words import SETTING_NAMES, setting_text
 
 

@@ -10,19 +10,15 @@ from __future__ import annotations
 import math
 
 from cnnlab.config import TrainConfig
-
-IMAGE_SIDE = 28
-CONV1_KERNEL = 5
-CONV2_KERNEL = 3
-POOL_SIZE = 2
-NUM_CLASSES = 10
+from cnnlab.digits.format import IMAGE_SIZE, NUM_CLASSES
+from cnnlab.network.model import CONV1_KERNEL, CONV2_KERNEL, POOL_SIZE
 
 # Training throughput on the machine CNN Lab was developed on, counted in forward-pass multiply-adds: a training
 # that passes N images through the network (forward and backward) in S seconds, beyond its per-step cost below,
 # runs at N × multiply_adds_per_image(config) / S. Measured on 26 November 2026 on a 2-core x86-64 VM (TensorFlow
-# 2.21 CPU) shared with two other engineers' TensorFlow jobs (load average 3–5): `cnnlab.train.train` for one epoch
-# of 10,000 full-MNIST images (100 steps of 100), after a warm-up training, at three sizes. Fit times: 4 + 4
-# filters with one dense layer of 16 (78,560 multiply-adds per image) 6.2 s; the default network (1,035,900)
+# 2.21 CPU) shared with two other engineers' TensorFlow jobs (load average 3–5): `cnnlab.network.training.train`
+# for one epoch of 10,000 full-MNIST images (100 steps of 100), after a warm-up training, at three sizes. Fit times:
+# 4 + 4 filters with one dense layer of 16 (78,560 multiply-adds per image) 6.2 s; the default network (1,035,900)
 # 15.3–21.8 s; 64 + 64 filters with 256 → 128 (6.3 M) 43–47 s. Scoring 10,000 test digits with the smallest
 # network took 5.3 s, so each step costs about 50 ms whatever the network (reading and converting the batch,
 # Keras's per-step work). The rate below, with that step cost, gives 6 s, 17 s and 75 s for the three: the default
@@ -44,7 +40,7 @@ def multiply_adds_per_image(config: TrainConfig) -> int:
     output is an input-width dot product. Pooling, dropout and flatten multiply nothing, and the bias additions and
     activations are left out (they are one operation per output, not a product). The default network: 1,035,900.
     """
-    conv1_side = IMAGE_SIDE - CONV1_KERNEL + 1
+    conv1_side = IMAGE_SIZE - CONV1_KERNEL + 1
     conv1 = conv1_side * conv1_side * config.conv1_filters * CONV1_KERNEL * CONV1_KERNEL * 1
     pooled_side = conv1_side // POOL_SIZE
     conv2_side = pooled_side - CONV2_KERNEL + 1

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cnnlab.backend import load_keras
+from cnnlab.digits.format import NUM_CLASSES, to_model_input
 from cnnlab.lens.scores import layer_input_model
-from cnnlab.model import NUM_CLASSES, to_model_input
+from cnnlab.network.backend import load_keras
 
 if TYPE_CHECKING:
     import keras

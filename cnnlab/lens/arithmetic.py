@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnlab.forward import Network
-from cnnlab.model import summarize_config
+from cnnlab.network.forward import Network
+from cnnlab.network.model import summarize_config
 
 
 @dataclass(frozen=True)

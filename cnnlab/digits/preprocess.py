@@ -13,7 +13,8 @@ import math
 import numpy as np
 from PIL import Image, ImageOps
 
-DIGIT_SIZE = 28
+from cnnlab.digits.format import IMAGE_SIZE
+
 BOX_SIZE = 20
 # Ink fainter than this (0–255) is treated as background: anti-aliasing fringes and canvas noise.
 INK_THRESHOLD = 40
@@ -87,12 +88,12 @@ def _centre_by_mass(digit: np.ndarray) -> np.ndarray:
     row_centre = (digit.sum(axis=1) @ np.arange(height)) / total
     column_centre = (digit.sum(axis=0) @ np.arange(width)) / total
     # Pixel centres run 0…27, so the middle of the field is 13.5; work on a larger field, then cut.
-    margin = DIGIT_SIZE
-    field = np.zeros((DIGIT_SIZE + 2 * margin, DIGIT_SIZE + 2 * margin), dtype=np.float32)
-    top = margin + int(round((DIGIT_SIZE - 1) / 2 - row_centre))
-    left = margin + int(round((DIGIT_SIZE - 1) / 2 - column_centre))
+    margin = IMAGE_SIZE
+    field = np.zeros((IMAGE_SIZE + 2 * margin, IMAGE_SIZE + 2 * margin), dtype=np.float32)
+    top = margin + int(round((IMAGE_SIZE - 1) / 2 - row_centre))
+    left = margin + int(round((IMAGE_SIZE - 1) / 2 - column_centre))
     field[top : top + height, left : left + width] = digit
-    cut = field[margin : margin + DIGIT_SIZE, margin : margin + DIGIT_SIZE]
+    cut = field[margin : margin + IMAGE_SIZE, margin : margin + IMAGE_SIZE]
     return np.clip(np.rint(cut), 0, 255).astype(np.uint8)
 
 

@@ -1,0 +1,32 @@
+"""What one server process shares between every student: the training service and the bundled digits.
+
+`st.cache_resource` makes each of these once per process; every session and page gets the same object.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnlab.digits.datasets import Dataset, load_dataset
+from cnnlab.jobs.reference import install_reference_model
+from cnnlab.jobs.service import TrainingService
+from cnnlab.jobs.store import ModelStore, default_store_directory
+
+
+@st.cache_resource
+def get_service() -> TrainingService:
+    """The process-wide training service: created once, shared by every session and page.
+
+    Trainings run in Dask worker processes ($CNNLAB_SCHEDULER's, else an embedded local cluster started in the
+    background now), never in this web server. Finished models are also kept on disk ($CNNLAB_MODEL_DIR, else
+    ~/.cache/cnnlab/models), so a server restart does not lose them. An empty folder first gets the reference
+    model that ships with CNN Lab, so every page works on a server's first visit.
+    """
+    install_reference_model(default_store_directory(), get_dataset("mnist").fingerprint)
+    return TrainingService(store=ModelStore(default_store_directory()))
+
+
+@st.cache_resource(show_spinner="Loading the digits…")
+def get_dataset(source: str = "mnist") -> Dataset:
+    """A bundled dataset by source ("mnist", the app's data, or "sample"), loaded once per server process."""
+    return load_dataset(source)

@@ -1,0 +1,149 @@
+"""Trainings as the pages show them: the sidebar's model, a live view of a running job, and the curves."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnlab.app.model_choice import (
+    ADDRESS_PROBLEM,
+    MODEL_KEY,
+    chosen_job,
+    current_job,
+    current_result,
+    reference_job,
+    use_job,
+)
+from cnnlab.app.resources import get_dataset, get_service
+from cnnlab.config import TrainConfig
+from cnnlab.jobs.service import Job, JobState
+from cnnlab.network.estimate import describe_duration
+from cnnlab.network.training import TrainResult
+from cnnlab.pictures.charts import training_curves
+from cnnlab.words import describe_config
+
+PROGRESS_REFRESH_SECONDS = 1.0
+
+
+def show_sidebar() -> None:
+    """The model in use, on every page (settings, data, test accuracy), and how this tab's own training is doing.
+
+    The entry point draws it after the page, so it shows the model a page's buttons have just chosen.
+    """
+    with st.sidebar:
+        if st.session_state.get(ADDRESS_PROBLEM):
+            st.warning(st.session_state[ADDRESS_PROBLEM])
+        st.subheader("Model in use")
+        job = current_job()
+        if job is None:
+            st.caption("No model trained yet. The Train page makes one; so does the button on any page.")
+        else:
+            st.metric("Test accuracy", f"{job.result.test_accuracy:.1%}")
+            st.caption(describe_config(job.config))
+            st.caption(f"{job.result.train_images:,} training images · data: {job.dataset.name}")
+            if job.dataset.note:
+                st.caption(job.dataset.note)
+        own_training_status()
+        key = st.session_state.get(MODEL_KEY)
+        others = [running for running in get_service().running() if running.key != key]
+        if others:
+            st.caption(f"Other trainings running on this server: {len(others)}.")
+
+
+def own_training_status() -> None:
+    """Where this tab's chosen model stands when it is not ready, refreshed every second while it trains."""
+    key = st.session_state.get(MODEL_KEY)
+    job = chosen_job()
+    if key is None or (job is not None and job.state is JobState.DONE):
+        return
+    unfinished = job is not None and not job.finished
+    fallback = "Until it is ready, the pages show the reference model." if reference_job() else ""
+
+    @st.fragment(run_every=PROGRESS_REFRESH_SECONDS if unfinished else None)
+    def status() -> None:
+        if job is None:
+            st.info(f"Your settings ({describe_config(key[0])}) are not trained on this server yet: the Train page "
+                    f"trains them. {fallback}")
+        elif job.state is JobState.QUEUED:
+            st.info(f"Your model waits for another training to finish (number {get_service().queue_position(job)} "
+                    f"in the queue). {fallback}")
+        elif job.state is JobState.RUNNING:
+            st.progress(job.progress, text=f"Your model is training: {job.progress:.0%} done.")
+            st.caption(fallback)
+        elif not unfinished:
+            st.warning(f"Your model did not finish: {job.error} {fallback}")
+        if unfinished and job.finished:
+            st.rerun(scope="app")  # every page changes once the model exists
+
+    status()
+
+
+def require_model(page_key: str) -> TrainResult | None:
+    """The model in use, or — on a first visit — an offer to train the default model in one click.
+
+    Returns None while there is no model; the page should then stop drawing.
+    """
+    # `current_job` already finds a finished default model, also one saved before a server restart.
+    result = current_result()
+    if result is not None:
+        return result
+    service = get_service()
+    dataset = get_dataset("mnist")
+    pending = service.find(TrainConfig(), dataset)  # queued, running, failed, cancelled or interrupted
+    if pending is not None and not pending.finished:
+        st.info("The default model is being trained; this page fills in as soon as it is ready.")
+        follow_job(pending)
+        return None
+    st.info("This page needs a trained model, and there is none yet.")
+    if st.button("Train the default model", key=f"{page_key}_train_default", type="primary"):
+        job = service.submit(TrainConfig(), dataset)
+        use_job(job)
+        st.rerun()
+    if pending is not None and pending.state is not JobState.DONE:  # it may have finished a moment ago
+        st.error(pending.error)
+    return None
+
+
+def follow_job(job: Job) -> None:
+    """A live view of a job: queue position or progress bar, and the curves, refreshed twice a second.
+
+    Runs as a fragment, so only this part of the page reruns while the rest stays as it is.
+    """
+
+    finished_before = job.finished
+
+    @st.fragment(run_every=None if finished_before else PROGRESS_REFRESH_SECONDS)
+    def live_view() -> None:
+        service = get_service()
+        time_left = time_left_text(service.seconds_left(job))
+        if job.state is JobState.QUEUED:
+            position = service.queue_position(job)
+            st.info(f"Waiting for another training to finish: number {position} in the queue{time_left}.")
+        elif job.state is JobState.RUNNING and not job.batches_per_epoch:
+            st.progress(0.0, text="Starting: the worker is building the network and reading the digits…")
+        elif job.state is JobState.RUNNING:
+            st.progress(job.progress, text=(f"Epoch {max(job.epoch, 1)} of {job.config.epochs} · "
+                                            f"batch {job.batch} of {job.batches_per_epoch}{time_left}"))
+        if job.note:
+            st.caption(job.note)
+        if job.epochs or job.batch_points:
+            show_training_curves(job.epochs, job.config.epochs, batches=job.batch_points)
+        if job.finished and not finished_before:
+            # The whole page, not just this fragment, changes once a model exists (or failed).
+            st.rerun(scope="app")
+
+    live_view()
+
+
+def time_left_text(seconds: float | None) -> str:
+    """ " · about 40 s left" for an estimate in seconds, or "" when there is none."""
+    if seconds is None or seconds <= 0:
+        return ""
+    return f" · {describe_duration(seconds)} left"
+
+
+def show_training_curves(epochs, total_epochs: int, chosen_epoch: int | None = None, batches=()) -> None:
+    """The loss and accuracy curves side by side (stacked on a phone); see `charts.training_curves`."""
+    loss, accuracy = training_curves(epochs, total_epochs, chosen_epoch, batches)
+    left, right = st.columns(2)
+    left.altair_chart(loss)
+    right.altair_chart(accuracy)
