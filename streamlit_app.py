@@ -10,6 +10,10 @@ import streamlit as st
 
 from cnnlab.app import kept_widgets, model_choice, training_view
 
+# The pages that work without a trained model; every other page is only run once a model exists, so it can
+# take `model_choice.current_result()` as given.
+NEEDS_NO_MODEL = {"", "train", "experiments", "share"}
+
 
 def main() -> None:
     st.set_page_config(page_title="CNN Lab", page_icon=":material/biotech:", layout="wide")
@@ -35,7 +39,12 @@ def main() -> None:
     model_choice.sync_address()
     page = st.navigation(pages)
     kept_widgets.note_page(page.url_path)
-    page.run()
+    if page.url_path in NEEDS_NO_MODEL or model_choice.current_result() is not None:
+        page.run()
+    else:
+        # Only when the shipped model is missing and nothing is trained yet: an offer to train one, in its place.
+        st.title(page.title)
+        training_view.require_model(page.url_path)
     # After the page, so that it shows the model the page's buttons may just have chosen.
     training_view.show_sidebar()
 

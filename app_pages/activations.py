@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab.app import digit_input, kept_widgets, training_view
+from cnnlab.app import digit_input, kept_widgets, model_choice
 from cnnlab.digits.preprocess import UPLOAD_EXTENSIONS, canvas_to_mnist, image_to_mnist
 from cnnlab.lens.activations import layer_activations
 from cnnlab.lens.sentences import answer_doubts, dropout_training_view, layer_sentence
@@ -110,9 +110,7 @@ def layers_view(result, layers: list) -> None:
 
 
 def activations_demo() -> None:
-    result = training_view.require_model("activations")
-    if result is None:
-        return
+    result = model_choice.current_result()
 
     # Only this part reruns when the student draws, so the rest of the page stays put.
     @st.fragment

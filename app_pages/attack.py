@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab.app import digit_input, model_choice, training_view
+from cnnlab.app import digit_input, model_choice
 from cnnlab.lens.activations import predict_proba
 from cnnlab.lens.attack import BUDGET_RANGE, DEFAULT_BUDGET, DEFAULT_STEPS, STEPS_RANGE, AttackResult, fool
 from cnnlab.pictures.images import enlarge, signed_image
@@ -56,9 +56,7 @@ def show_attack(attack: AttackResult) -> None:
 
 
 def attack_demo() -> None:
-    result = training_view.require_model("attack")
-    if result is None:
-        return
+    result = model_choice.current_result()
     job = model_choice.current_job()
     digit = digit_input.current_digit("attack", " · draw or pick another on the Activations page")
     predicted = int(np.argmax(predict_proba(result.network, digit)[0]))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnlab.app import digit_input, resources, training_view
+from cnnlab.app import digit_input, resources
 from cnnlab.lens.activations import conv_filters, layer_activations
 from cnnlab.lens.comparison import compare_answers, config_differences
 from cnnlab.lens.evaluation import Evaluation, evaluate
@@ -63,8 +63,6 @@ def answers_text(first, second) -> str:
 
 
 def compare_demo() -> None:
-    if training_view.require_model("compare") is None:
-        return
     jobs = [job for job in resources.get_service().finished_jobs() if job.result is not None]
     if len(jobs) < 2:
         st.info("There is only one trained model so far. Train a second one on the Train page, for example with "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnlab.app import digit_input, model_choice, training_view
+from cnnlab.app import digit_input, model_choice
 from cnnlab.lens.digit_map import DigitMap, digit_map
 from cnnlab.pictures.charts import digit_map_chart, selected_point
 from cnnlab.pictures.images import png_data_urls
@@ -34,9 +34,7 @@ def open_clicked_digit(dataset, chart_state) -> None:
 
 
 def digit_map_demo() -> None:
-    result = training_view.require_model("digit_map")
-    if result is None:
-        return
+    result = model_choice.current_result()
     job = model_choice.current_job()
     method = st.segmented_control("Map", list(METHODS), format_func=METHODS.get, default="pca",
                                   key="digit_map_method") or "pca"

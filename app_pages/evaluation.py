@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnlab.app import digit_input, model_choice, training_view
+from cnnlab.app import digit_input, model_choice
 from cnnlab.lens.evaluation import Evaluation, evaluate
 from cnnlab.pictures.charts import confusion_chart, per_class_bars, selected_point
 from cnnlab.pictures.images import enlarge
@@ -62,9 +62,7 @@ def gallery(dataset, evaluation: Evaluation, true: int, predicted: int) -> None:
 
 
 def evaluation_demo() -> None:
-    result = training_view.require_model("evaluation")
-    if result is None:
-        return
+    result = model_choice.current_result()
     job = model_choice.current_job()
     if job is None or job.result is not result:
         st.info("The model is not ready to be evaluated yet; open this page again in a moment.")

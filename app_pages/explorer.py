@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnlab.app import digit_input, training_view
+from cnnlab.app import digit_input, model_choice
 from cnnlab.digits.format import to_model_input
 from cnnlab.lens.activations import layer_activations
 from cnnlab.lens.arithmetic import conv_arithmetic, pool_arithmetic
@@ -90,9 +90,7 @@ def conv2_section(result, layers) -> None:
 
 
 def explorer_demo() -> None:
-    result = training_view.require_model("explorer")
-    if result is None:
-        return
+    result = model_choice.current_result()
     digit = digit_input.current_digit("explorer", " · change it on the Activations page.")
     layers = {layer.name: layer.output for layer in layer_activations(result.network, digit)}
     filter_index, row, column = conv1_section(result, digit, layers)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnlab.app import training_view
+from cnnlab.app import model_choice, training_view
 from cnnlab.lens.activations import conv_filters
 from cnnlab.lens.filter_history import filter_change, filters_at_epoch, history_records
 from cnnlab.pictures.charts import kernel_grid
@@ -10,9 +10,7 @@ from cnnlab.pictures.images import grid_shape
 
 
 def filters_demo() -> None:
-    result = training_view.require_model("filters")
-    if result is None:
-        return
+    result = model_choice.current_result()
     # Side by side on a wide screen, one under the other on a phone (each grid fits a phone's width).
     first_column, second_column = st.columns(2, gap="large")
     with first_column:

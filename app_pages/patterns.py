@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab.app import model_choice, training_view
+from cnnlab.app import model_choice
 from cnnlab.lens.activations import conv_filters, predict_proba
 from cnnlab.lens.patterns import Patterns, preferred_inputs, receptive_field, unit_count
 from cnnlab.pictures.images import enlarge, pattern_mosaic
@@ -59,9 +59,7 @@ def dense_section(result, model_key: str) -> None:
 
 
 def patterns_demo() -> None:
-    result = training_view.require_model("patterns")
-    if result is None:
-        return
+    result = model_choice.current_result()
     model_key = repr(model_choice.current_job().key)
     st.subheader("conv1: edges and strokes")
     st.markdown("Each conv1 unit sees a 5×5 square of the digit. Its favourite picture puts white ink where the "

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab.app import digit_input, training_view
+from cnnlab.app import digit_input, model_choice
 from cnnlab.lens.activations import predict_proba
 from cnnlab.lens.saliency import class_gradient, saliency_map
 from cnnlab.lens.sentences import answer_doubts
@@ -14,9 +14,7 @@ GRADIENT_KINDS = {"score": "the raw score", "probability": "the probability"}
 
 
 def prediction_demo() -> None:
-    result = training_view.require_model("prediction")
-    if result is None:
-        return
+    result = model_choice.current_result()
     if st.session_state.get(digit_input.DIGIT) is None:
         digit_input.pick_random_digit()
     if st.button("Random digit", key="prediction_random"):

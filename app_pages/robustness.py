@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab.app import digit_input, training_view
+from cnnlab.app import digit_input, model_choice
 from cnnlab.digits.format import IMAGE_SIZE
 from cnnlab.digits.transform import ROTATION_RANGE, SCALE_RANGE, SHIFT_RANGE, Distortion, distort, rotation_sweep
 from cnnlab.lens.activations import predict_proba
@@ -43,9 +43,7 @@ def verdict(before: int, after: int, probability: float) -> str:
 
 
 def robustness_demo() -> None:
-    result = training_view.require_model("robustness")
-    if result is None:
-        return
+    result = model_choice.current_result()
     digit = digit_input.current_digit("robustness", " · draw your own on the Activations page.")
 
     # Only this part reruns while the sliders move, so the prediction follows them without redrawing the page.

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnlab.app import training_view
+from cnnlab.app import model_choice
 from cnnlab.network.model import summary_table
 from cnnlab.network.takeaway import DIGITS_VARIABLE, download_name, keras_notebook, keras_script
 from cnnlab.words import describe_config
@@ -15,9 +15,7 @@ def program_files(config) -> tuple[str, str]:
 
 
 def takeaway_demo() -> None:
-    result = training_view.require_model("takeaway")
-    if result is None:
-        return
+    result = model_choice.current_result()
     config = result.config
     script, notebook = program_files(config)
     st.markdown(f"The model in use: **{describe_config(config)}**.")

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab.app import digit_input, model_choice, training_view
+from cnnlab.app import digit_input, model_choice
 from cnnlab.lens.filter_history import digit_through_epochs
 from cnnlab.pictures.charts import epoch_probabilities, probability_bars
 from cnnlab.pictures.images import enlarge, feature_mosaic
@@ -51,9 +51,6 @@ def epoch_view(job, epoch_weights, final_weights, digit: np.ndarray, live: bool)
 
 
 def watch_demo() -> None:
-    result = training_view.require_model("watch")
-    if result is None:
-        return
     digit = digit_input.current_digit("watch", hint=" · draw or upload one on the Activations page to pin it here")
     job = model_choice.chosen_job()
     live = job is not None and not job.finished and job.epoch_weights
