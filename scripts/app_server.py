@@ -1,5 +1,6 @@
 """One CNN Lab server for scripts and browser tests: `streamlit run streamlit_app.py` in a child process on a free
-port of 127.0.0.1, its output in a log file, and the Chromium flags this machine needs."""
+port of 127.0.0.1, its output in a log file, its memory as /proc reports it, and the Chromium flags this machine
+needs."""
 
 from __future__ import annotations
 
@@ -31,6 +32,15 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def require_chromium() -> str:
+    """Chromium's path; without it, ends the script with a sentence and exit code 2 (the run itself failed)."""
+    path = chromium_path()
+    if path is None:
+        print("Chromium is not installed (Debian package `chromium`).", file=sys.stderr)
+        raise SystemExit(2)
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -38,10 +48,16 @@ def free_port() -> int:
 
 
 class AppServer:
-    """`streamlit run streamlit_app.py` in a child process, its output kept in a log file."""
+    """`streamlit run streamlit_app.py` in a child process, its output kept in a log file.
 
-    def __init__(self, log_path: Path, model_dir: Path):
-        self.port = free_port()
+    The server leads a process group of its own, with the Dask workers it starts, so that `stop` can end them all.
+    As a context manager (`with AppServer(...) as server:`) it is healthy inside the block and stopped after it.
+    """
+
+    def __init__(self, log_path: Path, model_dir: Path, port: int | None = None):
+        """model_dir: the server's model store (created when missing). port: a free one unless given, as when a
+        server restarts on its predecessor's."""
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         environment = {
@@ -60,15 +76,27 @@ class AppServer:
         self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=self._log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
 
-    def wait_until_healthy(self, timeout: float = SERVER_START_SECONDS) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def __enter__(self) -> AppServer:
+        try:
+            self.wait_until_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self.stop()
+
+    def wait_until_healthy(self, timeout: float = SERVER_START_SECONDS) -> float:
+        """Wait until the server answers its health check; returns the seconds that took."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"streamlit exited with code {self.process.returncode}:\n{self.log()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
                     if response.status == 200:
-                        return
+                        return time.monotonic() - started
             except OSError:
                 time.sleep(0.5)
         raise TimeoutError(f"streamlit did not become healthy in {timeout:.0f} s:\n{self.log()}")
@@ -76,15 +104,32 @@ class AppServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def stop(self) -> None:
+    def stop(self, whole_group: bool = True, timeout: float = 20) -> int:
+        """SIGTERM to the server and its workers, or with `whole_group=False` to the server alone (as a host
+        stopping a container does); SIGKILL to them all after `timeout` seconds. Returns the server's exit code."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            if whole_group:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            else:
+                self.process.terminate()
             try:
-                self.process.wait(20)
+                self.process.wait(timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self._log.close()
+        return self.process.returncode
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmRSS (resident now) and VmHWM (resident peak) of a process, in KiB, from /proc/PID/status."""
+    figures = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                figures[name] = int(value.split()[0])
+    return figures
 
 
 class Student:

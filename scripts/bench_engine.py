@@ -1,4 +1,4 @@
-"""Benchmarks that print figures and exit non-zero when a budget is missed: `python scripts/bench_engine.py`.
+"""Benchmarks of the engine on the bundled 5,000-digit sample; prints figures, exits 1 when a budget is missed.
 
 1. Training throughput: `train()` against a plain `model.fit` of the same model on the same images, in the
    same process, alternated so that machine noise hits both alike. Budget: train() ≤ 1.10 × plain time.
@@ -6,15 +6,15 @@
 3. Everything the Activations page computes for one drawn digit: the pipeline above, every layer's mosaic or
    strip, and their PNG encoding (what Streamlit sends to the browser). Budget: median ≤ 300 ms.
 4. Accuracy on the bundled sample's test digits after the default training and after 10 epochs.
-5. The pages that look into a network (`cnnlab.lens`, `cnnlab.network.takeaway`, watching a digit learn, the class's
-   experiments), for the default model: each page's first
-   view (the work its cached functions do the first time, graph tracing included) ≤ 2 s, and a cached view (the
-   cached value read back, plus the pictures or chart the page sends) ≤ 300 ms; the t-SNE map of 2,000 digits
-   ≤ 10 s.
+5. The pages that look into a network (`cnnlab.lens`, `cnnlab.network.takeaway`, watching a digit learn, the
+   class's experiments), for the default model: each page's first view (the work its cached functions do the
+   first time, graph tracing included) ≤ 2 s, and a cached view (the cached value read back, plus the pictures or
+   chart the page sends) ≤ 300 ms; the t-SNE map of 2,000 digits ≤ 10 s.
 
-These run on the 5,000-digit sample, so that the whole benchmark takes a minute or two. The figures of all of
-MNIST and the shipped reference model are `scripts/bench_data.py`'s, and the first visit's
-`scripts/bench_first_visit.py`'s.
+The sample keeps the whole benchmark to a minute or two. The figures of all of MNIST and the shipped reference
+model are `scripts/bench_data.py`'s, and the first visit's `scripts/bench_first_visit.py`'s.
+
+    python scripts/bench_engine.py [--rounds 3] [--repeats 50] [--skip-accuracy] [--lens-only]
 """
 
 from __future__ import annotations
@@ -23,8 +23,12 @@ import argparse
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 TRAIN_OVERHEAD_BUDGET = 1.10
 DIGIT_PIPELINE_BUDGET_MS = 15.0

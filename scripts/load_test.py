@@ -18,21 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
+from app_server import CHROMIUM_FLAGS, AppServer, chromium_path, memory_kib
+
 ANSWER_TIMEOUT_MS = 60_000
 # Ten tabs opening the app at the same moment load Streamlit's front end in ten Chromium renderers on the server's
 # own cores, beside the training: that load is not what this test times, so it may take minutes.
@@ -50,39 +43,6 @@ def stroke_points(number: int) -> list[tuple[float, float]]:
         return [(140 + number % 3 * 10, 140 - size), (140, 140), (140 - number % 3 * 5, 140 + size)]
     return [(140 + 0.7 * size * math.sin(turn), 140 - size * math.cos(turn))
             for turn in (step / 20 * 2 * math.pi for step in range(22))]
-
-
-def server_memory_mb(pid: int) -> tuple[float, float]:
-    """(resident now, peak resident) of a process in MiB, from /proc."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            values[name] = int(rest.split()[0]) / 1024
-    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
-
-
-def start_server(model_dir: str) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    environment = {**os.environ, "CNNLAB_MODEL_DIR": model_dir}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return process, url
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise SystemExit("The server did not start within 300 s.")
 
 
 async def wait_idle(page) -> None:
@@ -168,7 +128,7 @@ async def run(url: str, sessions: int, strokes: int, server_pid: int | None) -> 
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS)
+        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         await ensure_default_model(browser, url)
         trainer = await start_background_training(browser, url)
         timings: list[float] = []
@@ -191,8 +151,9 @@ async def run(url: str, sessions: int, strokes: int, server_pid: int | None) -> 
         print(f"  end of stroke → prediction on the page: p50 {statistics.median(timings) * 1000:.0f} ms, "
               f"p95 {p95 * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms")
     if server_pid is not None:
-        resident, peak = server_memory_mb(server_pid)
-        print(f"  server memory: {resident:.0f} MiB resident now, {peak:.0f} MiB at its peak")
+        memory = memory_kib(server_pid)
+        print(f"  server memory: {memory['VmRSS'] / 1024:.0f} MiB resident now, "
+              f"{memory['VmHWM'] / 1024:.0f} MiB at its peak")
     print(f"  errors: {len(errors)}")
     for error in errors[:10]:
         print(f"    {error[:300]}")
@@ -205,20 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strokes", type=int, default=6, help="digits each session draws (default 6)")
     parser.add_argument("--url", help="an app already running; by default the script starts its own")
     arguments = parser.parse_args(argv)
-    if shutil.which("chromium") is None:
+    if chromium_path() is None:
         raise SystemExit("Chromium is not installed (apt-get install -y chromium).")
     if arguments.url:
         return asyncio.run(run(arguments.url, arguments.sessions, arguments.strokes, None))
-    with tempfile.TemporaryDirectory() as model_dir:
-        process, url = start_server(model_dir)
-        try:
-            return asyncio.run(run(url, arguments.sessions, arguments.strokes, process.pid))
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+    with (tempfile.TemporaryDirectory(prefix="cnnlab-load-test-") as work,
+          AppServer(Path(work) / "server.log", Path(work) / "models") as server):
+        return asyncio.run(run(server.url, arguments.sessions, arguments.strokes, server.process.pid))
 
 
 if __name__ == "__main__":

