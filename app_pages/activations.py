@@ -24,10 +24,7 @@ def input_ui() -> np.ndarray | None:
     kept_widgets.prepare_widget("activations_input", "random")
     choice = st.segmented_control("Input", list(INPUTS), format_func=INPUTS.get, key="activations_input") or "random"
     if choice == "random":
-        if (st.button("Random digit", key="activations_random") or st.session_state.get(digit_input.DIGIT) is None
-                or st.session_state.get(digit_input.DIGIT_LABEL) is None):
-            digit_input.pick_random_digit()
-        return st.session_state[digit_input.DIGIT]
+        return digit_input.random_digit_button("activations", keep_own=False)
     if choice == "draw":
         return draw_ui()
     return upload_ui()

@@ -15,11 +15,7 @@ GRADIENT_KINDS = {"score": "the raw score", "probability": "the probability"}
 
 def prediction_demo() -> None:
     result = model_choice.current_result()
-    if st.session_state.get(digit_input.DIGIT) is None:
-        digit_input.pick_random_digit()
-    if st.button("Random digit", key="prediction_random"):
-        digit_input.pick_random_digit()
-    digit = st.session_state[digit_input.DIGIT]
+    digit = digit_input.random_digit_button("prediction")
     probabilities = predict_proba(result.network, digit)[0]
     order = np.argsort(probabilities)[::-1]
     best, runner_up = int(order[0]), int(order[1])

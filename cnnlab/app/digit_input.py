@@ -28,14 +28,24 @@ def pick_random_digit() -> None:
     set_digit(dataset.x_test[index], f"test digit #{index:,}", int(dataset.y_test[index]))
 
 
-def current_digit(page_key: str, hint: str = "") -> np.ndarray:
-    """The input digit the pages share, with a "Random digit" button; a first visit gets a random test digit.
+def random_digit_button(page_key: str, keep_own: bool = True) -> np.ndarray:
+    """A "Random digit" button; returns the digit the pages share, uint8 (28, 28).
 
-    Draws the button and a caption saying where the digit came from (plus `hint`). Returns uint8 (28, 28)."""
-    if st.button("Random digit", key=f"{page_key}_random") or st.session_state.get(DIGIT) is None:
+    A new random test digit replaces it when the button is pressed, on a first visit, and, with `keep_own=False`,
+    when it is the student's own drawing or upload (it has no true label)."""
+    own = st.session_state.get(DIGIT_LABEL) is None
+    if st.button("Random digit", key=f"{page_key}_random") or st.session_state.get(DIGIT) is None or (
+            own and not keep_own):
         pick_random_digit()
-    st.caption(digit_origin_text() + hint)
     return st.session_state[DIGIT]
+
+
+def current_digit(page_key: str, hint: str = "") -> np.ndarray:
+    """The input digit the pages share, with a "Random digit" button and a caption saying where the digit came
+    from (plus `hint`). Returns uint8 (28, 28)."""
+    digit = random_digit_button(page_key)
+    st.caption(digit_origin_text() + hint)
+    return digit
 
 
 def digit_origin_text() -> str:
