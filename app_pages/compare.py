@@ -5,16 +5,9 @@ import streamlit as st
 from cnnlab.app import digit_input, resources
 from cnnlab.lens.activations import conv_filters, layer_activations
 from cnnlab.lens.comparison import compare_answers, config_differences
-from cnnlab.lens.evaluation import Evaluation, evaluate
 from cnnlab.pictures.charts import kernel_grid, probability_bars
 from cnnlab.pictures.images import feature_mosaic, grid_shape
 from cnnlab.words import describe_config
-
-
-@st.cache_data(show_spinner="Reading every test digit…", max_entries=4)
-def evaluation_for(model_key: str, _network, _dataset) -> Evaluation:
-    """The model's answers on its test digits, computed once per model (`model_key` names it)."""
-    return evaluate(_network, _dataset.x_test, _dataset.y_test)
 
 
 def choose_ui(jobs) -> tuple:
@@ -55,8 +48,7 @@ def model_column(job, digit) -> None:
 def answers_text(first, second) -> str:
     if first.dataset.fingerprint != second.dataset.fingerprint:
         return "The two models were tested on different data, so their answers cannot be compared digit by digit."
-    counts = compare_answers(evaluation_for(repr(first.key), first.result.network, first.dataset),
-                             evaluation_for(repr(second.key), second.result.network, second.dataset))
+    counts = compare_answers(resources.evaluation_of(first), resources.evaluation_of(second))
     return (f"On the {counts.total:,} test digits: **{counts.both_right:,}** both read correctly, "
             f"**{counts.only_first_right:,}** only the first, **{counts.only_second_right:,}** only the second, "
             f"and **{counts.both_wrong:,}** neither.")

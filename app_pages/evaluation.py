@@ -2,20 +2,14 @@
 
 import streamlit as st
 
-from cnnlab.app import digit_input, model_choice
-from cnnlab.lens.evaluation import Evaluation, evaluate
+from cnnlab.app import digit_input, model_choice, resources
+from cnnlab.lens.evaluation import Evaluation
 from cnnlab.pictures.charts import confusion_chart, per_class_bars, selected_point
 from cnnlab.pictures.images import enlarge
 
 GALLERY_SIZE = 12
 GALLERY_COLUMNS = 6
 DIGITS = list(range(10))
-
-
-@st.cache_data(show_spinner="Reading every test digit…", max_entries=4)
-def evaluation_for(model_key: str, _network, _dataset) -> Evaluation:
-    """The model's answers on its test digits, computed once per model (`model_key` names it)."""
-    return evaluate(_network, _dataset.x_test, _dataset.y_test)
 
 
 def use_clicked_square() -> None:
@@ -62,13 +56,9 @@ def gallery(dataset, evaluation: Evaluation, true: int, predicted: int) -> None:
 
 
 def evaluation_demo() -> None:
-    result = model_choice.current_result()
     job = model_choice.current_job()
-    if job is None or job.result is not result:
-        st.info("The model is not ready to be evaluated yet; open this page again in a moment.")
-        return
     dataset = job.dataset
-    evaluation = evaluation_for(repr(job.key), result.network, dataset)
+    evaluation = resources.evaluation_of(job)
     left, middle, right = st.columns(3)
     left.metric("Test accuracy", f"{evaluation.accuracy:.2%}")
     middle.metric("Test digits", f"{len(evaluation.labels):,}")

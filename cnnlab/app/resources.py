@@ -1,4 +1,5 @@
-"""What one server process shares between every student: the training service and the bundled digits.
+"""What one server process shares between every student: the training service, the bundled digits, and
+every model's answers on its test digits.
 
 `st.cache_resource` makes each of these once per process; every session and page gets the same object.
 """
@@ -9,8 +10,9 @@ import streamlit as st
 
 from cnnlab.digits.datasets import Dataset, load_dataset
 from cnnlab.jobs.reference import install_reference_model
-from cnnlab.jobs.service import TrainingService
+from cnnlab.jobs.service import Job, TrainingService
 from cnnlab.jobs.store import ModelStore, default_store_directory
+from cnnlab.lens.evaluation import Evaluation, evaluate
 
 
 @st.cache_resource
@@ -30,3 +32,14 @@ def get_service() -> TrainingService:
 def get_dataset(source: str = "mnist") -> Dataset:
     """A bundled dataset by source ("mnist", the app's data, or "sample"), loaded once per server process."""
     return load_dataset(source)
+
+
+def evaluation_of(job: Job) -> Evaluation:
+    """A finished job's model on all its test digits, worked out once per model and shared by every session."""
+    return _evaluation(repr(job.key), job.result.network, job.dataset)
+
+
+@st.cache_data(show_spinner="Reading every test digit…", max_entries=4)
+def _evaluation(model_key: str, _network, _dataset) -> Evaluation:
+    # `model_key` names the model: the network and dataset themselves are not hashed (the underscores).
+    return evaluate(_network, _dataset.x_test, _dataset.y_test)
