@@ -6,6 +6,7 @@ import streamlit as st
 from cnnlab.app import model_choice
 from cnnlab.lens.activations import conv_filters, predict_proba
 from cnnlab.lens.patterns import Patterns, preferred_inputs, receptive_field, unit_count
+from cnnlab.lens.scores import scored_layer_names
 from cnnlab.pictures.images import enlarge, pattern_mosaic
 
 
@@ -36,7 +37,7 @@ def conv_section(result, model_key: str, layer_name: str) -> None:
 def dense_section(result, model_key: str) -> None:
     """A chosen dense unit's picture, or the ten output digits' pictures."""
     model = result.model
-    layers = [layer.name for layer in model.layers if type(layer).__name__ == "Dense"]
+    layers = scored_layer_names(model, dense_only=True)
     left, right = st.columns(2)
     layer_name = left.selectbox("Layer", layers, index=len(layers) - 1, key="patterns_dense_layer",
                                 format_func=lambda name: "output (the ten digits)" if name == "output" else name)

@@ -10,8 +10,6 @@ the target, so the change is as small as this path allows.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,7 +17,7 @@ import numpy as np
 
 from cnnlab.digits.format import IMAGE_SIZE, NUM_CLASSES, to_model_input
 from cnnlab.lens.scores import layer_scores
-from cnnlab.network.backend import load_keras
+from cnnlab.network.backend import load_keras, per_model
 
 if TYPE_CHECKING:
     import keras
@@ -84,35 +82,29 @@ def _check_whole(value: object, low: int, high: int, what: str) -> int:
 
 
 # Per trained model, a compiled function: (pixels, targets) → (log-probabilities, their gradient).
-_GRADIENT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_GRADIENT_FUNCTIONS_LOCK = threading.Lock()
 
 
+@per_model
 def _gradient_function(model: keras.Model):
     """For a batch of model inputs and one target per row: the log-probabilities (n, 10) and the gradient of each
     row's target log-probability with respect to its pixels (n, 28, 28, 1). Compiled once per model: a step then
     costs one graph call instead of dozens of eager operations."""
-    with _GRADIENT_FUNCTIONS_LOCK:
-        cached = _GRADIENT_FUNCTIONS.get(model)
-        if cached is None:
-            load_keras()
-            import tensorflow as tf
+    load_keras()
+    import tensorflow as tf
 
-            def log_probabilities_and_gradient(pixels, targets):
-                with tf.GradientTape() as tape:
-                    tape.watch(pixels)
-                    # Log-softmax of the output layer's scores stays finite where a very sure softmax would round
-                    # the target's probability to 0 and pass no gradient.
-                    log_probabilities = tf.nn.log_softmax(layer_scores(model, "output", pixels))
-                    chosen = tf.reduce_sum(log_probabilities * tf.one_hot(targets, NUM_CLASSES))
-                return log_probabilities, tape.gradient(chosen, pixels)
+    def log_probabilities_and_gradient(pixels, targets):
+        with tf.GradientTape() as tape:
+            tape.watch(pixels)
+            # Log-softmax of the output layer's scores stays finite where a very sure softmax would round
+            # the target's probability to 0 and pass no gradient.
+            log_probabilities = tf.nn.log_softmax(layer_scores(model, "output", pixels))
+            chosen = tf.reduce_sum(log_probabilities * tf.one_hot(targets, NUM_CLASSES))
+        return log_probabilities, tape.gradient(chosen, pixels)
 
-            # No Python control flow inside, so no AutoGraph: converting the source costs most of a second on
-            # the first page that compiles a function.
-            cached = tf.function(log_probabilities_and_gradient, autograph=False, input_signature=[
-                tf.TensorSpec([None, 28, 28, 1], tf.float32), tf.TensorSpec([None], tf.int32)])
-            _GRADIENT_FUNCTIONS[model] = cached
-        return cached
+    # No Python control flow inside, so no AutoGraph: converting the source costs most of a second on
+    # the first page that compiles a function.
+    return tf.function(log_probabilities_and_gradient, autograph=False, input_signature=[
+        tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32), tf.TensorSpec([None], tf.int32)])
 
 
 def target_gradient(model: keras.Model, images: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray]:

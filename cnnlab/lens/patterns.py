@@ -16,15 +16,14 @@ gradient to climb.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cnnlab.lens.scores import layer_scores, scored_layer
-from cnnlab.network.backend import load_keras
+from cnnlab.digits.format import IMAGE_SIZE
+from cnnlab.lens.scores import is_conv, layer_scores, scored_layer
+from cnnlab.network.backend import load_keras, per_model
 
 if TYPE_CHECKING:
     import keras
@@ -41,8 +40,6 @@ START_NOISE = (0.0, 0.2)  # the starting pictures: faint uniform noise, darker t
 SEED = 0
 
 # Per trained model, per layer name: the compiled ascent, built on first use.
-_ASCENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_ASCENTS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -67,55 +64,49 @@ def _blur_kernel():
     return (kernel / kernel.sum())[:, :, np.newaxis, np.newaxis]
 
 
+@per_model
 def _ascent(model: keras.Model, layer_name: str):
     """The compiled ascent for one layer: (start pictures (n, 28, 28, 1), unit per picture (n,), steps) →
     (final pictures, each unit's score on its picture). Built once per model and layer."""
-    with _ASCENTS_LOCK:
-        per_layer = _ASCENTS.setdefault(model, {})
-        cached = per_layer.get(layer_name)
-        if cached is not None:
-            return cached
-        load_keras()
-        import tensorflow as tf
+    load_keras()
+    import tensorflow as tf
 
-        blur = tf.constant(_blur_kernel())
+    blur = tf.constant(_blur_kernel())
 
-        def unit_scores(pixels, units):
-            scores = layer_scores(model, layer_name, pixels)
-            if len(scores.shape) == 4:
-                # A conv filter's unit at the centre of its map (see the module's docstring).
-                scores = scores[:, scores.shape[1] // 2, scores.shape[2] // 2, :]
-            return tf.reduce_sum(scores * tf.one_hot(units, tf.shape(scores)[1]), axis=1)
+    def unit_scores(pixels, units):
+        scores = layer_scores(model, layer_name, pixels)
+        if len(scores.shape) == 4:
+            # A conv filter's unit at the centre of its map (see the module's docstring).
+            scores = scores[:, scores.shape[1] // 2, scores.shape[2] // 2, :]
+        return tf.reduce_sum(scores * tf.one_hot(units, tf.shape(scores)[1]), axis=1)
 
-        def climb(pixels, units, steps):
-            def step_up(step, pixels):
-                with tf.GradientTape() as tape:
-                    tape.watch(pixels)
-                    total = tf.reduce_sum(unit_scores(pixels, units))
-                gradient = tape.gradient(total, pixels)
-                # Each picture's gradient scaled to the same size, so weak and strong units climb alike.
-                size = tf.sqrt(tf.reduce_mean(tf.square(gradient), axis=[1, 2, 3], keepdims=True)) + 1e-8
-                pixels = pixels * (1.0 - DECAY) + STEP_SIZE * gradient / size
-                pixels = tf.cond(step % BLUR_EVERY == BLUR_EVERY - 1,
-                                 lambda: tf.nn.conv2d(pixels, blur, strides=1, padding="SAME"), lambda: pixels)
-                return step + 1, tf.clip_by_value(pixels, 0.0, 1.0)
+    def climb(pixels, units, steps):
+        def step_up(step, pixels):
+            with tf.GradientTape() as tape:
+                tape.watch(pixels)
+                total = tf.reduce_sum(unit_scores(pixels, units))
+            gradient = tape.gradient(total, pixels)
+            # Each picture's gradient scaled to the same size, so weak and strong units climb alike.
+            size = tf.sqrt(tf.reduce_mean(tf.square(gradient), axis=[1, 2, 3], keepdims=True)) + 1e-8
+            pixels = pixels * (1.0 - DECAY) + STEP_SIZE * gradient / size
+            pixels = tf.cond(step % BLUR_EVERY == BLUR_EVERY - 1,
+                             lambda: tf.nn.conv2d(pixels, blur, strides=1, padding="SAME"), lambda: pixels)
+            return step + 1, tf.clip_by_value(pixels, 0.0, 1.0)
 
-            _, pixels = tf.while_loop(lambda step, _: step < steps, step_up, (tf.constant(0), pixels))
-            return pixels, unit_scores(pixels, units)
+        _, pixels = tf.while_loop(lambda step, _: step < steps, step_up, (tf.constant(0), pixels))
+        return pixels, unit_scores(pixels, units)
 
-        # The loop is written as TensorFlow's own while_loop and cond, so the function needs no AutoGraph: its
-        # conversion of Python source took most of a second on the page's first view.
-        cached = tf.function(climb, autograph=False, input_signature=[
-            tf.TensorSpec([None, 28, 28, 1], tf.float32), tf.TensorSpec([None], tf.int32),
-            tf.TensorSpec([], tf.int32)])
-        per_layer[layer_name] = cached
-        return cached
+    # The loop is written as TensorFlow's own while_loop and cond, so the function needs no AutoGraph: its
+    # conversion of Python source took most of a second on the page's first view.
+    return tf.function(climb, autograph=False, input_signature=[
+        tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32), tf.TensorSpec([None], tf.int32),
+        tf.TensorSpec([], tf.int32)])
 
 
 def unit_count(model: keras.Model, layer_name: str) -> int:
     """How many units (filters, dense units or output digits) the layer `layer_name` has."""
     layer = scored_layer(model, layer_name)
-    return int(layer.filters if type(layer).__name__ == "Conv2D" else layer.units)
+    return int(layer.filters if is_conv(layer) else layer.units)
 
 
 def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int, int]:
@@ -126,19 +117,18 @@ def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int, int]
     (window and stride p: a span [a, b] comes from [a·p, b·p + p − 1]) between the input and the layer.
     """
     layer = scored_layer(model, layer_name)
-    if type(layer).__name__ == "Dense":
-        return 0, 0, 28
+    if not is_conv(layer):
+        return 0, 0, IMAGE_SIZE
     height, width = layer.output.shape[1:3]
     rows, columns = [height // 2, height // 2], [width // 2, width // 2]
     path = model.layers[: model.layers.index(layer) + 1]
     for item in reversed(path):
-        kind = type(item).__name__
-        if kind == "Conv2D":
+        if is_conv(item):
             if tuple(item.strides) != (1, 1) or item.padding != "valid":
                 raise ValueError(f"{item.name} has strides or padding CNN Lab's networks never use.")
             rows[1] += item.kernel_size[0] - 1
             columns[1] += item.kernel_size[1] - 1
-        elif kind == "MaxPooling2D":
+        elif isinstance(item, load_keras().layers.MaxPooling2D):
             size = item.pool_size[0]
             rows = [rows[0] * size, rows[1] * size + size - 1]
             columns = [columns[0] * size, columns[1] * size + size - 1]

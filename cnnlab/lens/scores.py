@@ -7,41 +7,39 @@ scores with `tf.GradientTape`.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import TYPE_CHECKING
 
-from cnnlab.network.backend import load_keras
+from cnnlab.network.backend import load_keras, per_model
 
 if TYPE_CHECKING:
     import keras
 
-SCORED_KINDS = ("Conv2D", "Dense")
 
-# Per trained model, per layer name: the same network up to that layer's input, built on first use.
-_LAYER_INPUTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_LAYER_INPUTS_LOCK = threading.Lock()
+def scored_layer_names(model: keras.Model, dense_only: bool = False) -> list[str]:
+    """The names of the model's conv and dense layers (only its dense layers, output included, with `dense_only`)."""
+    layers = load_keras().layers
+    kinds = layers.Dense if dense_only else (layers.Conv2D, layers.Dense)
+    return [layer.name for layer in model.layers if isinstance(layer, kinds)]
+
+
+def is_conv(layer) -> bool:
+    return isinstance(layer, load_keras().layers.Conv2D)
 
 
 def scored_layer(model: keras.Model, layer_name: str):
     """The model's layer `layer_name`, which must be a Conv2D or Dense layer; else a ValueError naming them."""
-    names = [layer.name for layer in model.layers if type(layer).__name__ in SCORED_KINDS]
+    names = scored_layer_names(model)
     if layer_name not in names:
         raise ValueError(f"There is no conv or dense layer called {layer_name!r}; the model has {', '.join(names)}.")
     return model.get_layer(layer_name)
 
 
+@per_model
 def layer_input_model(model: keras.Model, layer_name: str) -> keras.Model:
     """The same network from its input to `layer_name`'s input (shared weights), built once per model and layer.
     For "output" that is the last hidden layer, which the saliency map and the digit map read too."""
-    with _LAYER_INPUTS_LOCK:
-        per_layer = _LAYER_INPUTS.setdefault(model, {})
-        cached = per_layer.get(layer_name)
-        if cached is None:
-            keras = load_keras()
-            cached = keras.Model(model.inputs[0], model.get_layer(layer_name).input)
-            per_layer[layer_name] = cached
-        return cached
+    keras = load_keras()
+    return keras.Model(model.inputs[0], model.get_layer(layer_name).input)
 
 
 def layer_scores(model: keras.Model, layer_name: str, pixels):
@@ -54,7 +52,7 @@ def layer_scores(model: keras.Model, layer_name: str, pixels):
     keras = load_keras()
     layer = scored_layer(model, layer_name)
     inputs = layer_input_model(model, layer_name)(pixels, training=False)
-    if type(layer).__name__ == "Conv2D":
+    if is_conv(layer):
         # CNN Lab's conv layers use stride 1 and no padding ("valid"), as `cnnlab.network.model.build_model` makes them.
         scores = keras.ops.conv(inputs, layer.kernel, strides=layer.strides, padding=layer.padding)
     else:

@@ -70,12 +70,6 @@ def _initializer(keras, config: TrainConfig, layer_number: int):
     return keras.initializers.GlorotUniform(seed=config.seed * 1000 + layer_number)
 
 
-def computing_layers(model: keras.Model) -> list:
-    """The model's layers that compute something, in order: `model.layers` for the models `build_model` makes, with
-    the InputLayer left out of a functional model (as stored by CNN Lab before models became Sequential)."""
-    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-
-
 def model_summary(model: keras.Model) -> list[dict]:
     """The summary table students read: one row per layer.
 
@@ -88,7 +82,7 @@ def model_summary(model: keras.Model) -> list[dict]:
             "output_shape": (None, *layer.output.shape[1:]),
             "params": int(layer.count_params()),
         }
-        for layer in computing_layers(model)
+        for layer in model.layers
     ]
 
 
