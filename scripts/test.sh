@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then runs them: the README's test command and what CI runs.
 #
-# First the engine and page tests, then the browser tests (a real server and Debian's Chromium). Chromium is
-# installed with apt-get when it is missing and this runs as root; elsewhere the browser tests skip with a
-# reason, unless CNNLAB_REQUIRE_BROWSER=1 (CI sets it), where a missing browser fails the run.
-# Arguments go to both pytest runs (e.g. `bash scripts/test.sh -x`).
+# First the quick engine and page tests, then the slow ones (killed workers, long trainings), then the browser
+# tests (a real server and Debian's Chromium). Chromium is installed with apt-get when it is missing and this runs
+# as root; elsewhere the browser tests skip with a reason, unless CNNLAB_REQUIRE_BROWSER=1 (CI sets it), where a
+# missing browser fails the run. Arguments go to every pytest run (e.g. `bash scripts/test.sh -x`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,4 +18,6 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 
 python3 -m pytest "$@"
-python3 -m pytest -m browser tests/browser "$@"
+# The slow tests kill workers and time hangs: one at a time, so a busy core does not look like a hung training.
+python3 -m pytest -n 0 -m slow "$@"
+python3 -m pytest -n 0 -m browser tests/browser "$@"

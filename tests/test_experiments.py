@@ -48,6 +48,7 @@ def test_a_damaged_file_is_left_out_of_the_table(tmp_path, tiny_result):
     assert len(experiments_table(store.records())) == 1
 
 
+@pytest.mark.slow
 def test_the_page_charts_every_model_the_server_knows(shipped_model, empty_service):
     # A fresh server knows the reference model that ships with CNN Lab; then a student trains another.
     app = open_page("app_pages/experiments.py")

@@ -7,6 +7,8 @@ next job still runs.
 
 from __future__ import annotations
 
+import pytest
+
 import errno
 import json
 import logging
@@ -84,6 +86,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_a_server_stopped_mid_training_leaves_no_model_no_worker_and_can_train_again(sample, tmp_path,
                                                                                       service_factory, monkeypatch):
     config = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=20, train_size=2000, seed=5)

@@ -153,6 +153,7 @@ def extreme_jobs():
     resources.get_service.clear()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", EXTREMES)
 def test_every_setting_at_either_end_trains(name, extreme_jobs):
     job = extreme_jobs[name]
@@ -163,6 +164,7 @@ def test_every_setting_at_either_end_trains(name, extreme_jobs):
     assert 0.0 <= job.result.test_accuracy <= 1.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", EXTREMES)
 def test_filters_and_activations_pages_show_an_extreme_model(name, extreme_jobs):
     job = extreme_jobs[name]

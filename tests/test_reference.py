@@ -142,6 +142,7 @@ def load_script():
     return module
 
 
+@pytest.mark.slow
 def test_the_scripts_training_gives_bit_identical_weights_twice():
     script = load_script()
     config = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=500)

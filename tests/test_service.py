@@ -160,6 +160,7 @@ def worker_pids(address: str) -> set[int]:
             return set()
 
 
+@pytest.mark.slow
 def test_a_hung_training_is_stopped_and_its_worker_restarted(service_factory, sample, dask_scheduler):
     service = service_factory(train_function=training_fakes.hang, hang_seconds=3)
     job = service.submit(TINY, sample)
@@ -172,6 +173,7 @@ def test_a_hung_training_is_stopped_and_its_worker_restarted(service_factory, sa
     assert healthy.wait(after, 300) and after.state is JobState.DONE
 
 
+@pytest.mark.slow
 def test_a_killed_worker_gets_the_training_again_with_the_same_result(service_factory, sample, tmp_path):
     service = service_factory(store=ModelStore(tmp_path))
     job = service.submit(MEDIUM, sample)
@@ -185,6 +187,7 @@ def test_a_killed_worker_gets_the_training_again_with_the_same_result(service_fa
     assert [path.suffix for path in tmp_path.iterdir()] == [".zip"]  # one whole model, nothing half-written
 
 
+@pytest.mark.slow
 def test_a_worker_killed_twice_ends_the_job_with_a_sentence_and_saves_nothing(service_factory, sample, tmp_path):
     service = service_factory(store=ModelStore(tmp_path))
     job = service.submit(SLOW, sample)
@@ -197,6 +200,7 @@ def test_a_worker_killed_twice_ends_the_job_with_a_sentence_and_saves_nothing(se
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_restarted_service_finds_the_saved_model_without_training(service_factory, sample, tmp_path):
     first = service_factory(store=ModelStore(tmp_path))
     job = first.submit(TINY, sample)
@@ -220,6 +224,7 @@ def test_only_the_most_recently_used_models_stay_in_memory(service_factory, samp
     assert service.find(configs[0], sample) is None
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_falls_back_to_the_embedded_cluster_and_says_so(caplog, monkeypatch):
     # A port that was just free: nothing listens there.
     probe = start_local_cluster(workers=1)
@@ -236,6 +241,7 @@ def test_an_unreachable_scheduler_falls_back_to_the_embedded_cluster_and_says_so
         connection.close()
 
 
+@pytest.mark.slow
 def test_an_embedded_cluster_keeps_its_worker_when_worker_after_worker_dies(sample):
     # A worker that dies again and again (each restart killed as soon as it has joined) for longer than Dask's
     # default 15 s grace for lost workers: the embedded cluster must restart it once the deaths stop, not give up.

@@ -52,6 +52,7 @@ def run_script(path, digits_file) -> subprocess.CompletedProcess:
                           text=True, timeout=600)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", [SMALL, TrainConfig(epochs=1, augment=True, train_size=300)],
                          ids=["small", "reference-augmented"])
 def test_the_script_trains_one_epoch_offline_with_the_settings_parameter_count(config, digits_file, tmp_path):

@@ -20,6 +20,7 @@ def small_run(sample):
     return result, batches, epochs
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_weights_and_history(sample, small_run):
     first, _, _ = small_run
     second = train(SMALL, sample)
