@@ -100,7 +100,7 @@ def test_the_mnist_file_is_compressed_and_holds_exactly_the_four_arrays():
 
 def load_make_mnist():
     """scripts/make_mnist.py as a module (scripts/ is not a package)."""
-    path = Path(data.__file__).resolve().parent.parent / "scripts" / "make_mnist.py"
+    path = Path(__file__).resolve().parent.parent / "scripts" / "make_mnist.py"
     spec = importlib.util.spec_from_file_location("make_mnist", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
