@@ -11,7 +11,6 @@ import fnmatch
 import http.server
 import json
 import os
-import shlex
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from dockerfile_parse import DockerfileParser
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
@@ -29,21 +29,9 @@ NEEDED_IN_IMAGE = ["streamlit_app.py", "requirements.txt", "cnnlab/app/resources
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) in order, with continuation lines joined and comments dropped."""
-    instructions, pending = [], ""
-    for line in DOCKERFILE.read_text().splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.endswith("\\"):
-            pending += stripped[:-1] + " "
-            continue
-        whole = pending + stripped
-        pending = ""
-        name, _, arguments = whole.partition(" ")
-        instructions.append((name.upper(), arguments.strip()))
-    assert pending == "", "the Dockerfile ends in a continuation line"
-    return instructions
+    """(INSTRUCTION, arguments) in order, continuation lines joined and comments dropped, as Docker reads them."""
+    parsed = DockerfileParser(path=str(DOCKERFILE))
+    return [(item["instruction"], item["value"]) for item in parsed.structure if item["instruction"] != "COMMENT"]
 
 
 def arguments_of(name: str) -> list[str]:
@@ -51,13 +39,8 @@ def arguments_of(name: str) -> list[str]:
 
 
 def environment_of_image() -> dict[str, str]:
-    """Every ENV of the Dockerfile (KEY=value pairs, shell-quoted)."""
-    environment = {}
-    for arguments in arguments_of("ENV"):
-        for pair in shlex.split(arguments):
-            key, _, value = pair.partition("=")
-            environment[key] = value
-    return environment
+    """Every ENV of the Dockerfile, as Docker sets it."""
+    return DockerfileParser(path=str(DOCKERFILE)).envs
 
 
 def exec_form(arguments: str) -> list[str]:
@@ -68,7 +51,7 @@ def exec_form(arguments: str) -> list[str]:
 
 
 def test_the_image_starts_from_slim_python_311():
-    assert arguments_of("FROM") == ["python:3.11-slim"]
+    assert DockerfileParser(path=str(DOCKERFILE)).baseimage == "python:3.11-slim"
 
 
 def test_the_app_runs_as_an_unprivileged_user():
