@@ -11,14 +11,26 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from cnnlab.pictures.palette import (
+    COUNT_SCHEME,
+    CURVE_COLOURS,
+    DIGIT_SCHEME,
+    HIGHLIGHT,
+    INK_STOPS,
+    MARKER,
+    MUTED,
+    NEGATIVE,
+    OUTLINE,
+    POSITIVE,
+    SIGNED_STOPS,
+    STRENGTH_STOPS,
+)
 from cnnlab.words import number_text
 
 # Charts fill their column's width, and `height` is the plot's own height: Streamlit's theme otherwise counts the
 # title, axes and legend inside the height, which left the training curves' lines in a few pixels.
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
-HIGHLIGHT = "#e4572e"
-MUTED = "#9aa5b1"
 
 
 def history_frame(epochs: Sequence[dict]) -> pd.DataFrame:
@@ -37,7 +49,6 @@ def history_frame(epochs: Sequence[dict]) -> pd.DataFrame:
 
 # Title, subtitle and number format of each curve chart's y axis.
 CURVES = {"loss": ("Loss", "lower is better", ".2f"), "accuracy": ("Accuracy", "higher is better", ".0%")}
-CURVE_COLOURS = {"training": "#1f77b4", "validation": HIGHLIGHT, "training, during the epoch": "#9ecae9"}
 CURVE_HEIGHT = 220
 
 
@@ -94,7 +105,7 @@ def training_curves(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int
         layers = [chart]
         if chosen_epoch is not None:
             marker = pd.DataFrame({"epoch": [chosen_epoch]})
-            layers.append(alt.Chart(marker).mark_rule(color="#444444", strokeDash=[4, 3], strokeWidth=2)
+            layers.append(alt.Chart(marker).mark_rule(color=MARKER, strokeDash=[4, 3], strokeWidth=2)
                           .encode(x=x))
         charts.append(alt.layer(*layers).properties(width="container", height=CURVE_HEIGHT, autosize=FIT_WIDTH))
     return charts[0], charts[1]
@@ -138,7 +149,7 @@ def kernel_grid(kernels: np.ndarray, channel: int = 0, columns: int = 6, cell: i
             x=alt.X("column:O", axis=None),
             y=alt.Y("row:O", axis=None),
             color=alt.Color("weight:Q", title="weight",
-                            scale=alt.Scale(scheme="redblue", domain=[-limit, limit], domainMid=0),
+                            scale=alt.Scale(domain=[-limit, 0, limit], range=SIGNED_STOPS),
                             legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160)),
             tooltip=["filter", "row", "column", alt.Tooltip("weight:Q", format=".3f")],
         )
@@ -199,14 +210,14 @@ def number_grid(values: np.ndarray, title: str, centred: bool = False, decimals:
     frame["label"] = frame["value"].map(lambda value: number_text(value, decimals))
     if centred:
         limit = float(np.abs(values).max()) or 1.0
-        scale = alt.Scale(scheme="redblue", domain=[-limit, limit], domainMid=0)
+        scale = alt.Scale(domain=[-limit, 0, limit], range=SIGNED_STOPS)
         # White text where the square is dark enough that black would disappear.
         frame["dark"] = np.abs(frame["value"]) > 0.6 * limit
     else:
         low, high = float(values.min()), float(values.max())
         high = high if high > low else low + 1.0
         # Reversed so that ink is white on black, as in the digit itself.
-        scale = alt.Scale(scheme="greys", domain=[low, high], reverse=True)
+        scale = alt.Scale(domain=[low, high], range=INK_STOPS)
         frame["dark"] = frame["value"] < low + 0.55 * (high - low)
     frame["winner"] = False
     if winner is not None:
@@ -214,7 +225,7 @@ def number_grid(values: np.ndarray, title: str, centred: bool = False, decimals:
     base = alt.Chart(frame, title=title).encode(x=alt.X("column:O", axis=None), y=alt.Y("row:O", axis=None))
     squares = base.mark_rect().encode(
         color=alt.Color("value:Q", scale=scale, legend=None),
-        stroke=alt.condition("datum.winner", alt.value(HIGHLIGHT), alt.value("#dddddd")),
+        stroke=alt.condition("datum.winner", alt.value(HIGHLIGHT), alt.value(MUTED)),
         strokeWidth=alt.condition("datum.winner", alt.value(4), alt.value(0.5)),
         tooltip=[alt.Tooltip("row:O", title="row (from 0)"), alt.Tooltip("column:O", title="column (from 0)"),
                  alt.Tooltip("value:Q", format=".5f")],
@@ -243,13 +254,13 @@ def map_picker(values: np.ndarray, selected: tuple[int, int], name: str = "cell"
         alt.Chart(frame)
         .mark_rect()
         # The legend goes below the map so that the chart fits a phone's width too.
-        .encode(x=x, y=y, color=alt.Color("value:Q", scale=alt.Scale(scheme="magma"), title="value",
+        .encode(x=x, y=y, color=alt.Color("value:Q", scale=alt.Scale(range=STRENGTH_STOPS), title="value",
                                           legend=alt.Legend(orient="bottom")),
                 tooltip=["row", "column", alt.Tooltip("value:Q", format=".4f")])
         .add_params(picked)
     )
     chosen = frame[(frame["row"] == selected[0] + 1) & (frame["column"] == selected[1] + 1)]
-    outline = alt.Chart(chosen).mark_rect(fill=None, stroke="#00c2ff", strokeWidth=3).encode(x=x, y=y)
+    outline = alt.Chart(chosen).mark_rect(fill=None, stroke=OUTLINE, strokeWidth=3).encode(x=x, y=y)
     return (heatmap + outline).properties(width=values.shape[1] * cell, height=values.shape[0] * cell,
                                           autosize=alt.AutoSizeParams(type="pad"))
 
@@ -265,7 +276,7 @@ def channel_contributions(channel_sums: np.ndarray) -> alt.Chart:
         .encode(x=alt.X("input map:O", axis=alt.Axis(labelAngle=0, labels=len(channel_sums) <= 40)),
                 y=alt.Y("contribution:Q", title="sum of its 3×3 products"),
                 color=alt.Color("sign:N", scale=alt.Scale(domain=["adds", "takes away"],
-                                                          range=["#2166ac", "#b2182b"]), title=None),
+                                                          range=[POSITIVE, NEGATIVE]), title=None),
                 tooltip=["input map", alt.Tooltip("contribution:Q", format=".4f")])
         .properties(height=200, autosize=FIT_WIDTH)
     )
@@ -307,7 +318,7 @@ def confusion_chart(confusion: np.ndarray, selected: tuple[int, int] | None = No
     squares = (
         alt.Chart(frame)
         .mark_rect()
-        .encode(x=x, y=y, color=alt.Color("count:Q", scale=alt.Scale(type="symlog", scheme="blues"), legend=None),
+        .encode(x=x, y=y, color=alt.Color("count:Q", scale=alt.Scale(type="symlog", scheme=COUNT_SCHEME), legend=None),
                 tooltip=[alt.Tooltip("true:O", title="true digit"), alt.Tooltip("predicted:O", title="read as"),
                          alt.Tooltip("count:Q", format=",")])
         .add_params(picked)
@@ -358,7 +369,7 @@ def sweep_chart(angles: np.ndarray, probabilities: np.ndarray, digit: int, curre
                 tooltip=[alt.Tooltip("angle:Q", format=".0f"), alt.Tooltip("probability:Q", format=".1%")])
     )
     rule = alt.Chart(pd.DataFrame({"angle": [float(current)]})).mark_rule(
-        color="#444444", strokeDash=[4, 3], strokeWidth=2).encode(x=x)
+        color=MARKER, strokeDash=[4, 3], strokeWidth=2).encode(x=x)
     return (line + rule).properties(height=220, autosize=FIT_WIDTH)
 
 
@@ -434,7 +445,7 @@ def digit_map_chart(coordinates: np.ndarray, labels: np.ndarray, predicted: np.n
         .encode(
             x=alt.X("x:Q", title=axis_titles[0], axis=alt.Axis(labels=False, ticks=False)),
             y=alt.Y("y:Q", title=axis_titles[1], axis=alt.Axis(labels=False, ticks=False)),
-            color=alt.Color("digit:N", title="true digit", scale=alt.Scale(scheme="category10"),
+            color=alt.Color("digit:N", title="true digit", scale=alt.Scale(scheme=DIGIT_SCHEME),
                             legend=alt.Legend(orient="bottom", columns=10, symbolType="circle")),
             shape=alt.Shape("answer:N", scale=alt.Scale(domain=["right", "mistake"], range=["circle", "cross"]),
                             legend=alt.Legend(orient="bottom", title=None)),

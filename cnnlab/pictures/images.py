@@ -10,18 +10,9 @@ import math
 
 import numpy as np
 
-# A perceptually even dark-to-bright ramp (black → purple → orange → pale yellow), so that a bright
-# pixel always means a strong activation, also for colour-blind readers.
-_RAMP_STOPS = np.array(
-    [[0, 0, 4], [60, 15, 110], [140, 40, 130], [220, 80, 90], [250, 160, 60], [252, 253, 191]],
-    dtype=np.float32,
-)
-RAMP = np.stack(
-    [np.interp(np.linspace(0, 1, 256), np.linspace(0, 1, len(_RAMP_STOPS)), _RAMP_STOPS[:, channel])
-     for channel in range(3)],
-    axis=1,
-).astype(np.uint8)
-GAP_COLOUR = (255, 255, 255)
+from cnnlab.pictures.palette import GAP, OUTLINE, STRENGTH_RAMP, rgb, signed_colours
+
+GAP_COLOUR = rgb(GAP).astype(np.uint8)
 
 
 def grid_shape(count: int, max_columns: int = 6) -> tuple[int, int]:
@@ -40,7 +31,7 @@ def colourize(values: np.ndarray, low: float | None = None, high: float | None =
     high = float(values.max()) if high is None else high
     span = high - low if high > low else 1.0
     indices = np.clip((values - low) / span * 255.0, 0, 255).astype(np.uint8)
-    return RAMP[indices]
+    return STRENGTH_RAMP[indices]
 
 
 def feature_mosaic(maps: np.ndarray, scale: int = 4, gap: int = 2, max_columns: int = 6) -> np.ndarray:
@@ -52,17 +43,21 @@ def feature_mosaic(maps: np.ndarray, scale: int = 4, gap: int = 2, max_columns: 
     maps = np.asarray(maps, dtype=np.float32)
     if maps.ndim != 3:
         raise ValueError(f"Feature maps must be (height, width, channels); got shape {maps.shape}.")
-    height, width, channels = maps.shape
-    rows, columns = grid_shape(channels, max_columns)
-    tile_h, tile_w = height * scale, width * scale
-    mosaic = np.full((rows * tile_h + (rows - 1) * gap, columns * tile_w + (columns - 1) * gap, 3),
-                     GAP_COLOUR, dtype=np.uint8)
     coloured = colourize(maps, low=0.0 if maps.min() >= 0 else None)
-    for index in range(channels):
+    return tile_mosaic([enlarge(coloured[:, :, index], scale) for index in range(maps.shape[2])], gap, max_columns)
+
+
+def tile_mosaic(tiles: list[np.ndarray], gap: int, max_columns: int = 6) -> np.ndarray:
+    """Equal-sized uint8 (h, w, 3) tiles in one picture, left to right and top to bottom, `gap` white pixels apart.
+    Returns uint8 (H, W, 3)."""
+    rows, columns = grid_shape(len(tiles), max_columns)
+    height, width = tiles[0].shape[:2]
+    mosaic = np.full((rows * height + (rows - 1) * gap, columns * width + (columns - 1) * gap, 3), GAP_COLOUR,
+                     dtype=np.uint8)
+    for index, tile in enumerate(tiles):
         row, column = divmod(index, columns)
-        tile = np.repeat(np.repeat(coloured[:, :, index], scale, axis=0), scale, axis=1)
-        top, left = row * (tile_h + gap), column * (tile_w + gap)
-        mosaic[top : top + tile_h, left : left + tile_w] = tile
+        top, left = row * (height + gap), column * (width + gap)
+        mosaic[top : top + height, left : left + width] = tile
     return mosaic
 
 
@@ -84,7 +79,7 @@ def strip(values: np.ndarray, scale: int = 6, max_width: int = 50) -> np.ndarray
 
 
 def outline_square(image: np.ndarray, top: int, left: int, size: int, scale: int = 8,
-                   colour: tuple[int, int, int] = (0, 194, 255)) -> np.ndarray:
+                   colour: tuple[int, int, int] | None = None) -> np.ndarray:
     """A grey digit enlarged `scale` times, with a `size`×`size` square of its pixels outlined in `colour`.
 
     image: uint8 (height, width), e.g. a 28×28 digit; top, left: the square's corner in its pixels.
@@ -94,6 +89,7 @@ def outline_square(image: np.ndarray, top: int, left: int, size: int, scale: int
     if image.ndim != 2:
         raise ValueError(f"Pass one grey image of shape (height, width); got {image.shape}.")
     picture = enlarge(np.repeat(image.astype(np.uint8)[..., None], 3, axis=2), scale)
+    colour = rgb(OUTLINE).astype(np.uint8) if colour is None else colour
     line = max(1, scale // 4)
     y0, x0 = top * scale, left * scale
     y1, x1 = (top + size) * scale, (left + size) * scale
@@ -114,7 +110,7 @@ def saliency_overlay(image: np.ndarray, saliency: np.ndarray, scale: int = 5) ->
         raise ValueError(f"The digit {image.shape} and its saliency {saliency.shape} must have the same shape.")
     # Dimmed, so that the colour, not the ink, catches the eye; the ink still shows where the strokes are.
     base = np.repeat((image * 0.35)[..., None], 3, axis=2)
-    heat = RAMP[(saliency * 255).astype(np.uint8)].astype(np.float32)
+    heat = STRENGTH_RAMP[(saliency * 255).astype(np.uint8)].astype(np.float32)
     # A square-root opacity lets middling values show instead of only the very top few pixels.
     alpha = np.sqrt(saliency)[..., None]
     return enlarge((base * (1 - alpha) + heat * alpha).round().astype(np.uint8), scale)
@@ -126,16 +122,7 @@ def signed_image(values: np.ndarray, scale: int = 5) -> np.ndarray:
     values: float (height, width). Returns uint8 (height × scale, width × scale, 3).
     """
     values = np.asarray(values, dtype=np.float32)
-    return enlarge(_signed_colours(values, float(np.abs(values).max()) or 1.0), scale)
-
-
-def _signed_colours(values: np.ndarray, limit: float) -> np.ndarray:
-    """float (…) → uint8 (…, 3): blue for positive, red for negative, fading to white at zero; |value| ≥ limit
-    is full colour."""
-    strength = np.clip(np.abs(values) / limit, 0, 1)[..., None]
-    colour = np.where(values[..., None] >= 0, np.array([33, 102, 172], np.float32), np.array([178, 24, 43], np.float32))
-    white = np.full(3, 255, np.float32)
-    return (white * (1 - strength) + colour * strength).round().astype(np.uint8)
+    return enlarge(signed_colours(values, float(np.abs(values).max()) or 1.0), scale)
 
 
 def kernel_mosaic(kernels: np.ndarray, channel: int = 0, scale: int = 12, gap: int = 4,
@@ -148,18 +135,9 @@ def kernel_mosaic(kernels: np.ndarray, channel: int = 0, scale: int = 12, gap: i
     kernels = np.asarray(kernels, dtype=np.float32)
     if kernels.ndim != 4:
         raise ValueError(f"Kernels must be (height, width, input channels, filters); got shape {kernels.shape}.")
-    size, _, _, count = kernels.shape
     limit = float(np.abs(kernels[:, :, channel, :]).max()) or 1.0
-    rows, columns = grid_shape(count, max_columns)
-    tile = size * scale
-    mosaic = np.full((rows * tile + (rows - 1) * gap, columns * tile + (columns - 1) * gap, 3), GAP_COLOUR,
-                     dtype=np.uint8)
-    for index in range(count):
-        row, column = divmod(index, columns)
-        top, left = row * (tile + gap), column * (tile + gap)
-        mosaic[top : top + tile, left : left + tile] = enlarge(_signed_colours(kernels[:, :, channel, index], limit),
-                                                               scale)
-    return mosaic
+    return tile_mosaic([enlarge(signed_colours(kernels[:, :, channel, index], limit), scale)
+                        for index in range(kernels.shape[3])], gap, max_columns)
 
 
 def pattern_mosaic(patterns: np.ndarray, kernels: np.ndarray | None = None, scale: int = 8, gap: int = 6,
@@ -177,23 +155,16 @@ def pattern_mosaic(patterns: np.ndarray, kernels: np.ndarray | None = None, scal
     if kernels is not None and np.shape(kernels) != (size, size, count):
         raise ValueError(f"Kernels must be ({size}, {size}, {count}) to sit beside these patterns; "
                          f"got shape {np.shape(kernels)}.")
-    side = size * scale
-    inner_gap = max(2, gap // 4)  # pattern and kernel sit closer together than neighbouring tiles
-    tile_width = side if kernels is None else 2 * side + inner_gap
-    rows, columns = grid_shape(count, max_columns)
-    mosaic = np.full((rows * side + (rows - 1) * gap, columns * tile_width + (columns - 1) * gap, 3), GAP_COLOUR,
-                     dtype=np.uint8)
     limit = (float(np.abs(kernels).max()) or 1.0) if kernels is not None else 1.0
+    inner_gap = np.full((size * scale, max(2, gap // 4), 3), GAP_COLOUR, dtype=np.uint8)  # a pair sits closer
+    tiles = []
     for index in range(count):
-        row, column = divmod(index, columns)
-        top, left = row * (side + gap), column * (tile_width + gap)
-        mosaic[top : top + side, left : left + side] = enlarge(np.repeat(patterns[index][..., None], 3, axis=2),
-                                                               scale)
+        tile = enlarge(np.repeat(patterns[index][..., None], 3, axis=2), scale)
         if kernels is not None:
-            right = left + side + inner_gap
-            mosaic[top : top + side, right : right + side] = enlarge(
-                _signed_colours(np.asarray(kernels[:, :, index], dtype=np.float32), limit), scale)
-    return mosaic
+            kernel = signed_colours(np.asarray(kernels[:, :, index], dtype=np.float32), limit)
+            tile = np.concatenate([tile, inner_gap, enlarge(kernel, scale)], axis=1)
+        tiles.append(tile)
+    return tile_mosaic(tiles, gap, max_columns)
 
 
 def png_data_urls(images: np.ndarray, scale: int = 2) -> list[str]:

@@ -1,0 +1,50 @@
+"""CNN Lab's colours, in one place: the NumPy pictures and the Altair charts both take theirs from here, so a
+value has the same colour in a picture and in a chart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Strength (activations, saliency): a perceptually even dark-to-bright ramp (black → purple → orange → pale
+# yellow, close to matplotlib's magma), so a bright cell always means a strong value, also for colour-blind readers.
+STRENGTH_STOPS = ["#000004", "#3c0f6e", "#8c2882", "#dc5a5a", "#faa03c", "#fcfdbf"]
+# Signed values (weights, contributions): negative red, zero white, positive blue (ColorBrewer's RdBu ends).
+NEGATIVE, ZERO, POSITIVE = "#b2182b", "#ffffff", "#2166ac"
+SIGNED_STOPS = [NEGATIVE, ZERO, POSITIVE]
+# Pixels as MNIST stores them: white ink on black.
+INK_STOPS = ["#000000", "#ffffff"]
+# Counts (the confusion matrix) and the ten digits as categories: Vega's own schemes.
+COUNT_SCHEME = "blues"
+DIGIT_SCHEME = "category10"
+# One thing singled out (the prediction, the chosen cell, the validation curve) against the rest.
+HIGHLIGHT = "#e4572e"
+MUTED = "#9aa5b1"
+MARKER = "#444444"  # the dashed "you are here" rules
+OUTLINE = "#00c2ff"  # the square a filter reads
+GAP = "#ffffff"  # between the tiles of a mosaic
+CURVE_COLOURS = {"training": "#1f77b4", "validation": HIGHLIGHT, "training, during the epoch": "#9ecae9"}
+
+
+def rgb(colour: str) -> np.ndarray:
+    """"#rrggbb" → float32 (3,) in 0–255."""
+    return np.array([int(colour[index : index + 2], 16) for index in (1, 3, 5)], dtype=np.float32)
+
+
+def _ramp(stops: list[str], size: int = 256) -> np.ndarray:
+    """`stops` spread evenly and interpolated into uint8 (size, 3)."""
+    points = np.stack([rgb(stop) for stop in stops])
+    positions = np.linspace(0, 1, len(stops))
+    return np.stack([np.interp(np.linspace(0, 1, size), positions, points[:, channel]) for channel in range(3)],
+                    axis=1).round().astype(np.uint8)
+
+
+STRENGTH_RAMP = _ramp(STRENGTH_STOPS)  # uint8 (256, 3): index 0 weakest, 255 strongest
+
+
+def signed_colours(values: np.ndarray, limit: float) -> np.ndarray:
+    """float (…) → uint8 (…, 3): blue for positive, red for negative, fading to white at zero; |value| ≥ limit is
+    full colour."""
+    strength = np.clip(np.abs(values) / limit, 0, 1)[..., None]
+    colour = np.where(np.asarray(values)[..., None] >= 0, rgb(POSITIVE), rgb(NEGATIVE))
+    return (rgb(ZERO) * (1 - strength) + colour * strength).round().astype(np.uint8)
