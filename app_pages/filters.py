@@ -4,7 +4,8 @@ import streamlit as st
 
 from cnnlab.app import model_choice, training_view
 from cnnlab.lens.activations import conv_filters
-from cnnlab.lens.filter_history import filter_change, filters_at_epoch, history_records
+from cnnlab.lens.filter_history import filter_change, filters_at_epoch
+from cnnlab.network.training import history_records
 from cnnlab.pictures.charts import kernel_grid
 from cnnlab.pictures.images import grid_shape
 

@@ -3,9 +3,10 @@
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, training_view
+from cnnlab.jobs.model_file import model_to_bytes
 from cnnlab.lens.activations import conv_filters, layer_activations
-from cnnlab.pictures.images import feature_mosaic, kernel_mosaic
-from cnnlab.pictures.links import config_to_query, model_to_bytes, png_bytes
+from cnnlab.pictures.images import feature_mosaic, kernel_mosaic, png_bytes
+from cnnlab.pictures.links import config_to_query
 from cnnlab.words import describe_config
 
 

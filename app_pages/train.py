@@ -5,19 +5,23 @@ from dataclasses import replace
 import streamlit as st
 
 from cnnlab.app import kept_widgets, model_choice, resources, training_view
-from cnnlab.config import DROPOUT_RANGE, EPOCHS_RANGE, FILTERS_RANGE, SEED_RANGE, TrainConfig
+from cnnlab.config import (
+    BATCH_SIZES,
+    DENSE_CHOICES,
+    DROPOUT_RANGE,
+    EPOCHS_RANGE,
+    FILTERS_RANGE,
+    LEARNING_RATES,
+    SEED_RANGE,
+    TRAIN_SIZES,
+    TrainConfig,
+)
 from cnnlab.digits.datasets import Dataset, dataset_from_csv
 from cnnlab.jobs.service import JobState
 from cnnlab.network.estimate import describe_duration
 from cnnlab.network.model import summary_table
 from cnnlab.words import setting_text
 
-BATCH_SIZES = [16, 32, 50, 64, 100, 128, 200, 256, 512]
-LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
-# None is every training image of the chosen data: 60,000 for MNIST.
-TRAIN_SIZES = [1000, 2000, 5000, 10000, 20000, 30000, None]
-# Hidden dense layers between Flatten and the 10 outputs; () goes straight from the maps to the answer.
-DENSE_CHOICES = [(), (16,), (32,), (64,), (128,), (64, 32), (128, 50), (256, 128), (256, 128, 64)]
 DATA_CHOICES = {
     "mnist": "MNIST: 70,000 handwritten digits that come with CNN Lab",
     "upload": "My own CSV file of digits (Kaggle “Digit Recognizer” format)",
@@ -50,11 +54,11 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
     Ranges come from `cnnlab.config`, values from `start_settings`: nothing here repeats a default."""
     keys = kept_widgets.SETTING_WIDGETS
     left, middle, right = st.columns(3)
-    epochs = left.slider("Epochs", *EPOCHS_RANGE, key=keys["epochs"],
-                         help="How many times the network sees every training image.")
-    conv1 = middle.slider("Filters in conv layer 1", *FILTERS_RANGE, key=keys["conv1_filters"])
-    conv2 = right.slider("Filters in conv layer 2", *FILTERS_RANGE, key=keys["conv2_filters"])
-    train_size = st.select_slider(
+    left.slider("Epochs", *EPOCHS_RANGE, key=keys["epochs"],
+                help="How many times the network sees every training image.")
+    middle.slider("Filters in conv layer 1", *FILTERS_RANGE, key=keys["conv1_filters"])
+    right.slider("Filters in conv layer 2", *FILTERS_RANGE, key=keys["conv2_filters"])
+    st.select_slider(
         "Training images", offered(TRAIN_SIZES, keys["train_size"]), key=keys["train_size"],
         format_func=lambda size: f"all {dataset.train_size:,}" if size is None else f"{size:,}",
         help="Fewer images train faster; more images make a network that reads new digits better.")
@@ -62,24 +66,23 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
     times = st.empty()
     with st.expander("More settings: dropout, batch size, learning rate, seed, hidden layers, augmentation"):
         left, middle, right = st.columns(3)
-        dropout = left.slider("Dropout", *DROPOUT_RANGE, step=0.05, key=keys["dropout"],
-                              help="The share of conv2's values switched off at random during each training step.")
-        batch_size = middle.select_slider("Batch size", offered(BATCH_SIZES, keys["batch_size"]),
-                                          key=keys["batch_size"], help="Images per training step.")
-        learning_rate = right.select_slider("Learning rate", offered(LEARNING_RATES, keys["learning_rate"]),
-                                            key=keys["learning_rate"], help="How big each training step is.")
-        seed = left.number_input("Seed", *SEED_RANGE, key=keys["seed"],
-                                 help="The same seed and settings always give the same model.")
-        dense_units = middle.selectbox(
+        left.slider("Dropout", *DROPOUT_RANGE, step=0.05, key=keys["dropout"],
+                    help="The share of conv2's values switched off at random during each training step.")
+        middle.select_slider("Batch size", offered(BATCH_SIZES, keys["batch_size"]), key=keys["batch_size"],
+                             help="Images per training step.")
+        right.select_slider("Learning rate", offered(LEARNING_RATES, keys["learning_rate"]),
+                            key=keys["learning_rate"], help="How big each training step is.")
+        left.number_input("Seed", *SEED_RANGE, key=keys["seed"],
+                          help="The same seed and settings always give the same model.")
+        middle.selectbox(
             "Hidden dense layers", offered(DENSE_CHOICES, keys["dense_units"]), key=keys["dense_units"],
             format_func=lambda units: setting_text("dense_units", units) + (" units" if units else ""),
             help="The fully connected layers after Flatten; each number is one layer's size.")
-        augment = right.checkbox("Augment the images", key=keys["augment"],
-                                 help="Random small shifts, turns and zooms of every training image: helps the "
-                                      "network read hand-drawn digits, which are never as tidy as MNIST's.")
-    config = replace(model_choice.chosen_config(), conv1_filters=conv1, conv2_filters=conv2, dropout=dropout,
-                     dense_units=dense_units, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-                     seed=int(seed), augment=augment, train_size=train_size)
+        right.checkbox("Augment the images", key=keys["augment"],
+                       help="Random small shifts, turns and zooms of every training image: helps the network read "
+                            "hand-drawn digits, which are never as tidy as MNIST's.")
+    # Every setting the widgets above hold, by its `TrainConfig` name.
+    config = replace(model_choice.chosen_config(), **{name: st.session_state[key] for name, key in keys.items()})
     times.caption(training_times_text(config, dataset))
     return config
 

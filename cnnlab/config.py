@@ -19,6 +19,12 @@ MAX_DENSE_LAYERS = 4
 MIN_TRAIN_SIZE = 20
 SEED_RANGE = (0, 2**31 - 1)
 VALIDATION_FRACTION_RANGE = (0.0, 0.5)
+# The choices the Train page offers where a slider would be too fine; a link may still name any valid value.
+BATCH_SIZES = [16, 32, 50, 64, 100, 128, 200, 256, 512]
+LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+TRAIN_SIZES = [1000, 2000, 5000, 10000, 20000, 30000, None]  # None: every training image (60,000 for MNIST)
+# Hidden dense layers between Flatten and the 10 outputs; () goes straight from the maps to the answer.
+DENSE_CHOICES = [(), (16,), (32,), (64,), (128,), (64, 32), (128, 50), (256, 128), (256, 128, 64)]
 
 
 def _check_int(name: str, value: object, low: int, high: int, what: str) -> None:

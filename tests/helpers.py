@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from cnnlab.config import TrainConfig
+
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 HOME = "app_pages/home.py"
 APP_TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow
@@ -75,6 +77,11 @@ def layout_text(layout: str, images: np.ndarray, labels: np.ndarray) -> str:
     if layout == "kaggle test":
         return csv_text(pixels, KAGGLE_TEST_HEADER)
     return csv_text(labelled)  # header-less MNIST CSV
+
+
+# The small model the page tests train: one for every page test file, so the second file to ask for it finds it
+# in the session's model folder instead of training it again.
+PAGE_MODEL = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
 
 
 def app_service_with(config):

@@ -7,8 +7,6 @@ next job still runs.
 
 from __future__ import annotations
 
-import pytest
-
 import errno
 import json
 import logging
@@ -20,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+import pytest
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.format import to_model_input

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from helpers import keras_layer_outputs
 
-from cnnlab.lens.filter_history import filter_change, filters_at_epoch, history_records
+from cnnlab.lens.filter_history import filter_change, filters_at_epoch
 from cnnlab.network.backend import load_keras
 from cnnlab.network.model import build_model
+from cnnlab.network.training import history_records
 from cnnlab.pictures.charts import training_curves
 
 

@@ -7,14 +7,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from helpers import APP, APP_TIMEOUT, app_service_with, open_page, page_text, state_with_test_digit
+from helpers import APP, APP_TIMEOUT, PAGE_MODEL, app_service_with, open_page, page_text, state_with_test_digit
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.app import model_choice, resources
 from cnnlab.config import TrainConfig
 
 PAGES = [f"app_pages/{name}.py" for name in ("home", "train", "filters", "activations", "prediction")]
-TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=1, train_size=1000)
+TINY = PAGE_MODEL
 # By hand: conv1 6×(25+1), conv2 4×(6×9+1), dense 16×(4×10×10+1), output 10×(16+1).
 TINY_PARAMETERS = 6 * 26 + 4 * 55 + 16 * 401 + 10 * 17
 
@@ -97,11 +97,11 @@ def test_train_page_offers_1000_to_all_training_images_with_the_time_each_takes(
 
 def test_train_page_reuses_a_model_with_the_same_settings(trained_service):
     app = open_page("app_pages/train.py", chosen=trained_service.latest())
-    app.slider(key="train_epochs").set_value(1)
-    app.slider(key="train_conv1_filters").set_value(6)
-    app.slider(key="train_conv2_filters").set_value(4)
-    app.selectbox(key="train_dense_units").set_value((16,))
-    app.select_slider(key="train_size").set_value(1000)
+    app.slider(key="train_epochs").set_value(TINY.epochs)
+    app.slider(key="train_conv1_filters").set_value(TINY.conv1_filters)
+    app.slider(key="train_conv2_filters").set_value(TINY.conv2_filters)
+    app.selectbox(key="train_dense_units").set_value(TINY.dense_units)
+    app.select_slider(key="train_size").set_value(TINY.train_size)
     app.run()
     assert int(app.dataframe[0].value["parameters"].iloc[-1]) == TINY_PARAMETERS
     app.button(key="train_start").click().run()
@@ -128,7 +128,8 @@ def test_activations_page_walks_a_random_digit_through_every_layer(trained_servi
     for name in ("conv1", "pool", "conv2", "dropout", "flatten", "dense1", "output"):
         assert f"#### {name} ·" in text
     assert "Prediction:" in text
-    assert "6 × 900 = 5,400 activation maps" in text
+    learnt_from = int(TINY.train_size * (1 - TINY.validation_fraction))  # 540 of the 600 images; 60 validate
+    assert f"{TINY.conv1_filters} × {learnt_from:,} = {TINY.conv1_filters * learnt_from:,} activation maps" in text
     app.toggle(key="activations_dropout_training").set_value(True).run()
     assert "Training mode" in page_text(app)
 

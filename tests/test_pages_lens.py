@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import app_service_with, open_page, page_text, state_with_test_digit
+from helpers import PAGE_MODEL, app_service_with, open_page, page_text, state_with_test_digit
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.app import digit_input, resources
-from cnnlab.config import TrainConfig
 
-TINY = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
+TINY = PAGE_MODEL
 LENS_PAGES = ["takeaway", "patterns", "attack", "digit_map"]
 
 

@@ -10,9 +10,10 @@ from PIL import Image
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.format import to_model_input
+from cnnlab.jobs.model_file import model_to_bytes
 from cnnlab.network.backend import load_keras
-from cnnlab.pictures.images import kernel_mosaic
-from cnnlab.pictures.links import config_from_query, config_to_query, model_to_bytes, png_bytes
+from cnnlab.pictures.images import kernel_mosaic, png_bytes
+from cnnlab.pictures.links import config_from_query, config_to_query
 
 
 def test_the_reference_model_needs_no_settings_in_the_link():

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import app_service_with, open_page, page_text, state_with_test_digit
+from helpers import PAGE_MODEL, app_service_with, open_page, page_text, state_with_test_digit
 
 from cnnlab.app import resources
-from cnnlab.config import TrainConfig
 
-TWO_EPOCHS = TrainConfig(conv1_filters=4, conv2_filters=3, dense_units=(8,), epochs=2, train_size=600)
+TWO_EPOCHS = PAGE_MODEL  # two epochs, so there is an epoch 0, 1 and 2 to watch
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,20 @@ cannot be set, so they are not kept.)
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import streamlit as st
 
 from cnnlab.app.model_choice import DATASET_CHOICE
+from cnnlab.config import TrainConfig
 
 KEPT_PREFIX = "kept:"
 CURRENT_PAGE = "current_page"  # the page the latest full run drew (its address path)
 PAGE_CHANGED = "page_changed"  # whether that run was the first on its page since the student arrived
-# The Train page's widget for each setting it offers (all but the validation share), by `TrainConfig` field.
-SETTING_WIDGETS = {name: f"train_{name}" for name in (
-    "epochs", "conv1_filters", "conv2_filters", "dropout", "batch_size", "learning_rate", "seed", "dense_units",
-    "augment")} | {"train_size": "train_size"}
+# The Train page's widget for each setting it offers (every `TrainConfig` field but the validation share), named
+# after the page: "train_epochs", …, and "train_size" for the field of that name.
+SETTING_WIDGETS = {field.name: field.name if field.name.startswith("train_") else f"train_{field.name}"
+                   for field in fields(TrainConfig) if field.name != "validation_fraction"}
 KEPT_WIDGET_KEYS = (*SETTING_WIDGETS.values(), DATASET_CHOICE, "activations_input")
 
 

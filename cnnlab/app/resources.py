@@ -30,7 +30,8 @@ def get_service() -> TrainingService:
 
 @st.cache_resource(show_spinner="Loading the digits…")
 def get_dataset(source: str = "mnist") -> Dataset:
-    """A bundled dataset by source ("mnist", the app's data, or "sample"), loaded once per server process."""
+    """A bundled dataset by source ("mnist", the app's data, or "sample"), loaded once per server process (the
+    cache here adds the spinner a student sees while it loads; `load_dataset` keeps the one copy)."""
     return load_dataset(source)
 
 

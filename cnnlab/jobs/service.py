@@ -37,9 +37,10 @@ from cnnlab.jobs.model_file import ModelRecord, UnusableFile, epoch_weights_from
 from cnnlab.jobs.store import ModelStore
 from cnnlab.jobs.task import PROGRESS_TOPIC, TrainFunction, cancel_event_name, dataset_payload, run_training
 from cnnlab.network.estimate import estimated_training_seconds
-from cnnlab.network.training import TrainingCancelled, TrainResult, train
+from cnnlab.network.training import TrainingCancelled, TrainResult, history_records, train
 
-DEFAULT_MAX_MODELS = 8
+# Finished models kept loaded for quick switching (the store on disk keeps more, see `store.MODELS_ON_DISK`).
+MODELS_IN_MEMORY = 8
 # Longer than any pause a healthy training makes between two reports (a fresh worker importing TensorFlow and
 # tracing the model's graph on a busy machine took up to 136 s here), short enough that a stuck job does not
 # hold a worker for the rest of the lesson.
@@ -154,7 +155,7 @@ class TrainingService:
         connect_to_cluster: Callable[[], Connection] = connect,
         store: ModelStore | None = None,
         train_function: TrainFunction = train,
-        max_models: int = DEFAULT_MAX_MODELS,
+        max_models: int = MODELS_IN_MEMORY,
         hang_seconds: float = HANG_SECONDS,
     ):
         if max_models < 1:
@@ -523,11 +524,8 @@ class TrainingService:
     @staticmethod
     def _stored_job(config: TrainConfig, dataset: Dataset, result: TrainResult) -> Job:
         """A DONE job for a model loaded from the store, with the per-epoch records the curves are drawn from."""
-        epoch_count = min((len(values) for values in result.history.values()), default=0)
-        epochs = tuple(
-            {"epoch": index + 1, **{name: values[index] for name, values in result.history.items()}}
-            for index in range(epoch_count)
-        )
+        epochs = tuple(history_records(result.history))
+        epoch_count = len(epochs)
         return Job(
             config=config,
             dataset=dataset,

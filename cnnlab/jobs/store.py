@@ -29,7 +29,7 @@ from cnnlab.network.training import TrainResult
 logger = logging.getLogger(__name__)
 
 MODEL_DIR_VARIABLE = "CNNLAB_MODEL_DIR"
-DEFAULT_MAX_MODELS = 20
+MODELS_ON_DISK = 20  # the most recently used are kept; older files are removed
 TEMPORARY_PREFIX = ".partial-"
 TEMPORARY_SUFFIX = ".tmp"
 # A temporary file older than this was left by a process that died while writing (a write takes well under a
@@ -82,7 +82,7 @@ class ModelStore:
     No method raises on a disk problem: saving returns False and loading returns None, after logging why.
     """
 
-    def __init__(self, directory: Path, max_models: int = DEFAULT_MAX_MODELS, max_bytes: int | None = None):
+    def __init__(self, directory: Path, max_models: int = MODELS_ON_DISK, max_bytes: int | None = None):
         if isinstance(max_models, bool) or not isinstance(max_models, int) or max_models < 1:
             raise ValueError(f"The model store must keep at least one model; max_models={max_models!r}.")
         if max_bytes is not None and max_bytes < 1:

@@ -12,7 +12,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 from distributed import Event, get_worker
 
@@ -47,17 +46,11 @@ def dataset_payload(dataset: Dataset) -> Dataset | BundledData:
     return BundledData(dataset.source, dataset.fingerprint)
 
 
-@cache
-def _bundled_dataset(source: str) -> Dataset:
-    """A bundled dataset, loaded once per worker process and reused by every training it runs."""
-    return load_dataset(source)
-
-
 def resolve_dataset(payload: Dataset | BundledData) -> Dataset:
     """The dataset a payload names; ValueError if this worker's bundled copy differs from the app's."""
     if isinstance(payload, Dataset):
         return payload
-    dataset = _bundled_dataset(payload.source)
+    dataset = load_dataset(payload.source)  # read once per worker process (load_dataset caches it)
     if dataset.fingerprint != payload.fingerprint:
         raise ValueError(
             "This training's worker has other bundled digits than the app (a different CNN Lab version?); "

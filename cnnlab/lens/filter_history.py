@@ -41,19 +41,6 @@ def filter_change(snapshots: Sequence[np.ndarray]) -> np.ndarray:
     return steps / initial_size
 
 
-def history_records(history: dict[str, list[float]]) -> list[dict]:
-    """`TrainResult.history` ({"loss": [...], ...}) as one record per epoch, the form the curve charts take.
-
-    Returns [{"epoch": 1, "loss": …, "accuracy": …, "val_loss": …, "val_accuracy": …}, …], epochs 1-based.
-    """
-    lengths = {len(values) for values in history.values()}
-    if len(lengths) > 1:
-        raise ValueError(f"Every metric needs one value per epoch; got lengths {sorted(lengths)}.")
-    count = lengths.pop() if lengths else 0
-    return [{"epoch": index + 1, **{name: float(values[index]) for name, values in history.items()}}
-            for index in range(count)]
-
-
 def epochs_kept(epoch_weights: Sequence) -> int:
     """How many epochs a training kept the whole network's weights for (0 when it kept none)."""
     return len(epoch_weights)

@@ -6,9 +6,12 @@ single PNG, and the server encodes it once.
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 
 import numpy as np
+from PIL import Image
 
 from cnnlab.pictures.palette import GAP, OUTLINE, STRENGTH_RAMP, rgb, signed_colours
 
@@ -170,14 +173,16 @@ def pattern_mosaic(patterns: np.ndarray, kernels: np.ndarray | None = None, scal
 def png_data_urls(images: np.ndarray, scale: int = 2) -> list[str]:
     """Each uint8 (28, 28) digit of `images` (n, 28, 28) as a "data:image/png;base64,…" address, enlarged `scale`
     times, so a chart's tooltip can show the digit itself."""
-    import base64
-    import io
+    return ["data:image/png;base64," + base64.b64encode(png_bytes(enlarge(image, scale))).decode("ascii")
+            for image in np.asarray(images)]
 
-    from PIL import Image
 
-    addresses = []
-    for image in np.asarray(images):
-        buffer = io.BytesIO()
-        Image.fromarray(enlarge(image, scale)).save(buffer, format="PNG")
-        addresses.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"))
-    return addresses
+def png_bytes(picture: np.ndarray) -> bytes:
+    """A picture as PNG file bytes. picture: uint8 (height, width) grey or (height, width, 3) colour."""
+    picture = np.asarray(picture)
+    if picture.dtype != np.uint8 or picture.ndim not in (2, 3) or (picture.ndim == 3 and picture.shape[2] != 3):
+        raise ValueError(f"A PNG needs uint8 (height, width) or (height, width, 3); got {picture.dtype} "
+                         f"{picture.shape}.")
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,18 +1,11 @@
-"""Share and keep: a model's settings as a link, the trained model as a `.keras` file, pictures as PNG files."""
+"""A model's settings as a link: `TrainConfig` to and from the address's query parameters."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import fields
 
-import numpy as np
-from PIL import Image
-
 from cnnlab.config import TrainConfig
-
-# The download is the same `.keras` archive the model store keeps.
-from cnnlab.jobs.model_file import model_to_bytes as model_to_bytes
 
 # The settings a link carries, by their `TrainConfig` names. Values equal to the default are left out, so a
 # link to the reference model is just the page's address.
@@ -68,14 +61,3 @@ def _parse(name: str, text: str) -> object:
     if name in ("dropout", "learning_rate", "validation_fraction"):
         return float(text)
     return int(text)
-
-
-def png_bytes(picture: np.ndarray) -> bytes:
-    """A picture as PNG file bytes. picture: uint8 (height, width) grey or (height, width, 3) colour."""
-    picture = np.asarray(picture)
-    if picture.dtype != np.uint8 or picture.ndim not in (2, 3) or (picture.ndim == 3 and picture.shape[2] != 3):
-        raise ValueError(f"A PNG needs uint8 (height, width) or (height, width, 3); got {picture.dtype} "
-                         f"{picture.shape}.")
-    buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, format="PNG")
-    return buffer.getvalue()
