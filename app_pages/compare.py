@@ -5,7 +5,8 @@ import streamlit as st
 from cnnlab.app import digit_input, resources
 from cnnlab.lens.activations import conv_filters, layer_activations
 from cnnlab.lens.comparison import compare_answers, config_differences
-from cnnlab.pictures.charts import kernel_grid, probability_bars
+from cnnlab.pictures.charts import probability_bars
+from cnnlab.pictures.grids import kernel_grid
 from cnnlab.pictures.images import feature_mosaic, grid_shape
 from cnnlab.words import describe_config
 

@@ -4,7 +4,8 @@ import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, resources
 from cnnlab.lens.evaluation import Evaluation
-from cnnlab.pictures.charts import confusion_chart, per_class_bars, selected_point
+from cnnlab.pictures.charts import per_class_bars, selected_point
+from cnnlab.pictures.grids import confusion_chart
 from cnnlab.pictures.images import enlarge
 
 GALLERY_SIZE = 12

@@ -6,7 +6,8 @@ from cnnlab.app import digit_input, model_choice
 from cnnlab.digits.format import to_model_input
 from cnnlab.lens.activations import layer_activations
 from cnnlab.lens.arithmetic import conv_arithmetic, pool_arithmetic
-from cnnlab.pictures.charts import channel_contributions, map_picker, number_grid, selected_point
+from cnnlab.pictures.charts import channel_contributions, selected_point
+from cnnlab.pictures.grids import map_picker, number_grid
 from cnnlab.pictures.images import outline_square
 
 

@@ -6,7 +6,7 @@ from cnnlab.app import model_choice, training_view
 from cnnlab.lens.activations import conv_filters
 from cnnlab.lens.filter_history import filter_change, filters_at_epoch
 from cnnlab.network.training import history_records
-from cnnlab.pictures.charts import kernel_grid
+from cnnlab.pictures.grids import kernel_grid
 from cnnlab.pictures.images import grid_shape
 
 
@@ -15,39 +15,34 @@ def filters_demo() -> None:
     # Side by side on a wide screen, one under the other on a phone (each grid fits a phone's width).
     first_column, second_column = st.columns(2, gap="large")
     with first_column:
-        first_layer_view(conv_filters(result.network, 0))
+        kernels_view(conv_filters(result.network, 0), "First conv layer", cell=16)
     with second_column:
-        second_layer_view(conv_filters(result.network, 1))
+        kernels_view(conv_filters(result.network, 1), "Second conv layer", cell=22)
     learning_section(result)
 
 
-def first_layer_view(kernels) -> None:
-    """The first layer's kernels (5, 5, 1, filters) as a grid, with what they cost in parameters."""
-    size, _, _, count = kernels.shape
-    st.subheader("First conv layer")
-    st.markdown(
-        f"**{count} filters**, each a {size}×{size} grid of weights plus one bias: "
-        f"{count} × ({size}×{size} + 1) = **{count * (size * size + 1):,} learnt parameters**. "
-        "Each filter slides over the digit and lights up where the picture looks like it: "
-        "**blue** weights reward ink under them, **red** weights punish it."
-    )
-    _, columns = grid_shape(count)
-    st.altair_chart(kernel_grid(kernels, columns=columns, cell=16))
-
-
-def second_layer_view(kernels) -> None:
-    """The second layer's kernels (3, 3, input maps, filters) for one chosen input map."""
+def kernels_view(kernels, heading: str, cell: int) -> None:
+    """A conv layer's kernels (size, size, input maps, filters) as a grid, with what they cost in parameters. A layer
+    that reads several maps holds a kernel per map in each filter: the student picks which input map's to show."""
     size, _, inputs, count = kernels.shape
-    st.subheader("Second conv layer")
-    st.markdown(
-        f"**{count} filters** of {size}×{size}, but each one looks at all **{inputs}** maps of the layer before, "
-        f"so it holds {inputs} kernels: {count} × ({inputs} × {size}×{size} + 1) = "
-        f"**{count * (inputs * size * size + 1):,} parameters**. Pick which input map's kernels to show."
-    )
+    st.subheader(heading)
+    if inputs == 1:
+        st.markdown(
+            f"**{count} filters**, each a {size}×{size} grid of weights plus one bias: "
+            f"{count} × ({size}×{size} + 1) = **{count * (size * size + 1):,} learnt parameters**. "
+            "Each filter slides over the digit and lights up where the picture looks like it: "
+            "**blue** weights reward ink under them, **red** weights punish it."
+        )
+    else:
+        st.markdown(
+            f"**{count} filters** of {size}×{size}, but each one looks at all **{inputs}** maps of the layer before, "
+            f"so it holds {inputs} kernels: {count} × ({inputs} × {size}×{size} + 1) = "
+            f"**{count * (inputs * size * size + 1):,} parameters**. Pick which input map's kernels to show."
+        )
     # A slider needs two ends; with a single input map there is nothing to choose.
     channel = st.slider("Input map (a filter of layer 1)", 1, inputs, 1, key="filters_channel") if inputs > 1 else 1
     _, columns = grid_shape(count)
-    st.altair_chart(kernel_grid(kernels, channel=channel - 1, columns=columns, cell=22))
+    st.altair_chart(kernel_grid(kernels, channel=channel - 1, columns=columns, cell=cell))
 
 
 def learning_section(result) -> None:

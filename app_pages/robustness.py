@@ -7,7 +7,8 @@ from cnnlab.app import digit_input, model_choice
 from cnnlab.digits.format import IMAGE_SIZE
 from cnnlab.digits.transform import ROTATION_RANGE, SCALE_RANGE, SHIFT_RANGE, Distortion, distort, rotation_sweep
 from cnnlab.lens.activations import predict_proba
-from cnnlab.pictures.charts import probability_bars, sweep_chart
+from cnnlab.pictures.charts import probability_bars
+from cnnlab.pictures.curves import sweep_chart
 from cnnlab.pictures.images import enlarge
 
 SWEEP_ANGLES = np.arange(ROTATION_RANGE[0], ROTATION_RANGE[1] + 1, 5)

@@ -17,7 +17,7 @@ from cnnlab.config import (
     TrainConfig,
 )
 from cnnlab.digits.datasets import Dataset, dataset_from_csv
-from cnnlab.jobs.service import JobState
+from cnnlab.jobs.job import JobState
 from cnnlab.network.estimate import describe_duration
 from cnnlab.network.model import summary_table
 from cnnlab.words import setting_text

@@ -5,7 +5,8 @@ import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
 from cnnlab.lens.filter_history import digit_through_epochs
-from cnnlab.pictures.charts import epoch_probabilities, probability_bars
+from cnnlab.pictures.charts import probability_bars
+from cnnlab.pictures.curves import epoch_probabilities
 from cnnlab.pictures.images import enlarge, feature_mosaic
 
 MAP_LAYERS = ("conv1", "pool", "conv2")

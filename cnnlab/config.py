@@ -91,6 +91,13 @@ class TrainConfig:
         if not isinstance(self.augment, bool):
             raise ValueError(f"Augment must be True or False, not {self.augment!r}.")
 
+    def image_split(self, available: int) -> tuple[int, int]:
+        """(images learnt from, images held back to validate) of `available` training images: the chosen number
+        (or all), of which `validation_fraction` validate."""
+        used = available if self.train_size is None else min(self.train_size, available)
+        validation = int(round(used * self.validation_fraction))
+        return used - validation, validation
+
     def to_dict(self) -> dict:
         """Plain-value view for display and URLs: {field name: value}."""
         return asdict(self)

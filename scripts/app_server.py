@@ -16,6 +16,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"  # screenshots and logs of browser runs
+# Every page's address path and its heading, in the sidebar's order (the sidebar names Home "Home").
+PAGE_HEADINGS = {"": "CNN Lab", "train": "Train", "filters": "Filters", "activations": "Activations",
+                 "prediction": "Prediction", "watch": "Watch your digit learn", "explorer": "How one number is made",
+                 "evaluation": "Evaluation", "robustness": "What it tolerates", "patterns": "What a filter looks for",
+                 "attack": "Fool the network", "digit_map": "All digits at once", "compare": "Compare two models",
+                 "experiments": "The class's experiments", "takeaway": "Code to take away", "share": "Share and keep"}
 # Without the background-networking flags Chromium keeps trying to reach Google's hosts, which fails here.
 CHROMIUM_FLAGS = [
     "--no-sandbox",

@@ -17,14 +17,11 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_server import ARTIFACTS, CHROMIUM_FLAGS, AppServer, Student, require_chromium  # noqa: E402
+from app_server import ARTIFACTS, CHROMIUM_FLAGS, PAGE_HEADINGS, AppServer, Student, require_chromium  # noqa: E402
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 # Every page's title in the sidebar, in the navigation's order.
-PAGE_TITLES = ("Home", "Train", "Filters", "Activations", "Prediction", "Watch your digit learn",
-               "How one number is made", "Evaluation", "What it tolerates", "What a filter looks for",
-               "Fool the network", "All digits at once", "Compare two models", "The class's experiments",
-               "Code to take away", "Share and keep")
+PAGE_TITLES = tuple("Home" if path == "" else heading for path, heading in PAGE_HEADINGS.items())  # as the sidebar
 # Python's spellings that a student should never read: None, True/False as values (not "True digit"), empty
 # tuples and shape tuples, widget keys, a negative zero.
 DEVELOPER_WORDS = re.compile(r"\b(None|True|False)\b(?! [a-z])|\(\)|\(\d+, \d+|\(None,|train_[a-z_]+|-0\.00\b")

@@ -182,3 +182,25 @@ def empty_service():
     yield service
     resources.get_service.clear()
     service.close()
+
+
+@pytest.fixture(scope="module")
+def trained_service():
+    """The app's service holding the page tests' small model (`helpers.PAGE_MODEL`, two epochs), as after a student
+    pressed Train; a module that asks for it second finds the model in the session's store, untrained again."""
+    from helpers import PAGE_MODEL, app_service_with
+
+    from cnnlab.app import resources
+
+    yield app_service_with(PAGE_MODEL)
+    resources.get_service.clear()
+
+
+@pytest.fixture
+def digit_state():
+    """Session state whose input digit is MNIST test digit 7, as after "Random digit"."""
+    from helpers import state_with_test_digit
+
+    from cnnlab.app import resources
+
+    return state_with_test_digit(resources.get_dataset("mnist"), 7)

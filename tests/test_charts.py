@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.pictures.charts import training_curves
+from cnnlab.pictures.curves import training_curves
 
 # The shipped reference model's three epochs, rounded: values far from 0 and close together, where an axis that
 # starts at 0 or 1 leaves the lines in a few pixels.

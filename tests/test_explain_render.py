@@ -7,7 +7,9 @@ import pytest
 
 from cnnlab.lens.activations import LayerOutput
 from cnnlab.lens.sentences import dropout_training_view, layer_sentence
-from cnnlab.pictures.charts import history_frame, kernel_frame, probability_bars
+from cnnlab.pictures.charts import probability_bars
+from cnnlab.pictures.curves import history_frame
+from cnnlab.pictures.grids import kernel_frame
 from cnnlab.pictures.images import feature_mosaic, grid_shape, strip
 
 
@@ -70,7 +72,8 @@ def test_chart_tables():
 
 
 def test_kernel_grids_fit_a_phone_screen():
-    from cnnlab.pictures.charts import PHONE_CHART_WIDTH, kernel_grid
+    from cnnlab.pictures.charts import PHONE_CHART_WIDTH
+    from cnnlab.pictures.grids import kernel_grid
 
     for shape, columns in [((5, 5, 1, 30), 6), ((3, 3, 30, 15), 5), ((5, 5, 1, 64), 6), ((5, 5, 1, 1), 1)]:
         spec = kernel_grid(np.random.default_rng(0).normal(size=shape), columns=columns, cell=22).to_dict()

@@ -22,7 +22,7 @@ import pytest
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.format import to_model_input
-from cnnlab.jobs.service import JobState
+from cnnlab.jobs.job import JobState
 from cnnlab.jobs.store import ModelStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from cnnlab.lens.filter_history import filter_change, filters_at_epoch
 from cnnlab.network.backend import load_keras
 from cnnlab.network.model import build_model
 from cnnlab.network.training import history_records
-from cnnlab.pictures.charts import training_curves
+from cnnlab.pictures.curves import training_curves
 
 
 def test_epoch_0_is_the_random_start_and_the_last_is_the_trained_model(tiny_result):

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from helpers import APP, APP_TIMEOUT, PAGE_MODEL, app_service_with, open_page, page_text, state_with_test_digit
+from helpers import APP, APP_TIMEOUT, PAGE_MODEL, open_page, page_text, state_with_test_digit
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.app import model_choice, resources
@@ -17,13 +17,6 @@ PAGES = [f"app_pages/{name}.py" for name in ("home", "train", "filters", "activa
 TINY = PAGE_MODEL
 # By hand: conv1 6×(25+1), conv2 4×(6×9+1), dense 16×(4×10×10+1), output 10×(16+1).
 TINY_PARAMETERS = 6 * 26 + 4 * 55 + 16 * 401 + 10 * 17
-
-
-@pytest.fixture(scope="module")
-def trained_service():
-    """The app's service holding one small trained model, as after a student pressed Train."""
-    yield app_service_with(TINY)
-    resources.get_service.clear()
 
 
 @pytest.mark.parametrize("page", PAGES)

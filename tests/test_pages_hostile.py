@@ -193,24 +193,6 @@ def test_the_largest_learning_rate_stops_the_training_with_advice():
     assert "lower the learning rate (it is 1)" in str(stopped.value) and "ran away in epoch 1" in str(stopped.value)
 
 
-def test_a_nan_loss_stops_the_training_with_advice(monkeypatch):
-    import cnnlab.network.training as train_module
-
-    build_model = train_module.build_model
-
-    def model_with_nan_weights(config):
-        # Not-a-number weights make the first loss NaN, as a learning rate that overflows the weights would.
-        model = build_model(config)
-        kernel, bias = model.get_layer("conv1").get_weights()
-        model.get_layer("conv1").set_weights([np.full_like(kernel, np.nan), bias])
-        return model
-
-    monkeypatch.setattr(train_module, "build_model", model_with_nan_weights)
-    with pytest.raises(train_module.TrainingDiverged) as stopped:
-        train_module.train(SMALL, resources.get_dataset("mnist"))
-    assert "the loss became nan in epoch 1; lower the learning rate" in str(stopped.value).lower()
-
-
 def test_the_train_page_shows_why_a_diverging_training_stopped():
     resources.get_service.clear()
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import PAGE_MODEL, app_service_with, open_page, page_text, state_with_test_digit
+from helpers import PAGE_MODEL, open_page, page_text
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.app import digit_input, resources
@@ -16,18 +16,6 @@ LENS_PAGES = ["takeaway", "patterns", "attack", "digit_map"]
 
 def errors_of(app: AppTest) -> list[str]:
     return [item.value for item in app.exception]
-
-
-@pytest.fixture(scope="module")
-def trained_service():
-    """The app's service holding one small trained model (two epochs), as after a student pressed Train."""
-    yield app_service_with(TINY)
-    resources.get_service.clear()
-
-
-@pytest.fixture
-def digit_state():
-    return state_with_test_digit(resources.get_dataset("mnist"), 7)
 
 
 @pytest.mark.parametrize("page", LENS_PAGES)

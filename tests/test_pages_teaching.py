@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from helpers import APP, APP_TIMEOUT, PAGE_MODEL, app_service_with, open_page, page_text, state_with_test_digit
+from helpers import APP, APP_TIMEOUT, PAGE_MODEL, open_page, page_text
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.app import digit_input, model_choice, resources
@@ -20,18 +20,6 @@ TEACHING_PAGES = ["explorer", "evaluation", "robustness", "compare", "share"]
 
 def no_exception(app: AppTest) -> bool:
     return not app.exception
-
-
-@pytest.fixture(scope="module")
-def trained_service():
-    """The app's service holding one small trained model (two epochs), as after a student pressed Train."""
-    yield app_service_with(TINY)
-    resources.get_service.clear()
-
-
-@pytest.fixture
-def digit_state():
-    return state_with_test_digit(resources.get_dataset("mnist"), 7)
 
 
 @pytest.mark.parametrize("page", TEACHING_PAGES)

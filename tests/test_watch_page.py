@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from helpers import PAGE_MODEL, app_service_with, open_page, page_text, state_with_test_digit
+from helpers import PAGE_MODEL, open_page, page_text, state_with_test_digit
 
 from cnnlab.app import resources
 
 TWO_EPOCHS = PAGE_MODEL  # two epochs, so there is an epoch 0, 1 and 2 to watch
-
-
-@pytest.fixture(scope="module")
-def trained_service():
-    yield app_service_with(TWO_EPOCHS)
-    resources.get_service.clear()
 
 
 def test_the_slider_walks_the_pinned_digit_from_random_weights_to_the_trained_model(trained_service, sample):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnlab.digits.datasets import Dataset, load_dataset
+from cnnlab.jobs.job import Job
 from cnnlab.jobs.reference import install_reference_model
-from cnnlab.jobs.service import Job, TrainingService
+from cnnlab.jobs.service import TrainingService
 from cnnlab.jobs.store import ModelStore, default_store_directory
 from cnnlab.lens.evaluation import Evaluation, evaluate
 

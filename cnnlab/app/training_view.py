@@ -15,10 +15,10 @@ from cnnlab.app.model_choice import (
 )
 from cnnlab.app.resources import get_dataset, get_service
 from cnnlab.config import TrainConfig
-from cnnlab.jobs.service import Job, JobState
+from cnnlab.jobs.job import Job, JobState
 from cnnlab.network.estimate import describe_duration
 from cnnlab.network.training import TrainResult
-from cnnlab.pictures.charts import training_curves
+from cnnlab.pictures.curves import training_curves
 from cnnlab.words import describe_config
 
 PROGRESS_REFRESH_SECONDS = 1.0

@@ -2,9 +2,9 @@
 
 - `cluster`: connects to a Dask scheduler ($CNNLAB_SCHEDULER) or starts the embedded local cluster.
 - `task`: what a worker runs for one training, and how it reports progress back.
+- `job`: one requested training and how far it got.
 - `service`: the app's view of all jobs: shared by settings and data, queued, followed, cancelled.
 - `store`, `model_file`: finished models on disk, one zip file each, written atomically.
-
 - `reference`: puts the reference model that ships with CNN Lab into an empty store.
 
 Nothing here imports Streamlit; `cnnlab.app.resources` holds the one service a server process shares.

@@ -20,12 +20,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 from distributed import Event, Future
 from distributed.scheduler import KilledWorker
@@ -33,6 +30,7 @@ from distributed.scheduler import KilledWorker
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.cluster import Connection, connect
+from cnnlab.jobs.job import Job, JobKey, JobState
 from cnnlab.jobs.model_file import ModelRecord, UnusableFile, epoch_weights_from_bytes, read_model_file
 from cnnlab.jobs.store import ModelStore
 from cnnlab.jobs.task import PROGRESS_TOPIC, TrainFunction, cancel_event_name, dataset_payload, run_training
@@ -59,83 +57,6 @@ CANCELLED_MESSAGE = "Training was cancelled."
 CANCELLED_BEFORE_START_MESSAGE = "Training was cancelled before it started."
 
 logger = logging.getLogger(__name__)
-
-JobKey = tuple[TrainConfig, str]
-
-
-class JobState(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-@dataclass
-class Job:
-    """One requested training and everything a page needs to follow it.
-
-    Written by the service's Dask callbacks, read by page scripts: each field is replaced whole (never mutated
-    in place), so a reader sees either the old or the new value, never half of one.
-    """
-
-    config: TrainConfig
-    dataset: Dataset
-    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    state: JobState = JobState.QUEUED
-    epoch: int = 0
-    batch: int = 0
-    batches_per_epoch: int = 0
-    last_metrics: dict = field(default_factory=dict)
-    # The training's running loss and accuracy as the worker reported them during the epochs (about once a second):
-    # {"epoch": fractional epochs done, e.g. 0.25, "loss": …, "accuracy": …}, so a curve moves in the first epoch.
-    batch_points: tuple[dict, ...] = ()
-    # Per finished epoch: {"epoch": k, "loss": …, "accuracy": …, "val_loss": …, "val_accuracy": …}.
-    epochs: tuple[dict, ...] = ()
-    # The network's weights after each finished epoch, as they arrive (see `TrainResult.epoch_weights`).
-    epoch_weights: tuple[list, ...] = ()
-    result: TrainResult | None = None
-    error: str = ""
-    note: str = ""  # something the student should know about a job that went on (a worker restarted)
-    worker: str = ""  # the address of the worker training it
-    worker_pid: int | None = None  # and that worker's process id (an operator's, or a fault test's, handle)
-    submitted_at: float = field(default_factory=time.time)
-    started_at: float | None = None
-    finished_at: float | None = None
-    # Seconds of training measured by the worker when it last reported, and when (monotonic) that report came.
-    training_seconds: float = 0.0
-    last_news: float = field(default_factory=time.monotonic)
-    future: Future | None = field(default=None, repr=False)
-    attempts: int = 1  # tasks this job has been given to the cluster as (a second after its worker died)
-
-    @property
-    def key(self) -> JobKey:
-        return (self.config, self.dataset.fingerprint)
-
-    @property
-    def finished(self) -> bool:
-        return self.state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
-
-    @property
-    def batches_done(self) -> int:
-        return max(0, (self.epoch - 1) * self.batches_per_epoch + self.batch)
-
-    @property
-    def progress(self) -> float:
-        """Share of all batches done, 0.0–1.0."""
-        if self.state is JobState.DONE:
-            return 1.0
-        if not self.batches_per_epoch:
-            return 0.0
-        return min(1.0, max(0.0, self.batches_done / (self.config.epochs * self.batches_per_epoch)))
-
-    @property
-    def train_images(self) -> int:
-        """How many images one epoch trains on: the chosen number (or all), less those held back to validate."""
-        available = self.dataset.train_size
-        chosen = available if self.config.train_size is None else min(self.config.train_size, available)
-        return chosen - int(round(chosen * self.config.validation_fraction))
-
 
 class TrainingService:
     """Trains models in Dask worker processes and keeps the latest few.

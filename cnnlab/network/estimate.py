@@ -75,9 +75,7 @@ def estimated_training_seconds(
     rate = DEFAULT_MULTIPLY_ADDS_PER_SECOND if multiply_adds_per_second is None else multiply_adds_per_second
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate) or rate <= 0:
         raise ValueError(f"The throughput must be a positive number of multiply-adds per second, not {rate!r}.")
-    used = train_images if config.train_size is None else min(config.train_size, train_images)
-    validation = int(round(used * config.validation_fraction))
-    trained = used - validation
+    trained, validation = config.image_split(train_images)
     # Every batch, trained or only passed forward, costs a step; the arithmetic of a forward pass alone is a
     # share of a training step's.
     steps = (config.epochs * (math.ceil(trained / config.batch_size) + math.ceil(validation / config.batch_size))

@@ -120,8 +120,8 @@ def split_indices(labels: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, 
             rank_in_class[members] = np.arange(len(members))
         order = order[np.lexsort((shuffled, rank_in_class))][: config.train_size]
         order = order[rng.permutation(len(order))]
-    validation_count = int(round(len(order) * config.validation_fraction))
-    if validation_count and len(order) - validation_count < 1:
+    learnt_count, validation_count = config.image_split(len(order))
+    if validation_count and learnt_count < 1:
         raise ValueError("There are too few training images to hold some back for validation.")
     return order[validation_count:], order[:validation_count]
 

@@ -10,13 +10,8 @@ from __future__ import annotations
 import re
 
 import nbformat
-import pytest
 
-DESKTOP = (1280, 800)
-PHONE = (390, 844)
 TRAINING_TIMEOUT_MS = 600_000  # the first training imports TensorFlow; a busy shared machine needs minutes
-LENS_PAGES = {"takeaway": "Code to take away", "patterns": "What a filter looks for", "attack": "Fool the network",
-              "digit_map": "All digits at once"}
 
 
 def main(student):
@@ -52,10 +47,15 @@ def test_takeaway_downloads_a_valid_notebook_and_the_script(student, tmp_path):
     takeaway.assert_no_exception()
 
 
+def opened_with_pictures(student, path: str):
+    """A new tab on the page at `path`, once its pictures have loaded, and the page's main text."""
+    tab = student().open(path)
+    tab.wait_for_pictures()
+    return tab, tab.main_text()
+
+
 def test_patterns_shows_each_filters_favourite_picture(student):
-    patterns = student().open("patterns")
-    patterns.wait_for_pictures()
-    text = patterns.main_text()
+    patterns, text = opened_with_pictures(student, "patterns")
     assert "Filters 1–30, left to right: the 5×5 picture" in text
     assert "Filters 1–15: the 10×10 pixels" in text
     assert re.search(r"It reads them as \d(, \d){9}\.", text)
@@ -63,9 +63,7 @@ def test_patterns_shows_each_filters_favourite_picture(student):
 
 
 def test_fool_the_network_misleads_it_and_opens_the_fooled_digit(student):
-    attack = student().open("attack")
-    attack.wait_for_pictures()
-    text = attack.main_text()
+    attack, text = opened_with_pictures(student, "attack")
     assert "adversarial example" in text
     if "did not make the network read" in text:  # a digit too hard for the default budget: the sentence says so
         main(attack).get_by_role("button", name="Random digit").click()
@@ -108,16 +106,3 @@ def test_the_digit_map_shows_a_digit_on_hover_and_opens_it_on_click(student):
     digit_map.wait_until_idle()
     assert f"Input: test digit #{index} · true label:" in digit_map.main_text()
     digit_map.assert_no_exception()
-
-
-@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_the_lens_pages_fit_desktop_and_phone_width(student, size):
-    tab = student(*size)
-    for path, title in LENS_PAGES.items():
-        tab.open(path)
-        assert title in tab.page.locator("h1").first.inner_text()
-        tab.wait_for_pictures()
-        tab.assert_no_exception()
-        overflow = tab.overflow_pixels()
-        assert overflow <= 1, f"{title} is {overflow} px wider than the screen"
-        tab.screenshot(f"{path}-{'phone' if size == PHONE else 'desktop'}")

@@ -13,17 +13,13 @@ import re
 import time
 
 import pytest
+from app_server import PAGE_HEADINGS
 
 DESKTOP = (1280, 800)
 PHONE = (390, 844)
 TRAINING_TIMEOUT_MS = 300_000  # 1,000–2,000 images take seconds on 2 cores; CI machines vary
 PAGE_TITLES = ("Home", "Train", "Filters", "Activations", "Prediction")
 # Every page's address (as st.navigation derives it from the file name) and its title.
-ALL_PAGES = {"": "CNN Lab", "train": "Train", "filters": "Filters", "activations": "Activations",
-             "prediction": "Prediction", "explorer": "How one number is made", "evaluation": "Evaluation",
-             "robustness": "What it tolerates", "compare": "Compare two models", "share": "Share and keep",
-             "watch": "Watch your digit learn", "experiments": "The class's experiments"}
-
 
 def slider(student, label: str):
     """A slider's range input (Streamlit draws the thumb; the input holds the value and takes the keys); the
@@ -373,7 +369,7 @@ def test_the_class_experiments_chart_every_model_and_one_can_be_picked(student):
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_every_page_renders_at_desktop_and_phone_width(student, size):
     tab = student(*size)
-    for path, title in ALL_PAGES.items():
+    for path, title in PAGE_HEADINGS.items():
         tab.open(path)
         assert title in tab.page.locator("h1").first.inner_text()
         tab.wait_for_pictures()
