@@ -6,7 +6,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 
+
+@pytest.mark.slow  # a fresh process imports TensorFlow and times collections
 def test_after_loading_keras_a_full_garbage_collection_scans_few_objects():
     # Streamlit runs a full collection after every page run. Keras and TensorFlow add about half a million
     # objects that live as long as the process; if each collection scanned them, a page following a training

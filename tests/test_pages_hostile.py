@@ -12,14 +12,12 @@ import zlib
 
 import numpy as np
 import pytest
-from helpers import open_page
+from helpers import PAGE_MODEL, open_page
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.app import model_choice, resources
 from cnnlab.config import TrainConfig
-
-SMALL = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
 
 
 def shown(app: AppTest) -> str:
@@ -49,14 +47,9 @@ def png_header_only(width: int, height: int) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def small_model():
-    """The app's own training service holding one small trained model."""
-    resources.get_service.clear()
-    service = resources.get_service()
-    job = service.submit(SMALL, resources.get_dataset("mnist"))
-    assert service.wait(job, 300) and job.error == "", job.error
-    yield job
-    resources.get_service.clear()
+def small_model(trained_service):
+    """The page tests' small model, trained in the app's own service."""
+    return trained_service.find(PAGE_MODEL, resources.get_dataset("mnist"))
 
 
 # (file name, bytes, what kind of message, a phrase of it). Names end in .png or .jpg because the browser only

@@ -5,15 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.pictures.charts import (
-    channel_contributions,
-    confusion_chart,
-    map_picker,
-    number_grid,
-    per_class_bars,
-    selected_point,
-    sweep_chart,
-)
+from cnnlab.pictures.charts import channel_contributions, per_class_bars, selected_point
+from cnnlab.pictures.curves import sweep_chart
+from cnnlab.pictures.grids import confusion_chart, map_picker, number_grid
 from cnnlab.pictures.images import outline_square, saliency_overlay, signed_image
 
 
