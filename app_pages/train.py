@@ -15,8 +15,9 @@ from cnnlab.config import (
     SEED_RANGE,
     TRAIN_SIZES,
     TrainConfig,
+    choices_with,
 )
-from cnnlab.digits.datasets import Dataset, dataset_from_csv
+from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.job import JobState
 from cnnlab.network.estimate import describe_duration
 from cnnlab.network.model import summary_table
@@ -39,13 +40,8 @@ def start_settings() -> None:
 
 
 def offered(choices: list, key: str) -> list:
-    """`choices`, plus the widget's current value when it is not among them (a link made elsewhere may ask for a
-    batch size or a learning rate the list lacks), in order."""
-    value = st.session_state.get(key)
-    if value in choices:
-        return choices
-    return sorted([*choices, value], key=lambda choice: float("inf") if choice is None else sum(choice)
-                  if isinstance(choice, tuple) else choice)
+    """The choices a widget offers: `choices`, with its current value added when a link asked for another."""
+    return choices_with(choices, st.session_state.get(key))
 
 
 def settings_ui(dataset: Dataset) -> TrainConfig:
@@ -83,20 +79,8 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
                             "hand-drawn digits, which are never as tidy as MNIST's.")
     # Every setting the widgets above hold, by its `TrainConfig` name.
     config = replace(model_choice.chosen_config(), **{name: st.session_state[key] for name, key in keys.items()})
-    times.caption(training_times_text(config, dataset))
+    times.caption(training_view.training_times_text(config, dataset))
     return config
-
-
-def training_times_text(config: TrainConfig, dataset: Dataset) -> str:
-    """One line with the estimated training time of every "Training images" choice, the chosen one in bold."""
-    parts = []
-    for size in TRAIN_SIZES:
-        choice = replace(config, train_size=size)
-        seconds = resources.get_service().estimated_seconds(choice, dataset)
-        label = f"all {dataset.train_size:,}" if size is None else f"{size:,}"
-        text = f"{label}: {describe_duration(seconds)}"
-        parts.append(f"**{text}**" if choice.train_size == config.train_size else text)
-    return "Time to train, roughly, by number of training images: " + " · ".join(parts)
 
 
 def data_ui() -> None:
@@ -113,15 +97,9 @@ def data_ui() -> None:
             st.info("Until a CSV is uploaded, the network learns from MNIST.")
         return
     try:
-        st.session_state[model_choice.UPLOADED_DATASET] = load_upload(upload.getvalue(), upload.name)
+        st.session_state[model_choice.UPLOADED_DATASET] = resources.uploaded_dataset(upload.getvalue(), upload.name)
     except ValueError as error:
         st.error(f"{upload.name} was not used: {error}")
-
-
-@st.cache_resource(show_spinner="Reading the CSV…", max_entries=2)
-def load_upload(content: bytes, name: str):
-    """An uploaded CSV as a dataset, parsed once per distinct file."""
-    return dataset_from_csv(content, name=f"Uploaded CSV: {name}")
 
 
 def network_table(config: TrainConfig) -> None:

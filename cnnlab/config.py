@@ -27,6 +27,15 @@ TRAIN_SIZES = [1000, 2000, 5000, 10000, 20000, 30000, None]  # None: every train
 DENSE_CHOICES = [(), (16,), (32,), (64,), (128,), (64, 32), (128, 50), (256, 128), (256, 128, 64)]
 
 
+def choices_with(choices: list, value) -> list:
+    """`choices`, plus `value` when it is not among them (a link made elsewhere may ask for a batch size or a
+    learning rate the list lacks), in order; None (all images) sorts last and tuples by their total."""
+    if value is None and None in choices or value in choices:
+        return choices
+    return sorted([*choices, value], key=lambda choice: float("inf") if choice is None else sum(choice)
+                  if isinstance(choice, tuple) else choice)
+
+
 def _check_int(name: str, value: object, low: int, high: int, what: str) -> None:
     # bool is an int subclass; True filters would be a bug, not a setting.
     if isinstance(value, bool) or not isinstance(value, int):

@@ -49,3 +49,14 @@ def test_a_list_of_dense_units_becomes_a_tuple():
 def test_out_of_range_settings_are_refused_with_a_sentence(settings, phrase):
     with pytest.raises(ValueError, match=phrase):
         TrainConfig(**settings)
+
+
+def test_a_linked_value_the_list_lacks_is_offered_in_order():
+    from cnnlab.config import BATCH_SIZES, DENSE_CHOICES, TRAIN_SIZES, choices_with
+
+    assert choices_with(BATCH_SIZES, 100) is BATCH_SIZES
+    assert choices_with(BATCH_SIZES, 40) == [16, 32, 40, 50, 64, 100, 128, 200, 256, 512]
+    assert choices_with(TRAIN_SIZES, 600) == [600, 1000, 2000, 5000, 10000, 20000, 30000, None]  # None: all, last
+    assert choices_with(TRAIN_SIZES, None) is TRAIN_SIZES
+    with_100 = choices_with(DENSE_CHOICES, (100,))  # hidden layers are ordered by their total units
+    assert (100,) in with_100 and [sum(units) for units in with_100] == sorted(sum(units) for units in with_100)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnlab.digits.datasets import Dataset, load_dataset
+from cnnlab.digits.datasets import Dataset, dataset_from_csv, load_dataset
 from cnnlab.jobs.job import Job
 from cnnlab.jobs.reference import install_reference_model
 from cnnlab.jobs.service import TrainingService
@@ -45,3 +45,9 @@ def evaluation_of(job: Job) -> Evaluation:
 def _evaluation(model_key: str, _network, _dataset) -> Evaluation:
     # `model_key` names the model: the network and dataset themselves are not hashed (the underscores).
     return evaluate(_network, _dataset.x_test, _dataset.y_test)
+
+
+@st.cache_resource(show_spinner="Reading the CSV…", max_entries=2)
+def uploaded_dataset(content: bytes, name: str) -> Dataset:
+    """An uploaded CSV as a dataset, parsed once per distinct file; ValueError with a sentence when it is not sound."""
+    return dataset_from_csv(content, name=f"Uploaded CSV: {name}")

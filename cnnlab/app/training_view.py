@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from cnnlab.app.model_choice import (
@@ -14,7 +16,8 @@ from cnnlab.app.model_choice import (
     use_job,
 )
 from cnnlab.app.resources import get_dataset, get_service
-from cnnlab.config import TrainConfig
+from cnnlab.config import TRAIN_SIZES, TrainConfig
+from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.job import Job, JobState
 from cnnlab.network.estimate import describe_duration
 from cnnlab.network.training import TrainResult
@@ -147,3 +150,15 @@ def show_training_curves(epochs, total_epochs: int, chosen_epoch: int | None = N
     left, right = st.columns(2)
     left.altair_chart(loss)
     right.altair_chart(accuracy)
+
+
+def training_times_text(config: TrainConfig, dataset: Dataset) -> str:
+    """One line with the estimated training time of every "Training images" choice, the chosen one in bold."""
+    parts = []
+    for size in TRAIN_SIZES:
+        choice = replace(config, train_size=size)
+        seconds = get_service().estimated_seconds(choice, dataset)
+        label = f"all {dataset.train_size:,}" if size is None else f"{size:,}"
+        text = f"{label}: {describe_duration(seconds)}"
+        parts.append(f"**{text}**" if choice.train_size == config.train_size else text)
+    return "Time to train, roughly, by number of training images: " + " · ".join(parts)
