@@ -265,6 +265,7 @@ def test_compare_page_asks_for_a_second_model(trained_service, monkeypatch):
     assert "only one trained model" in page_text(app)
 
 
+@pytest.mark.slow
 def test_compare_page_puts_two_models_side_by_side(two_models, digit_state):
     app = open_page("app_pages/compare.py", chosen=two_models.latest(), **digit_state)
     assert no_exception(app), [item.value for item in app.exception]

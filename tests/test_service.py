@@ -79,6 +79,7 @@ def test_a_server_whose_students_only_look_starts_no_cluster_until_the_first_tra
         service.close()
 
 
+@pytest.mark.slow
 def test_progress_reaches_the_service_batch_by_batch(service_factory, sample):
     service = service_factory()
     job = service.submit(MEDIUM, sample)
@@ -99,6 +100,7 @@ def test_progress_reaches_the_service_batch_by_batch(service_factory, sample):
         assert all(np.array_equal(a, b) for a, b in zip(live, kept, strict=True))
 
 
+@pytest.mark.slow
 def test_a_waiting_job_shows_its_place_and_time_left_and_a_running_one_stops_on_cancel(service_factory, sample):
     service = service_factory()
     running = service.submit(SLOW, sample)
@@ -134,6 +136,7 @@ def test_a_queued_job_is_cancelled_before_it_starts(service_factory, sample):
     assert waiting.started_at is None and waiting.state is JobState.CANCELLED
 
 
+@pytest.mark.slow
 def test_a_diverging_training_fails_with_its_sentence_and_the_next_job_runs(service_factory, sample):
     service = service_factory()
     diverging = service.submit(TrainConfig(learning_rate=10.0, epochs=1, train_size=600), sample)
