@@ -1,8 +1,8 @@
 """Helpers that several test files share, in a plain module (not conftest.py) so that test files can import it by
 name whatever other conftest files pytest has loaded:
 
-- known digits and CSV text that test_data.py and test_csv_digits.py build their files from, written with the
-  standard `csv` module, independently of the reader under test;
+- known digits and CSV text that digits/test_datasets.py and digits/test_csv_reader.py build their files from,
+  written with the standard `csv` module, independently of the reader under test;
 - opening the app's pages with Streamlit's AppTest, and reading what they say.
 """
 

@@ -217,7 +217,7 @@ def test_compose_points_the_apps_at_the_scheduler_the_workers_use_with_the_setti
     assert services["worker"]["command"][services["worker"]["command"].index("--nthreads") + 1] == "1"
     apps = [service for name, service in services.items() if name.startswith("app")]
     assert all(app["environment"]["CNNLAB_SCHEDULER"] == address for app in apps)
-    # The same settings as the scheduler and worker processes tests/test_dask_processes.py starts.
+    # The same settings as the scheduler and worker processes tests/jobs/test_dask_processes.py starts.
     settings = {**scheduler["environment"], **services["worker"]["environment"]}
     assert settings == DEPLOY_ENVIRONMENT
 

@@ -11,7 +11,7 @@ from cnnlab.lens.activations import LayerOutput
 from cnnlab.words import shape_text
 
 # The share of a digit's 784 pixels that are ink (brighter than half), over all 70,000 MNIST digits: 1.9 % to
-# 39.8 % (measured on the bundled set; tests/test_explain.py measures it again). A picture outside this range
+# 39.8 % (measured on the bundled set; tests/lens/test_doubts.py measures it again). A picture outside this range
 # is unlike any digit the network learnt from.
 MNIST_INK_SHARE = (0.019, 0.398)
 # Below this probability for its own answer, the network is told to be unsure.

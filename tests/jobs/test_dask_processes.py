@@ -25,7 +25,7 @@ from cnnlab.network.training import train
 # Each test starts and stops a scheduler and workers of its own: the slow stage of the test command runs them.
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = TrainConfig(conv1_filters=5, conv2_filters=3, dense_units=(8,), epochs=2, train_size=400, seed=3)
 SLOW = TrainConfig(conv1_filters=8, conv2_filters=6, dense_units=(16,), epochs=40, train_size=3000, seed=3)
 MEDIUM = TrainConfig(conv1_filters=8, conv2_filters=6, dense_units=(16,), epochs=4, train_size=3000, seed=3)

@@ -100,7 +100,7 @@ def test_the_mnist_file_is_compressed_and_holds_exactly_the_four_arrays():
 
 def load_make_mnist(monkeypatch):
     """scripts/make_mnist.py as a module (scripts/ is not a package; its modules import each other as scripts)."""
-    scripts = Path(__file__).resolve().parent.parent / "scripts"
+    scripts = Path(__file__).resolve().parents[2] / "scripts"
     monkeypatch.syspath_prepend(str(scripts))
     path = scripts / "make_mnist.py"
     spec = importlib.util.spec_from_file_location("make_mnist", path)

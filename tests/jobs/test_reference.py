@@ -23,7 +23,7 @@ from cnnlab.jobs.store import ModelStore
 from cnnlab.lens.activations import predict_proba
 from cnnlab.network.model import model_summary
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_TABLE = [
     ("conv1", "Conv2D", (None, 24, 24, 30), 780),
     ("pool", "MaxPooling2D", (None, 12, 12, 30), 0),

@@ -1,5 +1,5 @@
 """Faults injected into a running CNN Lab: a full disk while saving, and a server stopped in the middle of a
-training. (Crashes, hangs and killed workers: tests/test_service.py.)
+training. (Crashes, hangs and killed workers: tests/jobs/test_service.py.)
 
 In every case: the student gets a sentence, nothing finished is lost, nothing half-written is ever loaded, and the
 next job still runs.
@@ -25,7 +25,7 @@ from cnnlab.digits.format import to_model_input
 from cnnlab.jobs.job import JobState
 from cnnlab.jobs.store import ModelStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=300)
 WAIT = 300  # seconds; the first training in a worker imports TensorFlow
 

@@ -19,7 +19,7 @@ from cnnlab.digits.preprocess import ACCEPTED_FORMATS
 SMALL = TrainConfig(conv1_filters=4, conv2_filters=3, dense_units=(), epochs=1, train_size=1000, augment=True)
 PAGES = ["home", "train", "filters", "activations", "prediction", "watch", "explorer", "evaluation", "robustness",
          "compare", "experiments", "share"]
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from tour import DEVELOPER_WORDS  # noqa: E402 - the browser tour's list of Python spellings, found through the line above
 
 

@@ -178,7 +178,7 @@ DIVERGING = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epo
 
 
 def test_the_largest_learning_rate_stops_the_training_with_advice():
-    # (The service turns this sentence into the job's error: tests/test_service.py.)
+    # (The service turns this sentence into the job's error: tests/jobs/test_service.py.)
     from cnnlab.network.training import TrainingDiverged, train
 
     with pytest.raises(TrainingDiverged) as stopped:
