@@ -23,6 +23,9 @@ from cnnlab.pictures.links import QUERY_FIELDS, config_from_query, config_to_que
 MODEL_KEY = "model_key"  # (TrainConfig, dataset fingerprint) of the model this tab chose; absent: the reference
 DATASET_CHOICE = "dataset_choice"  # "mnist" | "upload"
 UPLOADED_DATASET = "uploaded_dataset"
+ADDRESS_READ = "address_read"
+ADDRESS_PROBLEM = "address_problem"  # a sentence on why the address's settings could not be used
+DATA_PARAMETER = "data"  # the fingerprint of the data, in addresses of models trained on an uploaded CSV
 
 
 def chosen_dataset() -> Dataset:
@@ -87,11 +90,6 @@ def current_job() -> Job | None:
 def current_result() -> TrainResult | None:
     job = current_job()
     return job.result if job is not None else None
-
-
-ADDRESS_READ = "address_read"
-ADDRESS_PROBLEM = "address_problem"  # a sentence on why the address's settings could not be used
-DATA_PARAMETER = "data"  # the fingerprint of the data, in addresses of models trained on an uploaded CSV
 
 
 def sync_address() -> None:

@@ -145,7 +145,7 @@ def time_left_text(seconds: float | None) -> str:
 
 
 def show_training_curves(epochs, total_epochs: int, chosen_epoch: int | None = None, batches=()) -> None:
-    """The loss and accuracy curves side by side (stacked on a phone); see `charts.training_curves`."""
+    """The loss and accuracy curves side by side (stacked on a phone); see `curves.training_curves`."""
     loss, accuracy = training_curves(epochs, total_epochs, chosen_epoch, batches)
     left, right = st.columns(2)
     left.altair_chart(loss)
