@@ -51,7 +51,7 @@ def kernel_grid(kernels: np.ndarray, channel: int = 0, columns: int = 6, cell: i
             x=alt.X("column:O", axis=None),
             y=alt.Y("row:O", axis=None),
             color=alt.Color("weight:Q", title="weight",
-                            scale=alt.Scale(domain=[-limit, 0, limit], range=SIGNED_STOPS),
+                            scale=alt.Scale(domain=[-limit, 0, limit], range=SIGNED_STOPS, interpolate="rgb"),
                             legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=160)),
             tooltip=["filter", "row", "column", alt.Tooltip("weight:Q", format=".3f")],
         )
@@ -75,14 +75,14 @@ def number_grid(values: np.ndarray, title: str, centred: bool = False, decimals:
     frame["label"] = frame["value"].map(lambda value: number_text(value, decimals))
     if centred:
         limit = float(np.abs(values).max()) or 1.0
-        scale = alt.Scale(domain=[-limit, 0, limit], range=SIGNED_STOPS)
+        scale = alt.Scale(domain=[-limit, 0, limit], range=SIGNED_STOPS, interpolate="rgb")
         # White text where the square is dark enough that black would disappear.
         frame["dark"] = np.abs(frame["value"]) > 0.6 * limit
     else:
         low, high = float(values.min()), float(values.max())
         high = high if high > low else low + 1.0
         # Reversed so that ink is white on black, as in the digit itself.
-        scale = alt.Scale(domain=[low, high], range=INK_STOPS)
+        scale = alt.Scale(domain=[low, high], range=INK_STOPS, interpolate="rgb")
         frame["dark"] = frame["value"] < low + 0.55 * (high - low)
     frame["winner"] = False
     if winner is not None:
@@ -119,8 +119,8 @@ def map_picker(values: np.ndarray, selected: tuple[int, int], name: str = "cell"
         alt.Chart(frame)
         .mark_rect()
         # The legend goes below the map so that the chart fits a phone's width too.
-        .encode(x=x, y=y, color=alt.Color("value:Q", scale=alt.Scale(range=STRENGTH_STOPS), title="value",
-                                          legend=alt.Legend(orient="bottom")),
+        .encode(x=x, y=y, color=alt.Color("value:Q", scale=alt.Scale(range=STRENGTH_STOPS, interpolate="rgb"),
+                                          title="value", legend=alt.Legend(orient="bottom")),
                 tooltip=["row", "column", alt.Tooltip("value:Q", format=".4f")])
         .add_params(picked)
     )
