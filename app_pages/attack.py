@@ -56,8 +56,8 @@ def show_attack(attack: AttackResult) -> None:
 
 
 def attack_demo() -> None:
-    result = model_choice.current_result()
     job = model_choice.current_job()
+    result = job.result
     digit = digit_input.current_digit("attack", " · draw or pick another on the Activations page")
     predicted = int(np.argmax(predict_proba(result.network, digit)[0]))
     target, budget, steps = settings_ui(predicted)

@@ -34,8 +34,8 @@ def open_clicked_digit(dataset, chart_state) -> None:
 
 
 def digit_map_demo() -> None:
-    result = model_choice.current_result()
     job = model_choice.current_job()
+    result = job.result
     method = st.segmented_control("Map", list(METHODS), format_func=METHODS.get, default="pca",
                                   key="digit_map_method") or "pca"
     st.markdown(EXPLANATIONS[method])

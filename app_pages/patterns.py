@@ -60,8 +60,8 @@ def dense_section(result, model_key: str) -> None:
 
 
 def patterns_demo() -> None:
-    result = model_choice.current_result()
-    model_key = repr(model_choice.current_job().key)
+    job = model_choice.current_job()
+    result, model_key = job.result, repr(job.key)
     st.subheader("conv1: edges and strokes")
     st.markdown("Each conv1 unit sees a 5×5 square of the digit. Its favourite picture puts white ink where the "
                 "filter's weights are positive and leaves black where they are negative: the filter *is* the "

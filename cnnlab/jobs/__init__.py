@@ -2,7 +2,8 @@
 
 - `cluster`: connects to a Dask scheduler ($CNNLAB_SCHEDULER) or starts the embedded local cluster.
 - `task`: what a worker runs for one training, and how it reports progress back.
-- `job`: one requested training and how far it got.
+- `job`: one requested training, how far it got, and how a worker's news moves it on.
+- `pace`: how long trainings take on these workers.
 - `service`: the app's view of all jobs: shared by settings and data, queued, followed, cancelled.
 - `store`, `model_file`: finished models on disk, one zip file each, written atomically.
 - `reference`: puts the reference model that ships with CNN Lab into an empty store.

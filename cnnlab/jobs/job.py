@@ -1,17 +1,32 @@
-"""A training job: what one requested training is, and how far it got (the service writes it, pages read it)."""
+"""A training job: what one requested training is, how far it got, and how a worker's news moves it on.
+
+The service owns the jobs and calls these methods under its lock; pages only read the fields.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from distributed import Future
+from distributed.scheduler import KilledWorker
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
-from cnnlab.network.training import TrainResult
+from cnnlab.jobs.model_file import epoch_weights_from_bytes
+from cnnlab.network.training import TrainingCancelled, TrainResult, history_records
+
+logger = logging.getLogger(__name__)
+
+WORKER_RESTARTED_NOTE = "The worker training this model stopped, so the training started again on a fresh one."
+WORKER_DIED_MESSAGE = (
+    "This training's worker process stopped twice (it may have run out of memory); press Train to try again, "
+    "perhaps with fewer filters or training images."
+)
+CANCELLED_MESSAGE = "Training was cancelled."
 
 # A job's identity: its settings and the fingerprint of its data. Equal keys are trained once and shared.
 JobKey = tuple[TrainConfig, str]
@@ -87,3 +102,50 @@ class Job:
     def train_images(self) -> int:
         """How many images one epoch trains on: the chosen number (or all), less those held back to validate."""
         return self.config.image_split(self.dataset.train_size)[0]
+
+    @classmethod
+    def from_stored(cls, config: TrainConfig, dataset: Dataset, result: TrainResult) -> Job:
+        """A DONE job for a model read back from the store, with the per-epoch records the curves are drawn from."""
+        epochs = tuple(history_records(result.history))
+        return cls(config=config, dataset=dataset, state=JobState.DONE, epoch=len(epochs), epochs=epochs,
+                   result=result, finished_at=result.extras.get("saved_at") or time.time())
+
+    def start_over(self) -> None:
+        """Forget the progress of a training whose worker died: it starts again from the first batch."""
+        self.note = WORKER_RESTARTED_NOTE
+        self.epoch, self.batch, self.batches_per_epoch, self.epochs = 0, 0, 0, ()
+        self.epoch_weights, self.batch_points = (), ()
+
+    def record_news(self, message: dict) -> None:
+        """Take in one of its worker's messages (see `cnnlab.jobs.task.run_training`): started, a batch, an epoch's
+        metrics or its weights. Messages about an epoch already recorded are ignored."""
+        self.last_news = time.monotonic()
+        kind = message["kind"]
+        if kind == "started":
+            if self.worker_pid is not None and self.worker_pid != message["pid"]:
+                self.start_over()  # Dask gave the training to a new worker after its first one died
+            self.worker, self.worker_pid = message["worker"], message["pid"]
+            self.state, self.started_at = JobState.RUNNING, time.time()
+        elif kind == "batch":
+            self.epoch, self.batch = message["epoch"], message["batch"]
+            self.batches_per_epoch = message["batches_per_epoch"]
+            self.last_metrics = {"loss": message["loss"], "accuracy": message["accuracy"]}
+            done = message["epoch"] - 1 + message["batch"] / max(1, message["batches_per_epoch"])
+            self.batch_points = (*self.batch_points, {"epoch": done, **self.last_metrics})
+            self.training_seconds = message["seconds"]
+        elif kind == "epoch" and message["epoch"] == len(self.epochs) + 1:
+            self.epochs = (*self.epochs, {"epoch": message["epoch"], **message["metrics"]})
+        elif kind == "weights" and message["epoch"] == len(self.epoch_weights) + 1:
+            self.epoch_weights = (*self.epoch_weights, *epoch_weights_from_bytes(message["data"]))
+
+
+def outcome_of(error: BaseException | None) -> tuple[JobState, str]:
+    """The state and the student's sentence for a training task that raised `error`."""
+    if isinstance(error, TrainingCancelled):
+        return JobState.CANCELLED, CANCELLED_MESSAGE
+    if isinstance(error, KilledWorker):
+        return JobState.FAILED, WORKER_DIED_MESSAGE
+    if isinstance(error, ValueError):  # the engine's sentences for students (e.g. a diverging loss)
+        return JobState.FAILED, str(error)
+    logger.error("A training failed with an unexpected error: %r", error)
+    return JobState.FAILED, f"Training stopped with an unexpected error: {error}"

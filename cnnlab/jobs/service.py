@@ -30,12 +30,12 @@ from distributed.scheduler import KilledWorker
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.cluster import Connection, connect
-from cnnlab.jobs.job import Job, JobKey, JobState
-from cnnlab.jobs.model_file import ModelRecord, UnusableFile, epoch_weights_from_bytes, read_model_file
+from cnnlab.jobs.job import CANCELLED_MESSAGE, Job, JobKey, JobState, outcome_of
+from cnnlab.jobs.model_file import ModelRecord, UnusableFile, read_model_file
+from cnnlab.jobs.pace import Pace
 from cnnlab.jobs.store import ModelStore
 from cnnlab.jobs.task import PROGRESS_TOPIC, TrainFunction, cancel_event_name, dataset_payload, run_training
-from cnnlab.network.estimate import estimated_training_seconds
-from cnnlab.network.training import TrainingCancelled, TrainResult, history_records, train
+from cnnlab.network.training import TrainResult, train
 
 # Finished models kept loaded for quick switching (the store on disk keeps more, see `store.MODELS_ON_DISK`).
 MODELS_IN_MEMORY = 8
@@ -48,12 +48,6 @@ HANG_SECONDS = 300.0
 # `cnnlab.jobs.cluster.ALLOWED_FAILURES`), so every death is counted exactly once.
 RETRIES_AFTER_A_DEAD_WORKER = 1
 HANG_CHECK_INTERVAL_SECONDS = 2.0
-WORKER_DIED_MESSAGE = (
-    "This training's worker process stopped twice (it may have run out of memory); press Train to try again, "
-    "perhaps with fewer filters or training images."
-)
-WORKER_RESTARTED_NOTE = "The worker training this model stopped, so the training started again on a fresh one."
-CANCELLED_MESSAGE = "Training was cancelled."
 CANCELLED_BEFORE_START_MESSAGE = "Training was cancelled before it started."
 
 logger = logging.getLogger(__name__)
@@ -90,9 +84,7 @@ class TrainingService:
         self._by_id: dict[str, Job] = {}  # the same jobs, by the id their worker's messages carry
         self._finished: OrderedDict[JobKey, Job] = OrderedDict()  # done, most recent last
         self._failed: dict[JobKey, Job] = {}  # last failure or cancellation per key, until resubmitted
-        # How much longer than `cnnlab.network.estimate` predicts the workers took in the latest training (0.5: twice as
-        # fast), for estimates of jobs not yet started.
-        self._pace = 1.0
+        self._pace = Pace()
         self._last_hang_check = 0.0
         # Loading from disk reads megabytes, so it happens outside `_lock`, one load at a time, which keeps two
         # pages from loading the same file twice.
@@ -210,8 +202,8 @@ class TrainingService:
             waiting = [other for other in self._active.values() if other.state is JobState.QUEUED]
             return waiting.index(job) + 1 if job in waiting else -1
 
-    def seconds_left(self, job: Job) -> float | None:
-        """About how many seconds until `job` has finished, or None when nothing is known to estimate from.
+    def seconds_left(self, job: Job) -> float:
+        """About how many seconds until `job` has finished (0 once it has).
 
         A running job: its remaining batches at the pace its worker has kept so far. A waiting job: the time
         left of the jobs ahead of it, shared among the workers, plus its own, estimated from the number of
@@ -221,19 +213,14 @@ class TrainingService:
             if job.finished:
                 return 0.0
             if job.state is JobState.RUNNING:
-                return self._running_seconds_left(job)
+                return self._pace.seconds_left(job)
             ahead = []
             for other in self._active.values():
                 if other is job:
                     break
                 ahead.append(other)
         workers = max(1, self._worker_count())
-        estimates = [self._running_seconds_left(other) if other.state is JobState.RUNNING else self._estimate(other)
-                     for other in ahead]
-        own = self._estimate(job)
-        if own is None or any(estimate is None for estimate in estimates):
-            return None
-        return sum(estimates) / workers + own
+        return sum(self._pace.seconds_left(other) for other in ahead) / workers + self._pace.seconds_left(job)
 
     def cancel(self, job: Job) -> None:
         """Stop a queued job now, or a running one within a fraction of a second (at its next check)."""
@@ -271,26 +258,9 @@ class TrainingService:
             job = self._by_id.get(message.get("job"))
             if job is None or job.finished:
                 return  # another app replica's job, or one that ended meanwhile
-            job.last_news = time.monotonic()
-            if message["kind"] == "started":
-                if job.worker_pid is not None and job.worker_pid != message["pid"]:
-                    # Dask gave the training to a new worker after its first one died: it starts over.
-                    job.note, job.epoch, job.batch, job.epochs = WORKER_RESTARTED_NOTE, 0, 0, ()
-                    job.epoch_weights, job.batch_points = (), ()
-                job.worker, job.worker_pid = message["worker"], message["pid"]
-                job.state, job.started_at = JobState.RUNNING, time.time()
-            elif message["kind"] == "batch":
-                job.epoch, job.batch = message["epoch"], message["batch"]
-                job.batches_per_epoch = message["batches_per_epoch"]
-                job.last_metrics = {"loss": message["loss"], "accuracy": message["accuracy"]}
-                done = message["epoch"] - 1 + message["batch"] / max(1, message["batches_per_epoch"])
-                job.batch_points = (*job.batch_points, {"epoch": done, **job.last_metrics})
-                job.training_seconds = message["seconds"]
-                self._measure_speed(job)
-            elif message["kind"] == "epoch" and message["epoch"] == len(job.epochs) + 1:
-                job.epochs = (*job.epochs, {"epoch": message["epoch"], **message["metrics"]})
-            elif message["kind"] == "weights" and message["epoch"] == len(job.epoch_weights) + 1:
-                job.epoch_weights = (*job.epoch_weights, *epoch_weights_from_bytes(message["data"]))
+            job.record_news(message)
+            if message["kind"] == "batch":
+                self._pace.measure(job)
             self._lock.notify_all()
 
     def _on_done(self, job: Job, future: Future) -> None:
@@ -303,7 +273,8 @@ class TrainingService:
             error = future.exception()
             if isinstance(error, KilledWorker) and self._retry(job):
                 return
-            state, error, result = self._failure(error)
+            state, error = outcome_of(error)
+            result = None
         with self._lock:
             job.future = None  # lets Dask forget the task
             if not job.finished:  # a cancel or a hang may have ended it already
@@ -316,9 +287,8 @@ class TrainingService:
             if job.finished or job.attempts >= 1 + RETRIES_AFTER_A_DEAD_WORKER:
                 return False
             job.attempts += 1
-            job.state, job.note, job.worker_pid = JobState.QUEUED, WORKER_RESTARTED_NOTE, None
-            job.epoch, job.batch, job.batches_per_epoch, job.epochs, job.epoch_weights = 0, 0, 0, (), ()
-            job.batch_points = ()
+            job.start_over()
+            job.state, job.worker_pid = JobState.QUEUED, None
         logger.warning("The worker training job %s died; training it again on another worker.", job.id)
         self._send(job, self.connection.client)
         return True
@@ -333,18 +303,6 @@ class TrainingService:
             logger.error("A worker sent a model that cannot be used: %s.", problem)
             return JobState.FAILED, f"The trained model arrived damaged ({problem}); press Train to try again.", None
         return JobState.DONE, "", result
-
-    @staticmethod
-    def _failure(error: BaseException | None) -> tuple[JobState, str, None]:
-        """The state and sentence for a task that raised `error`."""
-        if isinstance(error, TrainingCancelled):
-            return JobState.CANCELLED, CANCELLED_MESSAGE, None
-        if isinstance(error, KilledWorker):
-            return JobState.FAILED, WORKER_DIED_MESSAGE, None
-        if isinstance(error, ValueError):  # the engine's sentences for students (e.g. a diverging loss)
-            return JobState.FAILED, str(error), None
-        logger.error("A training failed with an unexpected error: %r", error)
-        return JobState.FAILED, f"Training stopped with an unexpected error: {error}", None
 
     def _end(self, job: Job, state: JobState, error: str) -> None:
         """Record a job's end (caller holds the lock) and wake anyone waiting on it."""
@@ -386,27 +344,9 @@ class TrainingService:
 
     # --- estimates -----------------------------------------------------------------------------------------
 
-    def _measure_speed(self, job: Job) -> None:
-        """Compare a running job's pace with its estimate, for later estimates (caller holds the lock)."""
-        if job.training_seconds < 1.0 or not job.progress:  # too little to measure; start-up costs dominate
-            return
-        self._pace = job.training_seconds / (self._estimate(job, pace=1.0) * job.progress)
-
-    def _running_seconds_left(self, job: Job) -> float | None:
-        if job.batches_done < 2 or job.training_seconds <= 0:
-            return self._estimate(job)
-        total = job.config.epochs * job.batches_per_epoch
-        return (total - job.batches_done) * job.training_seconds / job.batches_done
-
-    def _estimate(self, job: Job, pace: float | None = None) -> float:
-        """Seconds to train `job` from the start, at the pace the workers last kept (or at `pace`)."""
-        return self.estimated_seconds(job.config, job.dataset, pace)
-
-    def estimated_seconds(self, config: TrainConfig, dataset: Dataset, pace: float | None = None) -> float:
-        """About how many seconds a worker needs to train `config` on `dataset`: `cnnlab.network.estimate`'s figure for
-        this machine's kind, scaled by how fast the workers were in the latest training they reported on."""
-        predicted = estimated_training_seconds(config, dataset.train_size, test_images=dataset.test_size)
-        return predicted * (self._pace if pace is None else pace)
+    def estimated_seconds(self, config: TrainConfig, dataset: Dataset) -> float:
+        """About how many seconds a worker needs to train `config` on `dataset`, at the workers' latest pace."""
+        return self._pace.estimated_seconds(config, dataset)
 
     def _worker_count(self) -> int:
         try:
@@ -439,23 +379,8 @@ class TrainingService:
                 return
             with self._lock:
                 if self._lookup(key) is None:
-                    self._finished[key] = self._stored_job(config, dataset, result)
+                    self._finished[key] = Job.from_stored(config, dataset, result)
                     self._trim_finished()
-
-    @staticmethod
-    def _stored_job(config: TrainConfig, dataset: Dataset, result: TrainResult) -> Job:
-        """A DONE job for a model loaded from the store, with the per-epoch records the curves are drawn from."""
-        epochs = tuple(history_records(result.history))
-        epoch_count = len(epochs)
-        return Job(
-            config=config,
-            dataset=dataset,
-            state=JobState.DONE,
-            epoch=epoch_count,
-            epochs=epochs,
-            result=result,
-            finished_at=result.extras.get("saved_at") or time.time(),
-        )
 
     def _trim_finished(self) -> None:
         """Drop the least recently used finished jobs beyond `max_models` (caller holds the lock)."""

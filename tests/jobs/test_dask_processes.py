@@ -17,8 +17,8 @@ from distributed import Client
 
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.cluster import connect
-from cnnlab.jobs.job import JobState
-from cnnlab.jobs.service import WORKER_RESTARTED_NOTE, TrainingService
+from cnnlab.jobs.job import WORKER_RESTARTED_NOTE, JobState
+from cnnlab.jobs.service import TrainingService
 from cnnlab.jobs.store import ModelStore
 from cnnlab.network.training import train
 

@@ -16,8 +16,8 @@ from distributed.comm import CommClosedError
 
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.cluster import connect, start_local_cluster
-from cnnlab.jobs.job import JobState
-from cnnlab.jobs.service import WORKER_DIED_MESSAGE, WORKER_RESTARTED_NOTE, TrainingService
+from cnnlab.jobs.job import WORKER_DIED_MESSAGE, WORKER_RESTARTED_NOTE, JobState
+from cnnlab.jobs.service import TrainingService
 from cnnlab.jobs.store import ModelStore
 from cnnlab.network.training import train
 
