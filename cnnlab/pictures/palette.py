@@ -8,7 +8,7 @@ import numpy as np
 
 # Strength (activations, saliency): a perceptually even dark-to-bright ramp (black → purple → orange → pale
 # yellow, close to matplotlib's magma), so a bright cell always means a strong value, also for colour-blind readers.
-STRENGTH_STOPS = ["#000004", "#3c0f6e", "#8c2882", "#dc5a5a", "#faa03c", "#fcfdbf"]
+STRENGTH_STOPS = ["#000004", "#3c0f6e", "#8c2882", "#dc505a", "#faa03c", "#fcfdbf"]
 # Signed values (weights, contributions): negative red, zero white, positive blue (ColorBrewer's RdBu ends).
 NEGATIVE, ZERO, POSITIVE = "#b2182b", "#ffffff", "#2166ac"
 SIGNED_STOPS = [NEGATIVE, ZERO, POSITIVE]
@@ -36,7 +36,7 @@ def _ramp(stops: list[str], size: int = 256) -> np.ndarray:
     points = np.stack([rgb(stop) for stop in stops])
     positions = np.linspace(0, 1, len(stops))
     return np.stack([np.interp(np.linspace(0, 1, size), positions, points[:, channel]) for channel in range(3)],
-                    axis=1).round().astype(np.uint8)
+                    axis=1).astype(np.uint8)  # truncated, as the ramp always was
 
 
 STRENGTH_RAMP = _ramp(STRENGTH_STOPS)  # uint8 (256, 3): index 0 weakest, 255 strongest
