@@ -19,7 +19,7 @@ def link_section() -> None:
                 f"these settings (**{describe_config(config)}**) for whoever follows it.")
     st.code(address, language=None)
     # The tab's chosen model, or the reference model when it chose none.
-    known = model_choice.chosen_job() if st.session_state.get(model_choice.MODEL_KEY) else model_choice.reference_job()
+    known = model_choice.chosen_job() if st.session_state.get(model_choice.MODEL_KEY) else model_choice.class_job()
     if known is None:
         st.caption("These settings are not trained on this server yet: whoever follows the link can train them on "
                    "the Train page, where the sliders will already be set.")

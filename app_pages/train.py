@@ -18,7 +18,9 @@ from cnnlab.config import (
     choices_with,
 )
 from cnnlab.digits.datasets import Dataset
+from cnnlab.jobs.budget import OverBudget
 from cnnlab.jobs.job import JobState
+from cnnlab.jobs.service import OneTrainingEach
 from cnnlab.network.estimate import describe_duration
 from cnnlab.network.model import summary_table
 from cnnlab.words import setting_text
@@ -27,6 +29,7 @@ DATA_CHOICES = {
     "mnist": "MNIST: 70,000 handwritten digits that come with CNN Lab",
     "upload": "My own CSV file of digits (Kaggle “Digit Recognizer” format)",
 }
+BUSY = "train_busy"  # (settings, sentence, job) after Train was pressed while this tab's own training is unfinished
 MNIST_CREDIT = ("MNIST is by Yann LeCun, Corinna Cortes and Christopher J. C. Burges (CC BY-SA 3.0): 60,000 digits "
                 "to learn from and 10,000 kept aside to test the network on digits it has never seen.")
 
@@ -112,21 +115,73 @@ def network_table(config: TrainConfig) -> None:
                 "training adjusts.")
 
 
+def apply_settings(config: TrainConfig) -> None:
+    """Put `config`'s values in the setting widgets (a button's callback: it runs before the widgets are drawn)."""
+    for name, key in kept_widgets.SETTING_WIDGETS.items():
+        st.session_state[key] = getattr(config, name)
+
+
+def budget_ui(config: TrainConfig, dataset: Dataset) -> bool:
+    """Whether these settings fit this server's training budget; if not, why, and a button for the nearest that do."""
+    try:
+        resources.get_service().check_budget(config, dataset)
+        return True
+    except OverBudget as refusal:
+        st.warning(str(refusal))
+        if refusal.suggestion is not None:
+            st.button("Use the nearest settings that fit", key="train_fit_budget", on_click=apply_settings,
+                      args=(refusal.suggestion,))
+        return False
+
+
+def start_training(config: TrainConfig, dataset: Dataset) -> None:
+    """Ask the service for these settings as this tab's training; a refusal is kept to be shown with its way out."""
+    service = resources.get_service()
+    st.session_state.pop(BUSY, None)
+    try:
+        job = service.submit(config, dataset, owner=model_choice.tab_id())
+    except OneTrainingEach as busy:
+        st.session_state[BUSY] = (config, str(busy), busy.job)
+        return
+    except ValueError as refusal:  # over the budget: the budget may have changed since the page was drawn
+        st.error(str(refusal))
+        return
+    model_choice.use_job(job)
+    if job.state is JobState.DONE:
+        st.success("A model with exactly these settings was already trained; it is now in use.")
+
+
+def replace_training(config: TrainConfig, dataset: Dataset, old_job) -> None:
+    """Let go of the tab's waiting or running training, then train `config` instead (a button's callback)."""
+    resources.get_service().cancel(old_job, owner=model_choice.tab_id())
+    start_training(config, dataset)
+
+
+def busy_ui(config: TrainConfig, dataset: Dataset) -> None:
+    """When Train was pressed while this tab's own training is unfinished: say so, and offer to swap them."""
+    busy = st.session_state.get(BUSY)
+    if busy is None or busy[0] != config or busy[2].finished:
+        st.session_state.pop(BUSY, None)
+        return
+    st.warning(busy[1])
+    st.button("Cancel that training and train these settings", key="train_replace", on_click=replace_training,
+              args=(config, dataset, busy[2]))
+
+
 def training_ui(config: TrainConfig, dataset: Dataset) -> None:
     """The Train button, then the training of these settings: live while it runs, its scores once it is done."""
     service = resources.get_service()
-    if st.button("Train", type="primary", key="train_start"):
-        job = service.submit(config, dataset)
-        model_choice.use_job(job)
-        if job.state is JobState.DONE:
-            st.success("A model with exactly these settings was already trained; it is now in use.")
+    fits = service.find(config, dataset) is not None or budget_ui(config, dataset)
+    if st.button("Train", type="primary", key="train_start", disabled=not fits):
+        start_training(config, dataset)
+    busy_ui(config, dataset)
     job = service.find(config, dataset)
     if job is None:
         return
     if not job.finished:
         model_choice.use_job(job)
         if st.button("Cancel training", key="train_cancel"):
-            service.cancel(job)
+            service.cancel(job, owner=model_choice.tab_id())
             st.rerun()
         training_view.follow_job(job)
     elif job.state is JobState.DONE:

@@ -8,6 +8,7 @@ to it.
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -25,6 +26,7 @@ DATASET_CHOICE = "dataset_choice"  # "mnist" | "upload"
 UPLOADED_DATASET = "uploaded_dataset"
 ADDRESS_READ = "address_read"
 ADDRESS_PROBLEM = "address_problem"  # a sentence on why the address's settings could not be used
+TAB_ID = "tab_id"  # an opaque id of this tab, the owner of its trainings in the service (never a name)
 DATA_PARAMETER = "data"  # the fingerprint of the data, in addresses of models trained on an uploaded CSV
 
 
@@ -33,6 +35,13 @@ def chosen_dataset() -> Dataset:
     if st.session_state.get(DATASET_CHOICE) == "upload" and st.session_state.get(UPLOADED_DATASET) is not None:
         return st.session_state[UPLOADED_DATASET]
     return get_dataset("mnist")
+
+
+def tab_id() -> str:
+    """This tab's opaque id: the service lets each id have one training waiting or running at a time."""
+    if TAB_ID not in st.session_state:
+        st.session_state[TAB_ID] = uuid.uuid4().hex
+    return st.session_state[TAB_ID]
 
 
 def use_job(job: Job) -> None:
@@ -72,19 +81,27 @@ def chosen_job() -> Job | None:
     return None if dataset is None else get_service().find(key[0], dataset)
 
 
-def reference_job() -> Job | None:
-    """The reference model (default settings, bundled MNIST) once it exists: shipped, stored or trained here."""
-    job = get_service().find(TrainConfig(), get_dataset("mnist"))
+def class_job() -> Job | None:
+    """The class's model, which a tab that chose none shows: the one the teacher pinned once it is trained here,
+    else the reference model (default settings, bundled MNIST) once it exists: shipped, stored or trained here."""
+    service = get_service()
+    pinned = service.board.pinned
+    if pinned is not None:
+        dataset = dataset_with(pinned[1])
+        job = None if dataset is None else service.find(pinned[0], dataset)
+        if job is not None and job.state is JobState.DONE:
+            return job
+    job = service.find(TrainConfig(), get_dataset("mnist"))
     return job if job is not None and job.state is JobState.DONE else None
 
 
 def current_job() -> Job | None:
     """The finished job whose model this tab's pages show: the one it chose once that is trained, else the
-    reference model. Never another student's model: a tab changes model only when it chooses one."""
+    class's model. Never another student's model: a tab changes model only when it chooses one."""
     chosen = chosen_job()
     if chosen is not None and chosen.state is JobState.DONE:
         return chosen
-    return reference_job()
+    return class_job()
 
 
 def current_result() -> TrainResult | None:

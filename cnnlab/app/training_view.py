@@ -10,9 +10,10 @@ from cnnlab.app.model_choice import (
     ADDRESS_PROBLEM,
     MODEL_KEY,
     chosen_job,
+    class_job,
     current_job,
     current_result,
-    reference_job,
+    tab_id,
     use_job,
 )
 from cnnlab.app.resources import get_dataset, get_service
@@ -59,7 +60,7 @@ def own_training_status() -> None:
     if key is None or (job is not None and job.state is JobState.DONE):
         return
     unfinished = job is not None and not job.finished
-    fallback = "Until it is ready, the pages show the reference model." if reference_job() else ""
+    fallback = "Until it is ready, the pages show the class's model." if class_job() else ""
 
     @st.fragment(run_every=PROGRESS_REFRESH_SECONDS if unfinished else None)
     def status() -> None:
@@ -67,8 +68,8 @@ def own_training_status() -> None:
             st.info(f"Your settings ({describe_config(key[0])}) are not trained on this server yet: the Train page "
                     f"trains them. {fallback}")
         elif job.state is JobState.QUEUED:
-            st.info(f"Your model waits for another training to finish (number {get_service().queue_position(job)} "
-                    f"in the queue). {fallback}")
+            st.info(f"Your model waits for its turn (number {get_service().queue_position(job)} in the queue). "
+                    f"{fallback}")
         elif job.state is JobState.RUNNING:
             st.progress(job.progress, text=f"Your model is training: {job.progress:.0%} done.")
             st.caption(fallback)
@@ -98,7 +99,11 @@ def require_model(page_key: str) -> TrainResult | None:
         return None
     st.info("This page needs a trained model, and there is none yet.")
     if st.button("Train the default model", key=f"{page_key}_train_default", type="primary"):
-        job = service.submit(TrainConfig(), dataset)
+        try:
+            job = service.submit(TrainConfig(), dataset, owner=tab_id())
+        except ValueError as refusal:  # this tab's own training waits, or the budget is set below the default's
+            st.error(str(refusal))
+            return None
         use_job(job)
         st.rerun()
     if pending is not None and pending.state is not JobState.DONE:  # it may have finished a moment ago
@@ -120,7 +125,7 @@ def follow_job(job: Job) -> None:
         time_left = time_left_text(service.seconds_left(job))
         if job.state is JobState.QUEUED:
             position = service.queue_position(job)
-            st.info(f"Waiting for another training to finish: number {position} in the queue{time_left}.")
+            st.info(f"Waiting for its turn: number {position} in the queue{time_left}.")
         elif job.state is JobState.RUNNING and not job.batches_per_epoch:
             st.progress(0.0, text="Starting: the worker is building the network and reading the digits…")
         elif job.state is JobState.RUNNING:

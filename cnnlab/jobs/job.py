@@ -27,6 +27,7 @@ WORKER_DIED_MESSAGE = (
     "perhaps with fewer filters or training images."
 )
 CANCELLED_MESSAGE = "Training was cancelled."
+TEACHER_CANCELLED_MESSAGE = "Your teacher cancelled this training."
 
 # A job's identity: its settings and the fingerprint of its data. Equal keys are trained once and shared.
 JobKey = tuple[TrainConfig, str]
@@ -63,6 +64,8 @@ class Job:
     epochs: tuple[dict, ...] = ()
     # The network's weights after each finished epoch, as they arrive (see `TrainResult.epoch_weights`).
     epoch_weights: tuple[list, ...] = ()
+    # Epoch 0, the weights it started from, sent before the first batch (see `TrainResult.initial_weights`).
+    initial_weights: list | None = None
     result: TrainResult | None = None
     error: str = ""
     note: str = ""  # something the student should know about a job that went on (a worker restarted)
@@ -76,6 +79,16 @@ class Job:
     last_news: float = field(default_factory=time.monotonic)
     future: Future | None = field(default=None, repr=False)
     attempts: int = 1  # tasks this job has been given to the cluster as (a second after its worker died)
+    # The browser tabs that asked for this training (opaque ids, never a name); empty for a script's or a test's.
+    owners: frozenset[str] = frozenset()
+    # Given to the cluster (it waits in the service's own queue, in turn order, until a worker is free).
+    sent: bool = False
+    # Seconds a worker should need for it, estimated when it was sent; `estimate_measured` is False while that
+    # estimate rests on no pace measured on this server (it is then made again after the first epoch).
+    estimated_seconds: float = 0.0
+    estimate_measured: bool = False
+    # How the job ends once its worker has stopped, when the service (not the student) stopped it: (state, sentence).
+    stop_reason: tuple[JobState, str] | None = None
 
     @property
     def key(self) -> JobKey:
@@ -84,6 +97,17 @@ class Job:
     @property
     def finished(self) -> bool:
         return self.state in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+    def waited_seconds(self, now: float | None = None) -> float:
+        """How long it waited before a worker started it (so far, while it still waits)."""
+        end = self.started_at or self.finished_at or (time.time() if now is None else now)
+        return max(0.0, end - self.submitted_at)
+
+    def running_seconds(self, now: float | None = None) -> float:
+        """How long a worker has been on it (0 before it started)."""
+        if self.started_at is None:
+            return 0.0
+        return max(0.0, (self.finished_at or (time.time() if now is None else now)) - self.started_at)
 
     @property
     def batches_done(self) -> int:
@@ -135,6 +159,8 @@ class Job:
             self.training_seconds = message["seconds"]
         elif kind == "epoch" and message["epoch"] == len(self.epochs) + 1:
             self.epochs = (*self.epochs, {"epoch": message["epoch"], **message["metrics"]})
+        elif kind == "weights" and message["epoch"] == 0:
+            self.initial_weights = epoch_weights_from_bytes(message["data"])[0]
         elif kind == "weights" and message["epoch"] == len(self.epoch_weights) + 1:
             self.epoch_weights = (*self.epoch_weights, *epoch_weights_from_bytes(message["data"]))
 

@@ -17,6 +17,7 @@ class Pace:
 
     def __init__(self) -> None:
         self.factor = 1.0
+        self.measured = False  # True once a training on this server has set `factor`
 
     def estimated_seconds(self, config: TrainConfig, dataset: Dataset, factor: float | None = None) -> float:
         """About how many seconds a worker needs to train `config` on `dataset` from the start."""
@@ -28,6 +29,7 @@ class Pace:
         if job.training_seconds < 1.0 or not job.progress:  # too little to measure; start-up costs dominate
             return
         self.factor = job.training_seconds / (self.estimated_seconds(job.config, job.dataset, 1.0) * job.progress)
+        self.measured = True
 
     def seconds_left(self, job: Job) -> float:
         """A job's remaining seconds: at the pace its own worker has kept once it has run two batches, else the

@@ -29,13 +29,18 @@ from distributed.scheduler import KilledWorker
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
+from cnnlab.jobs.budget import budget_from_environment, check_budget, minutes_from_text
+from cnnlab.jobs.class_board import ClassBoard
 from cnnlab.jobs.cluster import Connection, connect
 from cnnlab.jobs.job import CANCELLED_MESSAGE, Job, JobKey, JobState, outcome_of
 from cnnlab.jobs.model_file import ModelRecord, UnusableFile, read_model_file
 from cnnlab.jobs.pace import Pace
 from cnnlab.jobs.store import ModelStore
 from cnnlab.jobs.task import PROGRESS_TOPIC, TrainFunction, cancel_event_name, dataset_payload, run_training
+from cnnlab.jobs.turns import in_turn
+from cnnlab.jobs.watchdog import hang_sentence, hung_jobs, overrun
 from cnnlab.network.training import TrainResult, train
+from cnnlab.words import describe_config
 
 # Finished models kept loaded for quick switching (the store on disk keeps more, see `store.MODELS_ON_DISK`).
 MODELS_IN_MEMORY = 8
@@ -48,9 +53,22 @@ HANG_SECONDS = 300.0
 # `cnnlab.jobs.cluster.ALLOWED_FAILURES`), so every death is counted exactly once.
 RETRIES_AFTER_A_DEAD_WORKER = 1
 HANG_CHECK_INTERVAL_SECONDS = 2.0
+# How long the cluster's worker count is trusted before the scheduler is asked again: pages ask for time-left
+# estimates every second per student, and each question would otherwise be a round trip to the scheduler.
+WORKER_COUNT_SECONDS = 2.0
 CANCELLED_BEFORE_START_MESSAGE = "Training was cancelled before it started."
 
 logger = logging.getLogger(__name__)
+
+
+class OneTrainingEach(ValueError):
+    """A tab asked for another training while one of its own is still waiting or running (`job`)."""
+
+    def __init__(self, job: Job):
+        where = "waiting for its turn" if job.state is JobState.QUEUED else "training"
+        super().__init__(f"Your tab already has a model {where} ({describe_config(job.config)}). Each tab trains "
+                         "one model at a time, so that everyone's trainings get their turn.")
+        self.job = job
 
 class TrainingService:
     """Trains models in Dask worker processes and keeps the latest few.
@@ -72,6 +90,8 @@ class TrainingService:
         train_function: TrainFunction = train,
         max_models: int = MODELS_IN_MEMORY,
         hang_seconds: float = HANG_SECONDS,
+        budget_minutes: float | None = None,
+        trainings_per_tab: int = 1,
     ):
         if max_models < 1:
             raise ValueError("The service must keep at least one finished model.")
@@ -79,17 +99,22 @@ class TrainingService:
         self._train = train_function
         self._max_models = max_models
         self._hang_seconds = hang_seconds
+        self._budget_minutes = budget_from_environment() if budget_minutes is None else minutes_from_text(
+            budget_minutes)
+        self._trainings_per_tab = trainings_per_tab
+        self.board = ClassBoard(store.directory if store is not None and store.available else None)
         self._lock = threading.Condition()
         self._active: dict[JobKey, Job] = {}  # queued or running, in the order they were submitted
         self._by_id: dict[str, Job] = {}  # the same jobs, by the id their worker's messages carry
         self._finished: OrderedDict[JobKey, Job] = OrderedDict()  # done, most recent last
         self._failed: dict[JobKey, Job] = {}  # last failure or cancellation per key, until resubmitted
         self._pace = Pace()
-        self._last_hang_check = 0.0
+        self._workers = (0.0, 1, 1)  # (monotonic time asked, worker processes, training slots)
         # Loading from disk reads megabytes, so it happens outside `_lock`, one load at a time, which keeps two
         # pages from loading the same file twice.
         self._store_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="cnnlab-service")
+        self._closed = threading.Event()
         # The cluster is started (or the scheduler reached) by the first training, not before: a server whose
         # students only look at models runs no worker process, and the first visit does not share the machine's
         # cores with a worker starting up while its own page imports TensorFlow.
@@ -105,10 +130,14 @@ class TrainingService:
                 connection = self._connect_to_cluster()
                 connection.client.subscribe_topic(PROGRESS_TOPIC, self._on_news)
                 self._connection = connection
+                # One thread watches the running trainings (silent ones, overrunning ones) and starts waiting ones
+                # as workers free up, whether or not any page is open.
+                threading.Thread(target=self._watch_loop, name="cnnlab-watchdog", daemon=True).start()
             return self._connection
 
     def close(self) -> None:
         """Stop following jobs and close the connection (and the embedded cluster, if the service started one)."""
+        self._closed.set()
         with self._connection_lock:
             if self._connection is not None:
                 self._connection.close()
@@ -116,24 +145,70 @@ class TrainingService:
 
     # --- asking for models -------------------------------------------------------------------------------
 
-    def submit(self, config: TrainConfig, dataset: Dataset) -> Job:
+    def submit(self, config: TrainConfig, dataset: Dataset, owner: str | None = None) -> Job:
         """The job for these settings: a finished one at once (from memory or the store), a queued/running one
-        shared, or a new one sent to the cluster."""
+        shared, or a new one that waits for its turn.
+
+        owner: the browser tab asking (an opaque id), which may have one training waiting or running at a time;
+            None for scripts and tests.
+        Raises `OneTrainingEach` when the tab has one already, and `cnnlab.jobs.budget.OverBudget` when a new
+        training would take longer than this server's budget; nothing is queued then.
+        """
         key = (config, dataset.fingerprint)
         self._recall(config, dataset)
-        client = self.connection.client
         with self._lock:
             if key in self._finished:
                 self._finished.move_to_end(key)
                 return self._finished[key]
+            self._check_one_each(owner, key)
             if key in self._active:
-                return self._active[key]
-            self._failed.pop(key, None)
-            job = Job(config=config, dataset=dataset)
-            self._active[key] = job
-            self._by_id[job.id] = job
-        self._send(job, client)
+                job = self._active[key]
+                job.owners = job.owners | ({owner} if owner else set())
+                return job
+        self.check_budget(config, dataset)
+        with self._lock:
+            self._check_one_each(owner, key)
+            job = self._active.get(key)
+            if job is None:
+                self._failed.pop(key, None)
+                job = Job(config=config, dataset=dataset)
+                self._active[key] = job
+                self._by_id[job.id] = job
+            job.owners = job.owners | ({owner} if owner else set())
+        self._dispatch()
         return job
+
+    def _check_one_each(self, owner: str | None, key: JobKey) -> None:
+        """Raise `OneTrainingEach` if `owner` already has its share of unfinished jobs other than `key`'s."""
+        if owner is None:
+            return
+        mine = [job for job in self._active.values() if owner in job.owners and job.key != key]
+        if len(mine) >= self._trainings_per_tab:
+            raise OneTrainingEach(mine[0])
+
+    def own_job(self, owner: str) -> Job | None:
+        """The unfinished job `owner` asked for, if any."""
+        with self._lock:
+            return next((job for job in self._active.values() if owner in job.owners), None)
+
+    def _dispatch(self) -> None:
+        """Give waiting jobs to the cluster, in turn order, while it has a free worker; the rest wait here, where
+        their order can still change as other students ask."""
+        with self._lock:
+            if all(job.sent for job in self._active.values()):
+                return
+        client = self.connection.client
+        slots = self._cluster_size()[1]  # a round trip to the scheduler: never under the lock
+        with self._lock:
+            sent = [job for job in self._active.values() if job.sent]
+            waiting = [job for job in self._active.values() if not job.sent]
+            chosen = in_turn(waiting, sent)[: max(0, slots - len(sent))]
+            for job in chosen:
+                job.sent = True
+                job.estimated_seconds = self._pace.estimated_seconds(job.config, job.dataset)
+                job.estimate_measured = self._pace.measured
+        for job in chosen:
+            self._send(job, client)
 
     def _send(self, job: Job, client) -> None:
         """Give `job` to the cluster as a new task."""
@@ -151,20 +226,19 @@ class TrainingService:
         """
         key = (config, dataset.fingerprint)
         self._recall(config, dataset)
-        self._check_for_hangs()
         with self._lock:
             return self._lookup(key)
-
-    def result(self, config: TrainConfig, dataset: Dataset) -> TrainResult | None:
-        """The trained model for these settings, if one is ready."""
-        job = self.find(config, dataset)
-        return job.result if job is not None and job.state is JobState.DONE else None
 
     def dataset_with(self, fingerprint: str) -> Dataset | None:
         """The data set of that fingerprint, if a job in memory trains or trained on it (an uploaded CSV), else None."""
         with self._lock:
             jobs = [*self._active.values(), *self._finished.values(), *self._failed.values()]
         return next((job.dataset for job in jobs if job.dataset.fingerprint == fingerprint), None)
+
+    def result(self, config: TrainConfig, dataset: Dataset) -> TrainResult | None:
+        """The trained model for these settings, if one is ready."""
+        job = self.find(config, dataset)
+        return job.result if job is not None and job.state is JobState.DONE else None
 
     def latest(self) -> Job | None:
         """The most recently used finished job, or None."""
@@ -176,9 +250,10 @@ class TrainingService:
         with self._lock:
             return list(reversed(self._finished.values()))
 
-    def records(self) -> list[ModelRecord]:
+    def records(self, include_hidden: bool = False) -> list[ModelRecord]:
         """Every finished model this server knows: those in the store (trained here, by another replica sharing
-        the folder, or before a restart) and those only in memory; most recently used first."""
+        the folder, or before a restart) and those only in memory; most recently used first. Models the teacher
+        took off the class's board are left out unless `include_hidden`."""
         stored = self._store.records() if self._store is not None else []
         known = {(record.config, record.fingerprint) for record in stored}
         in_memory = [
@@ -186,68 +261,103 @@ class TrainingService:
                         job.result.train_images, job.result.dataset_name, job.finished_at)
             for job in self.finished_jobs() if job.key not in known
         ]
-        return in_memory + stored
+        return [record for record in in_memory + stored
+                if include_hidden or not self.board.is_hidden((record.config, record.fingerprint))]
 
     def running(self) -> list[Job]:
         """The jobs a worker is training now, oldest first."""
-        self._check_for_hangs()
         with self._lock:
             return [job for job in self._active.values() if job.state is JobState.RUNNING]
 
+    def unfinished(self) -> list[Job]:
+        """Every queued or running job: the running ones, then the waiting ones in the order they will start."""
+        with self._lock:
+            return self._in_order()
+
+    def _in_order(self) -> list[Job]:
+        """Running jobs, jobs the cluster has but not yet started, then those waiting here in turn (caller holds
+        the lock)."""
+        running = [job for job in self._active.values() if job.state is JobState.RUNNING]
+        sent = [job for job in self._active.values() if job.sent and job.state is JobState.QUEUED]
+        waiting = [job for job in self._active.values() if not job.sent]
+        return running + sent + in_turn(waiting, running + sent)
+
     def queue_position(self, job: Job) -> int:
-        """0 while the job runs, 1 for the first waiting job, and so on; -1 once it has finished."""
+        """0 while the job runs, 1 for the next job to start, and so on; -1 once it has finished."""
         with self._lock:
             if job.state is JobState.RUNNING:
                 return 0
-            waiting = [other for other in self._active.values() if other.state is JobState.QUEUED]
-            return waiting.index(job) + 1 if job in waiting else -1
+            queued = [other for other in self._in_order() if other.state is JobState.QUEUED]
+            return queued.index(job) + 1 if job in queued else -1
 
     def seconds_left(self, job: Job) -> float:
         """About how many seconds until `job` has finished (0 once it has).
 
         A running job: its remaining batches at the pace its worker has kept so far. A waiting job: the time
-        left of the jobs ahead of it, shared among the workers, plus its own, estimated from the number of
-        multiply-adds it needs and the speed the workers last measured.
+        left of the jobs running or ahead of it in turn, shared among the workers, plus its own, estimated from
+        the number of multiply-adds it needs and the speed the workers last measured.
         """
         with self._lock:
             if job.finished:
                 return 0.0
             if job.state is JobState.RUNNING:
                 return self._pace.seconds_left(job)
-            ahead = []
-            for other in self._active.values():
-                if other is job:
-                    break
-                ahead.append(other)
-        workers = max(1, self._worker_count())
+            order = self._in_order()
+            ahead = order[: order.index(job)] if job in order else []
+        workers = max(1, self._cluster_size()[0])
         return sum(self._pace.seconds_left(other) for other in ahead) / workers + self._pace.seconds_left(job)
 
-    def cancel(self, job: Job) -> None:
-        """Stop a queued job now, or a running one within a fraction of a second (at its next check)."""
+    def cancel(self, job: Job, owner: str | None = None, reason: str = CANCELLED_MESSAGE) -> None:
+        """Stop a waiting job now, or a running one within a fraction of a second (at its next check).
+
+        owner: the tab asking; a job other tabs asked for too goes on for them, and only this tab lets go of it.
+        reason: the sentence the job ends with (a teacher's cancel says so).
+        """
         with self._lock:
             if job.finished:
                 return
-            queued = job.state is JobState.QUEUED
-            if queued:
-                self._end(job, JobState.CANCELLED, CANCELLED_BEFORE_START_MESSAGE)
-        # Set even for a queued job: the worker may have started it a moment ago, before its news arrived.
+            if owner is not None and job.owners - {owner}:
+                job.owners = job.owners - {owner}
+                return
+            started = job.state is JobState.RUNNING
+            if started:
+                job.stop_reason = (JobState.CANCELLED, reason)
+            else:
+                self._end(job, JobState.CANCELLED,
+                          CANCELLED_BEFORE_START_MESSAGE if reason == CANCELLED_MESSAGE else reason)
+        if job.sent:
+            self._stop_task(job, started)
+        self._dispatch()
+
+    def _stop_task(self, job: Job, started: bool) -> None:
+        """Ask a job's task to stop: its worker checks the cancel event between batches."""
+        # Set even for a job not yet started: the worker may have started it a moment ago, before its news arrived.
         Event(cancel_event_name(job.id), client=self.connection.client).set()
-        if queued and job.future is not None:
+        if not started and job.future is not None:
             job.future.cancel()
 
     def wait(self, job: Job, timeout: float | None = None) -> bool:
         """Block until `job` has finished (tests and scripts); True if it did within `timeout` seconds."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            self._check_for_hangs()
-            with self._lock:
-                if job.finished:
-                    return True
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                self._lock.wait(HANG_CHECK_INTERVAL_SECONDS if remaining is None
-                                else min(remaining, HANG_CHECK_INTERVAL_SECONDS))
+        with self._lock:
+            return self._lock.wait_for(lambda: job.finished, timeout)
+
+    # --- the budget ----------------------------------------------------------------------------------------
+
+    @property
+    def budget_seconds(self) -> float:
+        """The longest a training may take on this server, in seconds (see `cnnlab.jobs.budget`)."""
+        return self._budget_minutes * 60
+
+    def check_budget(self, config: TrainConfig, dataset: Dataset) -> None:
+        """Raise `cnnlab.jobs.budget.OverBudget` (a sentence and the nearest settings that fit) when training `config`
+        on `dataset` would take longer than the budget at this server's pace."""
+        check_budget(config, dataset.train_size, self.budget_seconds,
+                     lambda choice: self.estimated_seconds(choice, dataset))
+
+    def set_budget_minutes(self, minutes: float) -> None:
+        """Change the budget while the server runs (a teacher's page); ValueError with a sentence when out of range.
+        Trainings already accepted keep running, but one that passes the new budget is stopped."""
+        self._budget_minutes = minutes_from_text(minutes)
 
     # --- news from the workers ---------------------------------------------------------------------------
 
@@ -277,9 +387,13 @@ class TrainingService:
             result = None
         with self._lock:
             job.future = None  # lets Dask forget the task
+            if state is JobState.CANCELLED and job.stop_reason is not None:
+                state, error = job.stop_reason
             if not job.finished:  # a cancel or a hang may have ended it already
                 job.result = result
                 self._end(job, state, error)
+        if not self._closed.is_set():
+            self._dispatch()
 
     def _retry(self, job: Job) -> bool:
         """Train a job whose worker died once more, on another worker, unless it was retried already or ended."""
@@ -316,22 +430,36 @@ class TrainingService:
             self._failed[job.key] = job
         self._lock.notify_all()
 
-    def _check_for_hangs(self) -> None:
-        """Cancel running jobs that sent no news for `hang_seconds`, and restart their workers.
+    # --- the watchdog --------------------------------------------------------------------------------------
 
-        Called by the methods pages poll, at most every HANG_CHECK_INTERVAL_SECONDS.
-        """
-        now = time.monotonic()
+    def _watch_loop(self) -> None:
+        """Every HANG_CHECK_INTERVAL_SECONDS until the service closes: `_watch`, then start what can start."""
+        while not self._closed.wait(HANG_CHECK_INTERVAL_SECONDS):
+            try:
+                self._watch()
+                self._dispatch()
+            except Exception:  # noqa: BLE001 - the watchdog must outlive any one failed check
+                logger.exception("The training watchdog's check failed; it checks again shortly.")
+
+    def _watch(self) -> None:
+        """Stop running jobs that sent no news for `hang_seconds` (restarting their workers) or that passed their
+        time (`cnnlab.jobs.watchdog.overrun`); the student is told why."""
         with self._lock:
-            if now - self._last_hang_check < HANG_CHECK_INTERVAL_SECONDS:
-                return
-            self._last_hang_check = now
-            hung = [job for job in self._active.values()
-                    if job.state is JobState.RUNNING and now - job.last_news > self._hang_seconds]
+            for job in self._active.values():
+                if job.sent and not job.estimate_measured and job.epochs and self._pace.measured:
+                    # The estimate made before this server's pace was known, made again from the first epoch's.
+                    job.estimated_seconds = self._pace.estimated_seconds(job.config, job.dataset)
+                    job.estimate_measured = True
+            hung = hung_jobs(self._active.values(), self._hang_seconds)
             for job in hung:
-                self._end(job, JobState.FAILED, (
-                    f"This training stopped making progress for {self._hang_seconds:.0f} seconds, so it was "
-                    "stopped and its worker restarted; press Train to try again."))
+                self._end(job, JobState.FAILED, hang_sentence(self._hang_seconds))
+            overrunning = [(job, sentence) for job in self._active.values()
+                           if (sentence := overrun(job, self.budget_seconds)) is not None]
+            for job, sentence in overrunning:
+                self._end(job, JobState.FAILED, sentence)
+        for job, sentence in overrunning:
+            logger.warning("Job %s overran its time and was stopped: %s", job.id, sentence)
+            self._stop_task(job, started=True)
         for job in hung:
             logger.error("Job %s sent no news for %.0f s; cancelling it and restarting worker %s.",
                          job.id, self._hang_seconds, job.worker)
@@ -348,11 +476,20 @@ class TrainingService:
         """About how many seconds a worker needs to train `config` on `dataset`, at the workers' latest pace."""
         return self._pace.estimated_seconds(config, dataset)
 
-    def _worker_count(self) -> int:
+    def _cluster_size(self) -> tuple[int, int]:
+        """(worker processes, trainings they can run at once), asked of the scheduler at most every
+        WORKER_COUNT_SECONDS; (1, 1) when it cannot be asked, so that one training is always handed on."""
+        asked, workers, slots = self._workers
+        if time.monotonic() - asked < WORKER_COUNT_SECONDS:
+            return workers, slots
         try:
-            return len(self.connection.client.scheduler_info(n_workers=-1)["workers"])
+            info = self.connection.client.scheduler_info(n_workers=-1)["workers"]
+            workers, slots = len(info), sum(worker.get("nthreads", 1) for worker in info.values())
         except Exception:  # noqa: BLE001 - an estimate must never break a page
-            return 1
+            workers, slots = 1, 1
+        workers, slots = max(1, workers), max(1, slots)
+        self._workers = (time.monotonic(), workers, slots)
+        return workers, slots
 
     # --- the store -----------------------------------------------------------------------------------------
 

@@ -1,0 +1,38 @@
+"""The order in which waiting trainings start: students in turn, never first come first served.
+
+With first come first served, a student who queues three trainings before a classmate presses Train makes the
+classmate wait for all three. Here every student's first training starts before anyone's second, and so on; a
+training counts as the turn of every student who asked for it (identical settings are one shared job), and a
+training already running counts as its students' turn taken. Within a round, the earlier request goes first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Protocol
+
+
+class Request(Protocol):
+    """What the order needs of a job: who asked for it, when, and a name of its own."""
+
+    id: str
+    owners: frozenset[str]
+    submitted_at: float
+
+
+def askers(job: Request) -> frozenset[str]:
+    """The students who asked for `job`; a job nobody owns (a script's, a test's) counts as its own student."""
+    return job.owners or frozenset({f"job:{job.id}"})
+
+
+def in_turn(waiting: Iterable[Request], running: Iterable[Request] = ()) -> list:
+    """`waiting` in the order the jobs should start, given the jobs that run now."""
+    waiting = list(waiting)
+    turns_taken = Counter(owner for job in running for owner in askers(job))
+    rounds = {}
+    for job in sorted(waiting, key=lambda job: job.submitted_at):
+        owners = askers(job)
+        rounds[job.id] = min(turns_taken[owner] for owner in owners)
+        turns_taken.update(owners)
+    return sorted(waiting, key=lambda job: (rounds[job.id], job.submitted_at))
