@@ -8,11 +8,11 @@ without this file for a student who opens a page's address first.
 
 import streamlit as st
 
-from cnnlab.app import kept_widgets, model_choice, training_view
+from cnnlab.app import kept_widgets, model_choice, resources, training_view
 
 # The pages that work without a trained model; every other page is only run once a model exists, so it can
 # take `model_choice.current_result()` as given.
-NEEDS_NO_MODEL = {"", "train", "experiments", "share"}
+NEEDS_NO_MODEL = {"", "train", "experiments", "share", "teacher"}
 
 
 def main() -> None:
@@ -35,6 +35,8 @@ def main() -> None:
         st.Page("app_pages/takeaway.py", title="Code to take away", icon=":material/code:"),
         st.Page("app_pages/share.py", title="Share and keep", icon=":material/share:"),
     ]
+    if resources.get_passcode_gate() is not None:  # only a server with a teacher's passcode has the page
+        pages.append(st.Page("app_pages/teacher.py", title="For the teacher", icon=":material/school:"))
     kept_widgets.keep_widget_values()
     model_choice.sync_address()
     page = st.navigation(pages)

@@ -5,6 +5,9 @@
 # tests (a real server and Debian's Chromium). Chromium is installed with apt-get when it is missing and this runs
 # as root; elsewhere the browser tests skip with a reason, unless CNNLAB_REQUIRE_BROWSER=1 (CI sets it), where a
 # missing browser fails the run. Arguments go to every pytest run (e.g. `bash scripts/test.sh -x`).
+#
+# Every stage runs even when an earlier one failed, so one failure never hides another; the script prints each
+# stage's result at the end and exits non-zero if any stage failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +20,23 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
 fi
 
-python3 -m pytest "$@"
+results=()
+failed=0
+run_stage() {
+    local name=$1
+    shift
+    local started=$SECONDS status=0
+    python3 -m pytest "$@" || status=$?
+    results+=("$name: $([ "$status" = 0 ] && echo passed || echo "FAILED (pytest exit $status)") in $((SECONDS - started)) s")
+    [ "$status" = 0 ] || failed=1
+}
+
+run_stage "quick tests" "$@"
 # The slow tests kill workers and time hangs: one at a time, so a busy core does not look like a hung training.
-python3 -m pytest -n 0 -m slow "$@"
-python3 -m pytest -n 0 -m browser tests/browser "$@"
+run_stage "slow tests" -n 0 -m slow "$@"
+run_stage "browser tests" -n 0 -m browser tests/browser "$@"
+
+echo
+echo "Test stages:"
+printf '  %s\n' "${results[@]}"
+exit "$failed"

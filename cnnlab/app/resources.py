@@ -6,14 +6,21 @@ every model's answers on its test digits.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
+from cnnlab.app.server_settings import server_setting
 from cnnlab.digits.datasets import Dataset, dataset_from_csv, load_dataset
+from cnnlab.jobs.budget import MAX_MINUTES_VARIABLE, minutes_from_text
 from cnnlab.jobs.job import Job
+from cnnlab.jobs.passcode import PASSCODE_VARIABLE, PasscodeGate
 from cnnlab.jobs.reference import install_reference_model
 from cnnlab.jobs.service import TrainingService
 from cnnlab.jobs.store import ModelStore, default_store_directory
 from cnnlab.lens.evaluation import Evaluation, evaluate
+
+logger = logging.getLogger(__name__)
 
 
 @st.cache_resource
@@ -26,7 +33,27 @@ def get_service() -> TrainingService:
     model that ships with CNN Lab, so every page works on a server's first visit.
     """
     install_reference_model(default_store_directory(), get_dataset("mnist").fingerprint)
-    return TrainingService(store=ModelStore(default_store_directory()))
+    return TrainingService(store=ModelStore(default_store_directory()), budget_minutes=training_budget_minutes())
+
+
+def training_budget_minutes() -> float | None:
+    """The host's training budget ($CNNLAB_MAX_TRAINING_MINUTES or the same key in secrets), None for the default.
+    A value that is not a number of minutes is logged and the default used: the app must start all the same."""
+    text = server_setting(MAX_MINUTES_VARIABLE)
+    if text is None:
+        return None
+    try:
+        return minutes_from_text(text)
+    except ValueError as error:
+        logger.warning("%s Using the default budget.", error)
+        return None
+
+
+@st.cache_resource
+def get_passcode_gate() -> PasscodeGate | None:
+    """The server's one teacher passcode gate, or None when no passcode is set (there is then no teacher's page)."""
+    passcode = server_setting(PASSCODE_VARIABLE)
+    return None if passcode is None else PasscodeGate(passcode)
 
 
 @st.cache_resource(show_spinner="Loading the digits…")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -37,7 +37,7 @@ from cnnlab.jobs.model_file import ModelRecord, UnusableFile, read_model_file
 from cnnlab.jobs.pace import Pace
 from cnnlab.jobs.store import ModelStore
 from cnnlab.jobs.task import PROGRESS_TOPIC, TrainFunction, cancel_event_name, dataset_payload, run_training
-from cnnlab.jobs.turns import in_turn
+from cnnlab.jobs.turns import count_turns, in_turn
 from cnnlab.jobs.watchdog import hang_sentence, hung_jobs, overrun
 from cnnlab.network.training import TrainResult, train
 from cnnlab.words import describe_config
@@ -109,6 +109,8 @@ class TrainingService:
         self._finished: OrderedDict[JobKey, Job] = OrderedDict()  # done, most recent last
         self._failed: dict[JobKey, Job] = {}  # last failure or cancellation per key, until resubmitted
         self._pace = Pace()
+        # Trainings started per tab since the service was last idle: the turns `cnnlab.jobs.turns` orders by.
+        self._turns: Counter[str] = Counter()
         self._workers = (0.0, 1, 1)  # (monotonic time asked, worker processes, training slots)
         # Loading from disk reads megabytes, so it happens outside `_lock`, one load at a time, which keeps two
         # pages from loading the same file twice.
@@ -202,7 +204,8 @@ class TrainingService:
         with self._lock:
             sent = [job for job in self._active.values() if job.sent]
             waiting = [job for job in self._active.values() if not job.sent]
-            chosen = in_turn(waiting, sent)[: max(0, slots - len(sent))]
+            chosen = in_turn(waiting, self._turns)[: max(0, slots - len(sent))]
+            count_turns(self._turns, chosen)
             for job in chosen:
                 job.sent = True
                 job.estimated_seconds = self._pace.estimated_seconds(job.config, job.dataset)
@@ -280,7 +283,7 @@ class TrainingService:
         running = [job for job in self._active.values() if job.state is JobState.RUNNING]
         sent = [job for job in self._active.values() if job.sent and job.state is JobState.QUEUED]
         waiting = [job for job in self._active.values() if not job.sent]
-        return running + sent + in_turn(waiting, running + sent)
+        return running + sent + in_turn(waiting, self._turns)
 
     def queue_position(self, job: Job) -> int:
         """0 while the job runs, 1 for the next job to start, and so on; -1 once it has finished."""
@@ -428,6 +431,8 @@ class TrainingService:
             self._trim_finished()
         else:
             self._failed[job.key] = job
+        if not self._active:
+            self._turns.clear()  # nobody waits for anybody: earlier turns no longer count
         self._lock.notify_all()
 
     # --- the watchdog --------------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 With first come first served, a student who queues three trainings before a classmate presses Train makes the
 classmate wait for all three. Here every student's first training starts before anyone's second, and so on; a
-training counts as the turn of every student who asked for it (identical settings are one shared job), and a
-training already running counts as its students' turn taken. Within a round, the earlier request goes first.
+training counts as the turn of every student who asked for it (identical settings are one shared job), and the
+turns taken count every training started since the server was last idle (the service keeps that count: see
+`count_turns`). Within a round, the earlier request goes first.
 """
 
 from __future__ import annotations
@@ -26,10 +27,16 @@ def askers(job: Request) -> frozenset[str]:
     return job.owners or frozenset({f"job:{job.id}"})
 
 
-def in_turn(waiting: Iterable[Request], running: Iterable[Request] = ()) -> list:
-    """`waiting` in the order the jobs should start, given the jobs that run now."""
+def count_turns(turns_taken: Counter, started: Iterable[Request]) -> None:
+    """Add the trainings just started to `turns_taken` (students → trainings started for them)."""
+    for job in started:
+        turns_taken.update(askers(job))
+
+
+def in_turn(waiting: Iterable[Request], turns_taken: Counter | None = None) -> list:
+    """`waiting` in the order the jobs should start, given the turns each student has had already."""
     waiting = list(waiting)
-    turns_taken = Counter(owner for job in running for owner in askers(job))
+    turns_taken = Counter(turns_taken or {})
     rounds = {}
     for job in sorted(waiting, key=lambda job: job.submitted_at):
         owners = askers(job)

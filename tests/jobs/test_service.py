@@ -16,8 +16,9 @@ from distributed.comm import CommClosedError
 
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.cluster import connect, start_local_cluster
-from cnnlab.jobs.job import WORKER_DIED_MESSAGE, WORKER_RESTARTED_NOTE, JobState
-from cnnlab.jobs.service import TrainingService
+from cnnlab.jobs.budget import OverBudget
+from cnnlab.jobs.job import TEACHER_CANCELLED_MESSAGE, WORKER_DIED_MESSAGE, WORKER_RESTARTED_NOTE, JobState
+from cnnlab.jobs.service import OneTrainingEach, TrainingService
 from cnnlab.jobs.store import ModelStore
 from cnnlab.network.training import train
 
@@ -109,7 +110,9 @@ def test_a_waiting_job_shows_its_place_and_time_left_and_a_running_one_stops_on_
     assert waiting.state is JobState.QUEUED
     assert service.queue_position(running) == 0 and service.queue_position(waiting) == 1
     running_left, waiting_left = service.seconds_left(running), service.seconds_left(waiting)
-    assert running_left > 10  # forty epochs are far from done
+    # Forty epochs are far from done: after a few batches, what is left is many times what was spent, whatever
+    # the host's speed.
+    assert running_left > 10 * running.training_seconds
     assert waiting_left > running_left  # it waits for all of that first
     asked = time.monotonic()
     service.cancel(running)
@@ -270,3 +273,98 @@ def test_an_embedded_cluster_keeps_its_worker_when_worker_after_worker_dies(samp
     finally:
         client.close()
         cluster.close()
+
+
+# --- sharing one server fairly ---------------------------------------------------------------------------------
+
+MAXIMAL = TrainConfig(epochs=50, batch_size=1, conv1_filters=64, conv2_filters=64, dense_units=(1024,) * 4)
+
+
+def test_a_training_over_the_budget_is_refused_before_it_is_queued_with_settings_that_fit(service_factory, sample):
+    service = service_factory(budget_minutes=0.5)
+    with pytest.raises(OverBudget) as refusal:
+        service.submit(MAXIMAL, sample, owner="tab-a")
+    assert "at most about 30 s" in str(refusal.value)
+    assert service.unfinished() == [] and service.find(MAXIMAL, sample) is None
+    suggestion = refusal.value.suggestion
+    assert suggestion is not None and service.estimated_seconds(suggestion, sample) <= 30
+    assert service.estimated_seconds(MAXIMAL, sample) > 30
+    service.check_budget(suggestion, sample)  # the suggested settings pass the same check
+
+
+def test_a_second_train_press_in_the_same_tab_is_refused_until_the_first_is_let_go(service_factory, sample):
+    service = service_factory()
+    first = service.submit(SLOW, sample, owner="tab-a")
+    assert service.submit(SLOW, sample, owner="tab-a") is first  # the same settings again: the same job
+    with pytest.raises(OneTrainingEach) as refusal:
+        service.submit(TINY, sample, owner="tab-a")
+    assert refusal.value.job is first and "one model at a time" in str(refusal.value)
+    assert service.find(TINY, sample) is None
+    other_tab = service.submit(TINY, sample, owner="tab-b")  # another tab is not held back
+    assert other_tab.owners == {"tab-b"}
+    service.cancel(first, owner="tab-a")
+    assert service.wait(first, 60) and first.state is JobState.CANCELLED
+    assert service.submit(MEDIUM, sample, owner="tab-a").owners == {"tab-a"}
+    for job in service.unfinished():
+        service.cancel(job)
+
+
+def test_a_shared_training_goes_on_for_the_other_tab_when_one_lets_go(service_factory, sample):
+    service = service_factory()
+    job = service.submit(SLOW, sample, owner="tab-a")
+    assert service.submit(SLOW, sample, owner="tab-b") is job and job.owners == {"tab-a", "tab-b"}
+    service.cancel(job, owner="tab-a")
+    assert not job.finished and job.owners == {"tab-b"}
+    service.submit(TINY, sample, owner="tab-a")  # tab a holds nothing now
+    service.cancel(job, owner="tab-b")
+    assert service.wait(job, 60) and job.state is JobState.CANCELLED
+
+
+def test_a_tab_with_three_trainings_does_not_delay_another_tabs_one(service_factory, sample):
+    service = service_factory(trainings_per_tab=3)
+    first = service.submit(SLOW, sample, owner="tab-a")
+    wait_for(lambda: first.state is JobState.RUNNING, what="the first training to start")
+    later = [service.submit(TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(), epochs=1, train_size=100,
+                                        seed=seed), sample, owner="tab-a") for seed in (1, 2)]
+    other = service.submit(TINY, sample, owner="tab-b")
+    assert [service.queue_position(job) for job in (first, other, *later)] == [0, 1, 2, 3]
+    assert service.seconds_left(other) < service.seconds_left(later[0])
+    service.cancel(first)
+    for job in (other, *later):
+        assert service.wait(job, 300) and job.state is JobState.DONE, job.error
+    assert other.started_at < later[0].started_at < later[1].started_at
+
+
+def test_a_teachers_cancel_ends_a_students_training_with_a_sentence_that_says_so(service_factory, sample):
+    service = service_factory()
+    job = service.submit(SLOW, sample, owner="tab-a")
+    wait_for(lambda: job.batches_done >= 1, what="the training's first batch")
+    service.cancel(job, reason=TEACHER_CANCELLED_MESSAGE)
+    assert service.wait(job, 60)
+    assert job.state is JobState.CANCELLED and job.error == TEACHER_CANCELLED_MESSAGE
+
+
+def test_the_budget_changes_while_the_server_runs(service_factory, sample):
+    service = service_factory()
+    service.set_budget_minutes(0.5)
+    assert service.budget_seconds == 30
+    with pytest.raises(OverBudget):
+        service.submit(MAXIMAL, sample)
+    with pytest.raises(ValueError, match="between"):
+        service.set_budget_minutes(0)
+    assert service.budget_seconds == 30
+
+
+@pytest.mark.slow
+def test_a_running_training_that_passes_the_budget_is_stopped_and_the_student_told_why(service_factory, sample):
+    service = service_factory(budget_minutes=1)
+    job = service.submit(SLOW, sample, owner="tab-a")
+    wait_for(lambda: job.state is JobState.RUNNING, what="the training to start")
+    # Accepted under a generous budget; then the teacher lowers it below what this training needs.
+    service.set_budget_minutes(0.5)
+    assert service.wait(job, 120)
+    assert job.state is JobState.FAILED
+    assert "stopped after about 30 s" in job.error and "longest a training may run" in job.error
+    assert 30 <= job.running_seconds() < 60
+    after = service.submit(TINY, sample, owner="tab-a")  # the worker is free for the next training
+    assert service.wait(after, 300) and after.state is JobState.DONE

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnnlab.jobs.turns import in_turn
+from collections import Counter
+
+from cnnlab.jobs.turns import count_turns, in_turn
 
 
 @dataclass
@@ -23,9 +25,10 @@ def names(jobs) -> list[str]:
 
 
 def test_a_student_with_three_trainings_does_not_delay_another_students_one():
-    running = [request("a1", "ann", 0)]
+    turns = Counter()
+    count_turns(turns, [request("a1", "ann", 0)])  # started, and running or already done
     waiting = [request("a2", "ann", 1), request("a3", "ann", 2), request("b1", "ben", 3)]
-    assert names(in_turn(waiting, running)) == ["b1", "a2", "a3"]
+    assert names(in_turn(waiting, turns)) == ["b1", "a2", "a3"]
 
 
 def test_students_take_turns_round_by_round_and_earlier_requests_go_first_within_a_round():
@@ -35,10 +38,11 @@ def test_students_take_turns_round_by_round_and_earlier_requests_go_first_within
 
 
 def test_a_shared_training_takes_the_earliest_turn_of_its_students():
-    running = [request("a1", "ann", 0)]
+    turns = Counter()
+    count_turns(turns, [request("a1", "ann", 0)])
     # Ben asked for the same settings as Ann's second: it is Ben's first turn, so it goes before Cal's later one.
     waiting = [request("c1", "cal", 2), request("shared", "ann ben", 1)]
-    assert names(in_turn(waiting, running)) == ["shared", "c1"]
+    assert names(in_turn(waiting, turns)) == ["shared", "c1"]
 
 
 def test_jobs_nobody_owns_are_first_come_first_served_and_with_no_students_nothing_changes():
