@@ -17,6 +17,7 @@ from distributed.scheduler import KilledWorker
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.model_file import epoch_weights_from_bytes
+from cnnlab.network.estimate import FORWARD_SHARE
 from cnnlab.network.training import TrainingCancelled, TrainResult, history_records
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class Job:
     finished_at: float | None = None
     # Seconds of training measured by the worker when it last reported, and when (monotonic) that report came.
     training_seconds: float = 0.0
+    # How far the training had got at that report, in epochs, validation included (2.5: half-way through epoch 3).
+    epochs_done: float = 0.0
     last_news: float = field(default_factory=time.monotonic)
     future: Future | None = field(default=None, repr=False)
     attempts: int = 1  # tasks this job has been given to the cluster as (a second after its worker died)
@@ -123,6 +126,13 @@ class Job:
         return min(1.0, max(0.0, self.batches_done / (self.config.epochs * self.batches_per_epoch)))
 
     @property
+    def training_share(self) -> float:
+        """The share of an epoch's time its training batches take; validation takes the rest (a forward pass costs
+        about FORWARD_SHARE of a training step per image)."""
+        trained, validation = self.config.image_split(self.dataset.train_size)
+        return trained / (trained + validation * FORWARD_SHARE)
+
+    @property
     def train_images(self) -> int:
         """How many images one epoch trains on: the chosen number (or all), less those held back to validate."""
         return self.config.image_split(self.dataset.train_size)[0]
@@ -157,8 +167,12 @@ class Job:
             done = message["epoch"] - 1 + message["batch"] / max(1, message["batches_per_epoch"])
             self.batch_points = (*self.batch_points, {"epoch": done, **self.last_metrics})
             self.training_seconds = message["seconds"]
+            self.epochs_done = message["epoch"] - 1 + message["batch"] / max(1, message["batches_per_epoch"]) * (
+                self.training_share)
         elif kind == "epoch" and message["epoch"] == len(self.epochs) + 1:
             self.epochs = (*self.epochs, {"epoch": message["epoch"], **message["metrics"]})
+            if "seconds" in message:
+                self.training_seconds, self.epochs_done = message["seconds"], float(message["epoch"])
         elif kind == "weights" and message["epoch"] == 0:
             self.initial_weights = epoch_weights_from_bytes(message["data"])[0]
         elif kind == "weights" and message["epoch"] == len(self.epoch_weights) + 1:

@@ -3,10 +3,16 @@ in the latest training that reported on it."""
 
 from __future__ import annotations
 
+import time
+
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.job import Job
-from cnnlab.network.estimate import estimated_training_seconds
+from cnnlab.network.estimate import FORWARD_SHARE, estimated_training_seconds
+
+# After the last test digit is scored, the worker writes the model file and the server reads it back: about a
+# second, whatever the network.
+FINISHING_SECONDS = 1.0
 
 
 class Pace:
@@ -32,9 +38,14 @@ class Pace:
         self.measured = True
 
     def seconds_left(self, job: Job) -> float:
-        """A job's remaining seconds: at the pace its own worker has kept once it has run two batches, else the
-        whole estimate."""
-        if job.batches_done < 2 or job.training_seconds <= 0:
+        """A job's remaining seconds: the whole estimate until its worker has run two batches; then its remaining
+        epochs (validation included) at the pace of those done so far, plus the final scoring of the test digits,
+        less the time since its worker last reported."""
+        if job.batches_done < 2 or job.training_seconds <= 0 or job.epochs_done <= 0:
             return self.estimated_seconds(job.config, job.dataset)
-        total = job.config.epochs * job.batches_per_epoch
-        return (total - job.batches_done) * job.training_seconds / job.batches_done
+        seconds_per_epoch = job.training_seconds / job.epochs_done
+        trained, validation = job.config.image_split(job.dataset.train_size)
+        # Scoring the test digits, in epochs: a forward pass of each, against an epoch's training and validation.
+        scoring = job.dataset.test_size * FORWARD_SHARE / (trained + validation * FORWARD_SHARE)
+        left = (job.config.epochs - job.epochs_done + scoring) * seconds_per_epoch + FINISHING_SECONDS
+        return max(0.0, left - (time.monotonic() - job.last_news))

@@ -74,7 +74,8 @@ def run_training(
 
     Sends {"job", "kind", "worker", "pid", …} messages on PROGRESS_TOPIC: kind "started" once, "batch" with
     epoch, batch, batches_per_epoch, loss, accuracy and seconds (since the first batch began) at most every
-    PROGRESS_INTERVAL_SECONDS and at each epoch's last batch, "epoch" with that epoch's metrics, and "weights"
+    PROGRESS_INTERVAL_SECONDS and at each epoch's last batch, "epoch" with that epoch's metrics and seconds (validation
+    included), and "weights"
     with the network's weights after that epoch (`cnnlab.jobs.model_file.epoch_weights_to_bytes`), when kept.
     Raises `cnnlab.network.training.TrainingCancelled` once the job's cancel event is set, and whatever the training
     raises (`TrainingDiverged` is a ValueError with a sentence for the student).
@@ -100,7 +101,9 @@ def run_training(
                  **metrics)
 
     def on_epoch_end(epoch: int, metrics: dict) -> None:
-        send("epoch", epoch=epoch, metrics=metrics)
+        # The epoch's end in the batches' clock, validation included: the pace of whole epochs for time left.
+        seconds = time.monotonic() - started if started is not None else 0.0
+        send("epoch", epoch=epoch, metrics=metrics, seconds=seconds)
 
     def on_epoch_weights(epoch: int, weights: list) -> None:
         # As bytes, which every Dask transport carries (the reference model's are 0.4 MB an epoch).
