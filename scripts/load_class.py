@@ -74,6 +74,7 @@ class TrainingLog:
     running_since: float | None = None
     intervals: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of trainings that ended
     started: int = 0
+    followed_to_end: int = 0  # trainings the tab saw end (the page stopped following them)
     runs: list[PageRun] = field(default_factory=list)
     problem: str | None = None  # why no training could be kept running
 
@@ -187,7 +188,18 @@ async def keep_training(base_url: str, settings: ClassSettings, log: TrainingLog
             while not stop.is_set():
                 runs = await tab.follow_auto_reruns()
                 log.runs += runs
-                if not runs or any(run.status is None for run in runs):
+                lost = [run.error for run in runs if run.status is None]
+                if lost:
+                    # The tab can no longer follow its training, which goes on in the worker: starting another
+                    # beside it would measure two trainings, so the tab stops here.
+                    log.problem = (f"the training tab lost its page ({lost[0]}) after "
+                                   f"{time.monotonic() - log.running_since:.0f} s of training; no training started "
+                                   "after that (the one running went on)")
+                    log.intervals.append((log.running_since, time.monotonic()))
+                    log.running_since = None
+                    return
+                if not runs:
+                    log.followed_to_end += 1
                     break
             log.intervals.append((log.running_since, time.monotonic()))
             log.running_since = None
@@ -318,8 +330,8 @@ async def run_class(base_url: str, levels: list[int], settings: ClassSettings, s
         stop_training.set()
         if trainer is not None:
             await asyncio.wait_for(trainer, timeout=120)
-            report(f"training tab: {training.started} training(s) started, {len(training.intervals)} followed to "
-                   f"their end{'; ' + training.problem if training.problem else ''}")
+            report(f"training tab: {training.started} training(s) started, {training.followed_to_end} seen to end"
+                   f"{'; ' + training.problem if training.problem else ''}")
     return results
 
 
