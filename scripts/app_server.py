@@ -60,9 +60,11 @@ class AppServer:
     As a context manager (`with AppServer(...) as server:`) it is healthy inside the block and stopped after it.
     """
 
-    def __init__(self, log_path: Path, model_dir: Path, port: int | None = None):
+    def __init__(self, log_path: Path, model_dir: Path, port: int | None = None,
+                 settings: dict[str, str] | None = None):
         """model_dir: the server's model store (created when missing). port: a free one unless given, as when a
-        server restarts on its predecessor's."""
+        server restarts on its predecessor's. settings: environment variables a host would set (a teacher's
+        passcode, a training budget)."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -70,6 +72,7 @@ class AppServer:
             **os.environ,
             "CNNLAB_MODEL_DIR": str(model_dir),
             "PYTHONUNBUFFERED": "1",
+            **(settings or {}),
         }
         # The server starts its own embedded cluster, as on a student's laptop, not the test session's.
         environment.pop("CNNLAB_SCHEDULER", None)
