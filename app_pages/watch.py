@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
-from cnnlab.lens.filter_history import digit_through_epochs
+from cnnlab.lens.filter_history import digit_through_epochs, kept_epochs
 from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.curves import epoch_probabilities
 from cnnlab.pictures.images import enlarge, feature_mosaic
@@ -14,20 +14,35 @@ LIVE_REFRESH_SECONDS = 1.0
 
 
 @st.cache_data(max_entries=64, show_spinner="Reading the digit with every epoch's network…")
-def outputs_by_epoch(model_key: tuple, exact_last: bool, epochs: int, digit: np.ndarray, _config, _epoch_weights,
-                     _final_weights) -> list:
-    """Every layer's output for `digit` after each epoch 0 … `epochs` of the training `model_key` names."""
-    return digit_through_epochs(_config, _epoch_weights[:epochs], digit, _final_weights)
+def outputs_by_epoch(model_key: tuple, exact_last: bool, epochs: int, has_start: bool, digit: np.ndarray, _config,
+                     _epoch_weights, _initial_weights, _final_weights) -> dict:
+    """Every layer's output for `digit` with each kept network of the training `model_key` names, up to `epochs`:
+    {epoch: [layer output]}, from epoch 0 when its start was kept (`has_start`)."""
+    return digit_through_epochs(_config, _epoch_weights[:epochs], digit, initial_weights=_initial_weights,
+                                final_weights=_final_weights)
 
 
-def epoch_view(job, epoch_weights, final_weights, digit: np.ndarray, live: bool) -> None:
-    """The epoch slider, the prediction then, how sure the network was at each epoch, and the maps then."""
-    kept = len(epoch_weights)
-    epoch = st.slider("Epoch (0 = random weights, before any training)", 0, kept, kept, key="watch_epoch")
-    by_epoch = outputs_by_epoch(job.key, final_weights is not None, kept, digit, job.config, epoch_weights,
-                                final_weights)
+def epoch_choice(epochs: range, live: bool) -> int:
+    """The epoch slider over the kept epochs; with only one kept, that epoch and a sentence saying why."""
+    if epochs.start == 1 and not live:
+        st.caption("This model was stored before CNN Lab kept the random weights a training starts from, so here "
+                   "its story begins after epoch 1.")
+    if len(epochs) > 1:
+        return st.slider("Epoch (0 = random weights, before any training)", epochs.start, epochs[-1], epochs[-1],
+                         key="watch_epoch")
+    if live:
+        st.caption(f"Epoch {epochs[-1] + 1} appears here as soon as it ends.")
+    return epochs[-1]
+
+
+def epoch_view(job, epoch_weights, initial_weights, final_weights, digit: np.ndarray, live: bool) -> None:
+    """The epoch choice, the prediction then, how sure the network was at each epoch, and the maps then."""
+    epochs = kept_epochs(epoch_weights, initial_weights)
+    epoch = epoch_choice(epochs, live)
+    by_epoch = outputs_by_epoch(job.key, final_weights is not None, len(epoch_weights), initial_weights is not None,
+                                digit, job.config, epoch_weights, initial_weights, final_weights)
     layers = by_epoch[epoch]
-    probabilities = np.array([outputs[-1].output for outputs in by_epoch])
+    probabilities = np.array([outputs[-1].output for outputs in by_epoch.values()])
     answer = int(probabilities[-1].argmax())
     label = st.session_state.get(digit_input.DIGIT_LABEL)
     left, right = st.columns(2)
@@ -41,7 +56,7 @@ def epoch_view(job, epoch_weights, final_weights, digit: np.ndarray, live: bool)
     with right:
         st.markdown("**How sure it was, epoch by epoch**")
         shown = [answer] + ([label] if label is not None and label != answer else [])
-        st.altair_chart(epoch_probabilities(probabilities, shown, epoch))
+        st.altair_chart(epoch_probabilities(probabilities, shown, epoch, first_epoch=epochs.start))
         st.caption(f"Lines: the digit it answers at the end ({answer})"
                    + (f" and the true label ({label})." if len(shown) > 1 else "."))
     for layer in layers:
@@ -54,18 +69,20 @@ def epoch_view(job, epoch_weights, final_weights, digit: np.ndarray, live: bool)
 def watch_demo() -> None:
     digit = digit_input.current_digit("watch", hint=" · draw or upload one on the Activations page to pin it here")
     job = model_choice.chosen_job()
-    live = job is not None and not job.finished and job.epoch_weights
+    # A training that runs is shown from its first kept network on: the random start it sends before any batch.
+    live = job is not None and not job.finished and (job.initial_weights is not None or bool(job.epoch_weights))
     if not live:
         job = model_choice.current_job()
 
     @st.fragment(run_every=LIVE_REFRESH_SECONDS if live else None)
     def view() -> None:
-        epoch_weights = job.epoch_weights if live else job.result.epoch_weights
-        if not epoch_weights:
+        kept = job if live else job.result
+        epoch_weights, initial_weights = kept.epoch_weights, kept.initial_weights
+        if not kept_epochs(epoch_weights, initial_weights):
             st.info("This model did not keep its weights after each epoch (a network this large, trained this "
                     "long, would need too much memory). Train a smaller one, or fewer epochs, to watch it learn.")
             return
-        epoch_view(job, epoch_weights, None if live else job.result.weights, digit, bool(live))
+        epoch_view(job, epoch_weights, initial_weights, None if live else job.result.weights, digit, live)
         if live and job.finished:
             st.rerun(scope="app")
 

@@ -200,7 +200,8 @@ def bench_lens_pages(result, dataset, failures: list[str]) -> None:
     def watch_first():
         from cnnlab.lens.filter_history import digit_through_epochs
 
-        return digit_through_epochs(result.config, result.epoch_weights, digit, result.weights)
+        return digit_through_epochs(result.config, result.epoch_weights, digit,
+                                    initial_weights=result.initial_weights, final_weights=result.weights)
 
     def watch_cached(value):
         from cnnlab.pictures.images import feature_mosaic

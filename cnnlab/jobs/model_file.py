@@ -5,7 +5,9 @@
 - `metadata.json`: the key, history, test scores, timing, image counts and the format version;
 - `filters.npz`: the conv1 filter snapshots, float32 (5, 5, 1, filters), one before training and one per epoch;
 - `epochs.npz`: the whole network's weights after every epoch but the last (whose weights are the model's own),
-  float16, when the training kept them (`TrainResult.epoch_weights`).
+  float16, when the training kept them (`TrainResult.epoch_weights`);
+- `initial.npz`: epoch 0, the weights the network started from before any batch, float16, kept with the epochs'
+  (`TrainResult.initial_weights`). Files written before CNN Lab kept them have no such entry.
 
 `write_model_file` writes one to an open binary file; `read_model_file` checks one read back and rebuilds the
 `TrainResult`, or raises `UnusableFile` with the reason. Where the files live, and how they are named, replaced
@@ -32,11 +34,14 @@ from cnnlab.network.training import TrainResult
 
 # Bump when the layout of a stored file changes; files of another version are set aside and retrained.
 # 3: the weights as `weights.npz`, no longer a whole `model.keras` (read without TensorFlow).
+# An entry that a file may lack is added without a bump, since both sides still read the other's files: this
+# version reads a file without it, and an older one ignores it. `initial.npz` came so.
 FORMAT_VERSION = 3
 METADATA_NAME = "metadata.json"
 FILTERS_NAME = "filters.npz"
 EPOCHS_NAME = "epochs.npz"
 WEIGHTS_NAME = "weights.npz"
+INITIAL_NAME = "initial.npz"
 # The name a downloaded model gets (Keras reads only paths ending in .keras).
 MODEL_NAME = "model.keras"
 METADATA_KEYS = (
@@ -109,6 +114,9 @@ def write_model_file(handle: BinaryIO, result: TrainResult, fingerprint: str) ->
         archive.writestr(EPOCHS_NAME, epochs, compress_type=zipfile.ZIP_DEFLATED)
         # The weights are float32 noise to a compressor: storing them as they are saves time.
         archive.writestr(WEIGHTS_NAME, weights, compress_type=zipfile.ZIP_STORED)
+        if result.initial_weights is not None:
+            archive.writestr(INITIAL_NAME, weights_to_bytes(result.initial_weights, np.float16),
+                             compress_type=zipfile.ZIP_DEFLATED)
 
 
 def model_file_bytes(result: TrainResult, fingerprint: str) -> bytes:
@@ -153,25 +161,27 @@ def snapshots_to_bytes(snapshots: list[np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def weights_to_bytes(weights: list[np.ndarray]) -> bytes:
-    """A network's weights (a list like `model.get_weights()`) as one `.npz` archive of float32."""
+def weights_to_bytes(weights: list[np.ndarray], dtype=np.float32) -> bytes:
+    """A network's weights (a list like `model.get_weights()`) as one `.npz` archive of `dtype` (float32, or
+    float16 for the kept start)."""
     buffer = io.BytesIO()
-    np.savez(buffer, **{f"weight_{index:02d}": np.asarray(values, dtype=np.float32)
+    np.savez(buffer, **{f"weight_{index:02d}": np.asarray(values, dtype=dtype)
                         for index, values in enumerate(weights)})
     return buffer.getvalue()
 
 
 def weights_from_bytes(data: bytes) -> list[np.ndarray]:
-    """The inverse of `weights_to_bytes`: the arrays in their order."""
+    """The inverse of `weights_to_bytes`: the arrays in their order, in the type they were written in."""
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
         return [np.array(arrays[name]) for name in sorted(arrays.files)]
 
 
-def epoch_weights_to_bytes(epoch_weights: list[list[np.ndarray]]) -> bytes:
-    """Weights of several epochs (each a list like `model.get_weights()`) as one `.npz` archive of float16."""
+def epoch_weights_to_bytes(epoch_weights: list[list[np.ndarray]], first_epoch: int = 1) -> bytes:
+    """Weights of several epochs (each a list like `model.get_weights()`, the first of epoch `first_epoch`) as one
+    `.npz` archive of float16."""
     buffer = io.BytesIO()
     np.savez(buffer, **{f"epoch_{epoch:03d}_{index:02d}": np.asarray(values, dtype=np.float16)
-                        for epoch, weights in enumerate(epoch_weights, start=1)
+                        for epoch, weights in enumerate(epoch_weights, start=first_epoch)
                         for index, values in enumerate(weights)})
     return buffer.getvalue()
 
@@ -234,6 +244,7 @@ def read_model_file(data: bytes, config: TrainConfig, fingerprint: str) -> Train
                 ]
             weights = weights_from_bytes(archive.read(WEIGHTS_NAME))
             epochs_bytes = archive.read(EPOCHS_NAME)
+            initial_bytes = archive.read(INITIAL_NAME) if INITIAL_NAME in archive.namelist() else None
         except Exception as error:  # noqa: BLE001 - wrong types, missing arrays, damaged entries
             raise UnusableFile(f"its contents are damaged ({error})") from error
     # An independent check that the weights are the network its settings describe: their shapes by arithmetic.
@@ -252,6 +263,15 @@ def read_model_file(data: bytes, config: TrainConfig, fingerprint: str) -> Train
                 [values.shape for values in epoch] != shapes for epoch in epoch_weights):
             raise UnusableFile("its weights per epoch do not fit its model")
         epoch_weights.append([np.asarray(values, dtype=np.float16) for values in weights])
+    initial_weights = None
+    if initial_bytes is not None:
+        try:
+            initial_weights = weights_from_bytes(initial_bytes)
+        except Exception as error:  # noqa: BLE001 - a damaged archive
+            raise UnusableFile(f"its starting weights are damaged ({error})") from error
+        if [values.shape for values in initial_weights] != expected or any(
+                values.dtype != np.float16 for values in initial_weights):
+            raise UnusableFile("its starting weights do not fit its model")
     return TrainResult(
         config=config,
         weights=weights,
@@ -261,6 +281,7 @@ def read_model_file(data: bytes, config: TrainConfig, fingerprint: str) -> Train
         seconds=numbers["seconds"],
         filter_snapshots=snapshots,
         epoch_weights=epoch_weights,
+        initial_weights=initial_weights,
         dataset_name=str(metadata["dataset_name"]),
         train_images=counts["train_images"],
         validation_images=counts["validation_images"],

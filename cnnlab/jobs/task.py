@@ -76,7 +76,8 @@ def run_training(
     epoch, batch, batches_per_epoch, loss, accuracy and seconds (since the first batch began) at most every
     PROGRESS_INTERVAL_SECONDS and at each epoch's last batch, "epoch" with that epoch's metrics and seconds (validation
     included), and "weights"
-    with the network's weights after that epoch (`cnnlab.jobs.model_file.epoch_weights_to_bytes`), when kept.
+    with the network's weights (`cnnlab.jobs.model_file.epoch_weights_to_bytes`), when kept: epoch 0's, the random
+    start, before the first batch, then each epoch's as it ends.
     Raises `cnnlab.network.training.TrainingCancelled` once the job's cancel event is set, and whatever the training
     raises (`TrainingDiverged` is a ValueError with a sentence for the student).
     """
@@ -107,7 +108,7 @@ def run_training(
 
     def on_epoch_weights(epoch: int, weights: list) -> None:
         # As bytes, which every Dask transport carries (the reference model's are 0.4 MB an epoch).
-        send("weights", epoch=epoch, data=epoch_weights_to_bytes([weights]))
+        send("weights", epoch=epoch, data=epoch_weights_to_bytes([weights], first_epoch=epoch))
 
     def should_stop() -> bool:
         nonlocal last_checked, cancelled

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,7 +9,6 @@ import numpy as np
 from cnnlab.config import TrainConfig
 from cnnlab.lens.activations import LayerOutput, layer_activations
 from cnnlab.network.forward import Network
-from cnnlab.network.model import build_model
 
 
 def filters_at_epoch(snapshots: Sequence[np.ndarray], epoch: int) -> np.ndarray:
@@ -41,40 +39,43 @@ def filter_change(snapshots: Sequence[np.ndarray]) -> np.ndarray:
     return steps / initial_size
 
 
-def epochs_kept(epoch_weights: Sequence) -> int:
-    """How many epochs a training kept the whole network's weights for (0 when it kept none)."""
-    return len(epoch_weights)
+def kept_epochs(epoch_weights: Sequence, initial_weights: list | None) -> range:
+    """The epochs whose whole network a training kept: 0 (the random start) to the last, or from 1 for a model
+    stored before CNN Lab kept its start; empty when it kept none."""
+    if not epoch_weights and initial_weights is None:
+        return range(0)
+    return range(0 if initial_weights is not None else 1, len(epoch_weights) + 1)
 
 
-def weights_at_epoch(config: TrainConfig, epoch_weights: Sequence[list], epoch: int,
+def weights_at_epoch(epoch_weights: Sequence[list], epoch: int, *, initial_weights: list | None = None,
                      final_weights: list[np.ndarray] | None = None) -> list[np.ndarray]:
     """The network's weights after `epoch` epochs, as `model.get_weights()` lists them, float32.
 
-    epoch 0: the random weights before training, rebuilt from the settings (each layer's initial weights depend
-    only on the seed). 1 … len(epoch_weights): the kept weights (float16, widened again); for the last kept epoch
-    of a finished training pass its own float32 weights as `final_weights`.
+    epoch_weights: `TrainResult.epoch_weights` (float16, widened again), epoch k at index k - 1; epoch 0 is
+    `initial_weights`, the start the training kept. For the last kept epoch of a finished training pass its own
+    float32 weights as `final_weights`.
     """
-    last = len(epoch_weights)
-    if not 0 <= epoch <= last:
-        raise ValueError(f"Epoch {epoch} was not kept; this training kept epochs 0 to {last}.")
+    kept = kept_epochs(epoch_weights, initial_weights)
+    if epoch not in kept:
+        span = f"epochs {kept.start} to {kept.stop - 1}" if kept else "no epochs"
+        raise ValueError(f"Epoch {epoch} was not kept; this training kept {span}.")
     if epoch == 0:
-        return list(initial_weights(config))
-    if epoch == last and final_weights is not None:
-        return list(final_weights)
-    return [np.asarray(values, dtype=np.float32) for values in epoch_weights[epoch - 1]]
+        chosen = initial_weights
+    elif epoch == len(epoch_weights) and final_weights is not None:
+        chosen = final_weights
+    else:
+        chosen = epoch_weights[epoch - 1]
+    return [np.asarray(values, dtype=np.float32) for values in chosen]
 
 
-@functools.lru_cache(maxsize=8)
-def initial_weights(config: TrainConfig) -> tuple[np.ndarray, ...]:
-    """The weights a network of these settings starts from, before any training (Keras draws them, seeded)."""
-    return tuple(build_model(config).get_weights())
+def digit_through_epochs(config: TrainConfig, epoch_weights: Sequence[list], digit: np.ndarray, *,
+                         initial_weights: list | None = None,
+                         final_weights: list[np.ndarray] | None = None) -> dict[int, list[LayerOutput]]:
+    """Every layer's output for `digit` (uint8 28×28) with each kept epoch's network: {epoch: [layer]}, in order.
 
-
-def digit_through_epochs(config: TrainConfig, epoch_weights: Sequence[list], digit: np.ndarray,
-                         final_weights: list[np.ndarray] | None = None) -> list[list[LayerOutput]]:
-    """Every layer's output for `digit` (uint8 28×28) after each epoch: [epoch 0 … len(epoch_weights)][layer].
-
-    The weights are `weights_at_epoch`'s: epoch 0 the random start, the last `final_weights` when given.
+    The weights are `weights_at_epoch`'s: epoch 0 the random start when kept, the last `final_weights` when given.
     """
-    return [layer_activations(Network(config, weights_at_epoch(config, epoch_weights, epoch, final_weights)), digit)
-            for epoch in range(len(epoch_weights) + 1)]
+    return {epoch: layer_activations(Network(config, weights_at_epoch(epoch_weights, epoch,
+                                                                      initial_weights=initial_weights,
+                                                                      final_weights=final_weights)), digit)
+            for epoch in kept_epochs(epoch_weights, initial_weights)}

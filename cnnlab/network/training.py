@@ -38,9 +38,9 @@ HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 # bound is a runaway; the worst recovering run measured (learning rate 0.01) peaked at 14.
 RUNAWAY_LOSS = 100.0
 CHANCE_LOSS = math.log(10)
-# The weights after every epoch are kept (as float16, which draws the same pictures at half the size) so a student
-# can watch a digit through each epoch's network; for networks so large or trained so long that they would take
-# more than this, none are kept.
+# The weights before training and after every epoch are kept (as float16, which draws the same pictures at half the
+# size) so a student can watch a digit through each epoch's network; for networks so large or trained so long that
+# they would take more than this, none are kept.
 EPOCH_WEIGHTS_BUDGET_BYTES = 64 * 2**20
 
 
@@ -77,6 +77,9 @@ class TrainResult:
     # The weights after each epoch (index k - 1 for epoch k), float16, as `model.get_weights()` lists them; empty
     # when they would not fit EPOCH_WEIGHTS_BUDGET_BYTES. The last epoch's are the model's own (float32).
     epoch_weights: list[list[np.ndarray]] = field(default_factory=list)
+    # Epoch 0: the weights the network started from, before any batch, float16 like `epoch_weights` and kept with
+    # them. None when those were not kept, and for a model stored before CNN Lab kept its start.
+    initial_weights: list[np.ndarray] | None = None
     train_images: int = 0
     validation_images: int = 0
     extras: dict = field(default_factory=dict)
@@ -173,6 +176,11 @@ def _make_augmenter(keras_module, seed: int):
     )
 
 
+def float16_weights(model: keras.Model) -> list[np.ndarray]:
+    """A copy of all the model's weights as `model.get_weights()` lists them, rounded to float16 to be kept."""
+    return [np.asarray(values, dtype=np.float16) for values in model.get_weights()]
+
+
 def conv1_kernels(model: keras.Model) -> np.ndarray:
     """A copy of the first conv layer's kernels, float32 (5, 5, 1, filters)."""
     return np.array(model.get_layer("conv1").get_weights()[0], dtype=np.float32)
@@ -192,7 +200,8 @@ def train(
     on_batch_end(epoch, batch, batches_per_epoch, {"loss", "accuracy"}) after every batch (1-based);
     on_epoch_end(epoch, {"loss", "accuracy", "val_loss", "val_accuracy"}) after every epoch (1-based);
     should_stop() is polled after every batch and, once True, ends training with `TrainingCancelled`.
-    on_epoch_weights(epoch, weights) after every epoch whose weights are kept (float16 arrays, see `epoch_weights`).
+    on_epoch_weights(epoch, weights) with epoch 0 (the random start) before the first batch, then after every epoch,
+    when the weights are kept (float16 arrays, see `epoch_weights` and `initial_weights`).
     Raises `TrainingDiverged` when the loss becomes NaN or infinite, or runs away past RUNAWAY_LOSS.
     """
     keras = load_keras()
@@ -202,7 +211,11 @@ def train(
     train_indices, validation_indices = split_indices(dataset.y_train, config)
     model = build_model(config)
     snapshots = [conv1_kernels(model)]
-    keep_weights = model.count_params() * 2 * config.epochs <= EPOCH_WEIGHTS_BUDGET_BYTES
+    # float16 is 2 bytes a weight; the start and every epoch are kept.
+    keep_weights = model.count_params() * 2 * (config.epochs + 1) <= EPOCH_WEIGHTS_BUDGET_BYTES
+    initial_weights = float16_weights(model) if keep_weights else None
+    if initial_weights is not None and on_epoch_weights is not None:
+        on_epoch_weights(0, initial_weights)
     progress = _progress_class(keras)(config, on_epoch_end, on_batch_end, should_stop, snapshots,
                                       on_epoch_weights if keep_weights else None, keep_weights)
     fit_arguments = {}
@@ -254,6 +267,7 @@ def train(
         seconds=time.perf_counter() - started,
         filter_snapshots=snapshots,
         epoch_weights=progress.epoch_weights,
+        initial_weights=initial_weights,
         dataset_name=dataset.name,
         train_images=len(train_indices),
         validation_images=len(validation_indices),
@@ -323,7 +337,7 @@ def _progress_class(keras_module):
             self.epochs.append(metrics)
             self.snapshots.append(kernels)
             if self.keep_weights:
-                weights = [np.asarray(values, dtype=np.float16) for values in self.model.get_weights()]
+                weights = float16_weights(self.model)
                 self.epoch_weights.append(weights)
                 if self.weights_callback is not None:
                     self.weights_callback(epoch + 1, weights)

@@ -95,16 +95,17 @@ def training_curves(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int
     return charts[0], charts[1]
 
 
-def epoch_probabilities(probabilities: np.ndarray, digits: Sequence[int], current: int) -> alt.LayerChart:
+def epoch_probabilities(probabilities: np.ndarray, digits: Sequence[int], current: int,
+                        first_epoch: int = 0) -> alt.LayerChart:
     """How sure the network was of some digits after each epoch: one line per digit in `digits`.
 
-    probabilities: float (epochs + 1, 10), row k after k epochs (row 0: random weights); current: the epoch the
-    page shows, marked by a rule.
+    probabilities: float (epochs, 10), row k after `first_epoch` + k epochs (epoch 0: random weights); current: the
+    epoch the page shows, marked by a rule.
     """
     probabilities = np.asarray(probabilities, dtype=float)
     frame = pd.DataFrame([
-        {"epoch": epoch, "digit": str(digit), "probability": probabilities[epoch, digit]}
-        for epoch in range(len(probabilities)) for digit in dict.fromkeys(digits)
+        {"epoch": first_epoch + row, "digit": str(digit), "probability": probabilities[row, digit]}
+        for row in range(len(probabilities)) for digit in dict.fromkeys(digits)
     ])
     lines = (
         alt.Chart(frame)

@@ -157,4 +157,5 @@ def test_the_scripts_training_gives_bit_identical_weights_twice():
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(script.model_file_bytes(first, fingerprint))) as archive:
-        assert sorted(archive.namelist()) == ["epochs.npz", "filters.npz", "metadata.json", "weights.npz"]
+        assert sorted(archive.namelist()) == ["epochs.npz", "filters.npz", "initial.npz", "metadata.json",
+                                              "weights.npz"]

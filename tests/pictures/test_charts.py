@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.pictures.curves import training_curves
+from cnnlab.pictures.curves import epoch_probabilities, training_curves
 
 # The shipped reference model's three epochs, rounded: values far from 0 and close together, where an axis that
 # starts at 0 or 1 leaves the lines in a few pixels.
@@ -58,3 +58,14 @@ def test_an_epoch_in_progress_draws_its_running_values_from_epoch_0():
     assert x == [0, 3]
     series = {row["data"] for rows in loss.to_dict()["datasets"].values() for row in rows}
     assert series == {"training, during the epoch"}
+
+
+def test_how_sure_it_was_puts_each_row_at_its_epoch_also_when_the_story_starts_at_epoch_1():
+    probabilities = np.full((3, 10), 0.05)
+    probabilities[:, 7] = [0.2, 0.6, 0.9]
+    for first_epoch in (0, 1):
+        spec = epoch_probabilities(probabilities, [7], current=2, first_epoch=first_epoch).to_dict()
+        rows = [row for rows in spec["datasets"].values() for row in rows]
+        lines = {row["epoch"]: row["probability"] for row in rows if "digit" in row}
+        assert lines == {first_epoch: 0.2, first_epoch + 1: 0.6, first_epoch + 2: 0.9}
+        assert [row for row in rows if set(row) == {"epoch"}] == [{"epoch": 2}]  # the rule at the epoch shown
