@@ -3,7 +3,8 @@
 `scripts/make_reference_model.py` trains the default `TrainConfig` on all of bundled MNIST and writes it, in the
 model store's own file format (`cnnlab.jobs.model_file`), to REFERENCE_MODEL_PATH. `install_reference_model` copies
 that file into an empty store under the name the store looks for, so the store finds it as if a student had
-trained it: no page waits, and pressing Train at the default settings reuses it.
+trained it: no page waits, and pressing Train at the default settings reuses it. A store that holds the copy an
+earlier CNN Lab shipped, which lacks entries added since (the weights before training, `initial.npz`), gets the new one.
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ def install_reference_model(directory: Path, fingerprint: str) -> bool:
     `fingerprint` is the fingerprint of the data the app trains on (bundled MNIST's). The copy is named as the
     store names the default model for that data, and is made atomically (a temporary file in the same folder,
     then `os.replace`), so a store never sees half of it. Nothing is copied when the folder already has the
-    default model, when the shipped file is missing or unreadable, or when it was trained on other data (its
-    recorded fingerprint differs); each is logged. Returns True if the file was copied. Never raises
-    on a disk problem: the app then trains the default model when asked, as it would without a shipped one.
+    default model (unless it is an older copy of the shipped file, see `is_older_shipped_copy`), when the shipped
+    file is missing or unreadable, or when it was trained on other data (its recorded fingerprint differs); each is
+    logged. Returns True if the file was copied. Never raises on a disk problem: the app then trains the default
+    model when asked, as it would without a shipped one.
     """
     directory = Path(directory).expanduser()
     target = directory / f"{key_digest(TrainConfig(), fingerprint)}{MODEL_SUFFIX}"
-    if target.exists():
+    if target.exists() and not is_older_shipped_copy(target):
         return False
     if not REFERENCE_MODEL_PATH.is_file():
         logger.info("No reference model ships at %s; the default model is trained when asked for.",
@@ -66,6 +68,18 @@ def install_reference_model(directory: Path, fingerprint: str) -> bool:
         return False
     logger.info("Installed the shipped reference model as %s.", target)
     return True
+
+
+def is_older_shipped_copy(path: Path) -> bool:
+    """Whether the model file at `path` is the shipped file as an earlier CNN Lab shipped it: some of its entries,
+    each the same (by CRC-32 and size), and none of its own. A model a student trained differs in its record."""
+    try:
+        with zipfile.ZipFile(path) as installed, zipfile.ZipFile(REFERENCE_MODEL_PATH) as shipped:
+            held = {(info.filename, info.CRC, info.file_size) for info in installed.infolist()}
+            offered = {(info.filename, info.CRC, info.file_size) for info in shipped.infolist()}
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return held < offered
 
 
 def _unusable_reason(fingerprint: str) -> str:
