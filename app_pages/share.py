@@ -3,11 +3,20 @@
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, training_view
-from cnnlab.jobs.model_file import model_to_bytes
 from cnnlab.lens.activations import conv_filters, layer_activations
+from cnnlab.network.keras_file import keras_file_bytes
 from cnnlab.pictures.images import feature_mosaic, kernel_mosaic, png_bytes
 from cnnlab.pictures.links import config_to_query
 from cnnlab.words import describe_config
+
+KERAS_ASKED = "share_keras_asked"  # the model whose .keras file this tab asked for
+
+
+@st.cache_data(max_entries=16, show_spinner="Keras is writing the model as a .keras file…")
+def keras_download(model_key: tuple, _config, _weights) -> bytes:
+    """The trained model `model_key` names as a .keras file; written once per model for the whole server, by Keras
+    in a process of its own, since this server never imports TensorFlow. A failure is not kept, so it is retried."""
+    return keras_file_bytes(_config, _weights)
 
 
 def link_section() -> None:
@@ -25,16 +34,30 @@ def link_section() -> None:
                    "the Train page, where the sliders will already be set.")
 
 
+def keras_section(column, job, file_name: str) -> None:
+    """The model as a .keras file: written when first asked for, then offered for download."""
+    if st.session_state.get(KERAS_ASKED) != job.key and not column.button(
+            "Prepare the trained model (.keras)", key="share_prepare_model",
+            help="Keras writes the file in a process of its own, which takes a few seconds the first time."):
+        return
+    st.session_state[KERAS_ASKED] = job.key
+    try:
+        data = keras_download(job.key, job.config, job.result.weights)
+    except ValueError as error:
+        del st.session_state[KERAS_ASKED]  # asked again only when the button is pressed again
+        column.error(str(error))
+        return
+    column.download_button("Trained model (.keras)", data=data, file_name=file_name,
+                           mime="application/octet-stream", key="share_model", on_click="ignore")
+
+
 def keep_section(job) -> None:
     """Downloads: the model itself and the pictures of its filters and of the current digit's maps."""
     st.subheader("Keep your work")
     result = job.result
     name = "-".join(["cnnlab", *(f"{setting}{value}" for setting, value in config_to_query(job.config).items())])
     left, middle, right = st.columns(3)
-    # A callable is only run when the button is pressed, so the model is not written out on every rerun.
-    left.download_button("Trained model (.keras)", data=lambda: model_to_bytes(result.model),
-                         file_name=f"{name}.keras", mime="application/octet-stream",
-                         key="share_model", on_click="ignore")
+    keras_section(left, job, f"{name}.keras")
     filters = kernel_mosaic(conv_filters(result.network, 0))
     middle.download_button("conv1 filters (PNG)", data=png_bytes(filters), file_name="conv1-filters.png",
                            mime="image/png", key="share_filters_png", on_click="ignore")

@@ -12,14 +12,14 @@
 `write_model_file` writes one to an open binary file; `read_model_file` checks one read back and rebuilds the
 `TrainResult`, or raises `UnusableFile` with the reason. Where the files live, and how they are named, replaced
 and evicted, is `cnnlab.jobs.store`'s business. A worker sends a finished model to the app as these bytes
-(`model_file_bytes`), so the app never sees half a model either.
+(`model_file_bytes`), so the app never sees half a model either. The `.keras` file a student downloads is another
+format, written by Keras (`cnnlab.network.keras_file`).
 """
 
 from __future__ import annotations
 
 import io
 import json
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
@@ -42,8 +42,6 @@ FILTERS_NAME = "filters.npz"
 EPOCHS_NAME = "epochs.npz"
 WEIGHTS_NAME = "weights.npz"
 INITIAL_NAME = "initial.npz"
-# The name a downloaded model gets (Keras reads only paths ending in .keras).
-MODEL_NAME = "model.keras"
 METADATA_KEYS = (
     "format",
     "config",
@@ -193,14 +191,6 @@ def epoch_weights_from_bytes(data: bytes) -> list[list[np.ndarray]]:
         epochs = sorted({int(name.split("_")[1]) for name in names})
         return [[np.array(arrays[name]) for name in names if name.startswith(f"epoch_{epoch:03d}_")]
                 for epoch in epochs]
-
-
-def model_to_bytes(model) -> bytes:
-    """The model as a `.keras` archive. Keras's public API writes only to paths ending in .keras."""
-    with tempfile.TemporaryDirectory(prefix="cnnlab-save-") as folder:
-        path = Path(folder) / MODEL_NAME
-        model.save(path)
-        return path.read_bytes()
 
 
 def read_model_file(data: bytes, config: TrainConfig, fingerprint: str) -> TrainResult:

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+import streamlit as st
 from helpers import APP, APP_TIMEOUT, PAGE_MODEL, open_page, page_text
 from streamlit.testing.v1 import AppTest
 
@@ -217,7 +218,61 @@ def test_share_page_puts_the_settings_in_the_address_and_offers_downloads(traine
     code = app.code[0].value
     assert code.endswith("?conv1_filters=6&conv2_filters=4&dense_units=16&epochs=2&train_size=600")
     labels = [element.proto.label for element in app.get("download_button")]
-    assert labels == ["Trained model (.keras)", "conv1 filters (PNG)", "conv1 maps of the current digit (PNG)"]
+    assert labels == ["conv1 filters (PNG)", "conv1 maps of the current digit (PNG)"]
+    # The .keras file is written only when asked for (Keras runs in a process of its own for it).
+    assert app.button(key="share_prepare_model").label == "Prepare the trained model (.keras)"
+
+
+@pytest.fixture
+def keras_files_written(monkeypatch):
+    """Every .keras file the Share page has Keras write, in order, through the real `keras_file_bytes`; Streamlit's
+    data caches emptied first, so that no earlier test's file is reused."""
+    from cnnlab.network import keras_file
+
+    st.cache_data.clear()
+    written = []
+    real = keras_file.keras_file_bytes
+
+    def recorded(config, weights):
+        written.append(real(config, weights))
+        return written[-1]
+
+    monkeypatch.setattr(keras_file, "keras_file_bytes", recorded)
+    return written
+
+
+def test_the_keras_file_is_written_once_per_model_and_answers_as_the_page_does(trained_service, digit_state,
+                                                                               keras_files_written, sample, tmp_path):
+    job = trained_service.latest()
+    for _ in range(2):  # two students' tabs ask for the same model's file
+        app = open_page("app_pages/share.py", chosen=job, **digit_state)
+        app.button(key="share_prepare_model").click().run()
+        assert no_exception(app), [item.value for item in app.exception]
+        assert [element.proto.label for element in app.get("download_button")][0] == "Trained model (.keras)"
+        app.run()  # the tab's later runs keep offering it
+        assert [element.proto.label for element in app.get("download_button")][0] == "Trained model (.keras)"
+    assert len(keras_files_written) == 1
+    path = tmp_path / "downloaded.keras"
+    path.write_bytes(keras_files_written[0])
+    from cnnlab.network.backend import load_keras
+
+    model = load_keras().saving.load_model(path)
+    digits = sample.x_test[:20]
+    np.testing.assert_allclose(model.predict(to_model_input(digits), verbose=0),
+                               job.result.network.predict_proba(digits), atol=1e-5)
+
+
+def test_a_keras_file_that_cannot_be_written_is_a_sentence(trained_service, digit_state, monkeypatch):
+    from cnnlab.network import keras_file
+
+    st.cache_data.clear()
+    monkeypatch.setattr(keras_file.sys, "executable", "/no/such/python")
+    app = open_page("app_pages/share.py", chosen=trained_service.latest(), **digit_state)
+    app.button(key="share_prepare_model").click().run()
+    assert no_exception(app), [item.value for item in app.exception]
+    assert "The process that writes the .keras file could not start" in " ".join(item.value for item in app.error)
+    assert "Trained model (.keras)" not in [element.proto.label for element in app.get("download_button")]
+    assert app.button(key="share_prepare_model")  # offered again, to try once more
 
 
 def test_a_broken_link_is_a_sentence(trained_service):

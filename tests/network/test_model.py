@@ -114,8 +114,8 @@ def numpy_forward(weights: list[np.ndarray], image: np.ndarray) -> list[np.ndarr
 
 
 def test_the_tutorials_own_code_runs_on_a_model_saved_as_keras_and_loaded_back(tmp_path, sample):
-    from cnnlab.jobs.model_file import model_to_bytes
     from cnnlab.network.backend import load_keras
+    from cnnlab.network.keras_file import keras_file_bytes
 
     keras = load_keras()
     built = build_model(TrainConfig())
@@ -123,7 +123,7 @@ def test_the_tutorials_own_code_runs_on_a_model_saved_as_keras_and_loaded_back(t
     generator = np.random.default_rng(0)
     built.set_weights([generator.normal(0, 0.1, weight.shape).astype(np.float32) for weight in built.get_weights()])
     path = tmp_path / "cnnlab_model.keras"
-    path.write_bytes(model_to_bytes(built))  # the Share page's .keras download
+    path.write_bytes(keras_file_bytes(TrainConfig(), built.get_weights()))  # the Share page's .keras download
     model = keras.models.load_model(path)
     img = to_model_input(sample.x_test[0])  # (1, 28, 28, 1), as the tutorial's reshaped test image
 

@@ -1,4 +1,5 @@
-"""Share and keep: settings to a link and back, the .keras file read back by Keras, PNG files read by Pillow."""
+"""Share and keep: settings to a link and back, and PNG files read by Pillow (the .keras file has its own tests,
+network/test_keras_file.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ import pytest
 from PIL import Image
 
 from cnnlab.config import TrainConfig
-from cnnlab.digits.format import to_model_input
-from cnnlab.jobs.model_file import model_to_bytes
-from cnnlab.network.backend import load_keras
 from cnnlab.pictures.images import kernel_mosaic, png_bytes
 from cnnlab.pictures.links import config_from_query, config_to_query
 
@@ -53,20 +51,6 @@ def test_a_hand_written_link_is_read():
 def test_a_broken_link_is_a_sentence(query, message):
     with pytest.raises(ValueError, match=message):
         config_from_query(query)
-
-
-def test_the_keras_file_loads_back_with_the_same_answers(tiny_result, sample):
-    content = model_to_bytes(tiny_result.model)
-    assert content[:2] == b"PK"  # a .keras file is a zip archive
-    keras = load_keras()
-    import tempfile
-    with tempfile.NamedTemporaryFile(suffix=".keras") as file:
-        file.write(content)
-        file.flush()
-        loaded = keras.models.load_model(file.name)
-    images = to_model_input(sample.x_test[:20])
-    np.testing.assert_allclose(loaded.predict(images, verbose=0), tiny_result.model.predict(images, verbose=0),
-                               atol=1e-6)
 
 
 def test_png_bytes_read_back_by_pillow():
