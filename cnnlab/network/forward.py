@@ -3,14 +3,20 @@
 The pages that follow a digit through the network (Activations, Prediction, How one number is made, Compare,
 Watch) need one forward pass of a few digits, in milliseconds; Evaluation and the digit map run thousands, a chunk
 at a time. NumPy does all of it without importing TensorFlow, which costs a web server seconds of CPU and hundreds
-of megabytes on its first visit; the server then needs TensorFlow only for gradients (saliency, a filter's
-favourite pattern, fooling the network) and for the random start of a network (Watch's epoch 0). The tests check
-every layer against Keras's own outputs for the same weights.
+of megabytes on its first visit. The gradients the lens pages take (saliency, a filter's favourite pattern, fooling
+the network) run backwards through the same layers in `cnnlab.network.backward`. The tests check every layer against
+Keras's own outputs for the same weights.
+
+Each layer is described by a `Layer`, and its work split in two: `Network.pre_activation` (the convolution, pooling,
+weighted sum, …) and `activate` (the activation function), so the backward pass can undo them one at a time. The
+layer functions take a conv stride and padding, a pooling kind and the activations relu, tanh and sigmoid, although
+the settings today build only one shape of network (stride 1, "valid" padding, max pooling, relu).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -21,6 +27,28 @@ from cnnlab.network.model import POOL_SIZE, summarize_config, weight_shapes
 
 # Digits per NumPy pass: the second conv layer's windows of 256 digits take about 30 MB as float32.
 FORWARD_CHUNK = 256
+PADDINGS = ("valid", "same")
+# Keras's pooling layers, by the kind of summary they take of each window.
+POOL_KINDS = {"MaxPooling2D": "max", "AveragePooling2D": "average"}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a network, as the NumPy passes run it.
+
+    name: as `summarize_config` lists it ("conv1", "pool", …, "output"). kind: Keras's class name ("Conv2D",
+    "MaxPooling2D", "AveragePooling2D", "Dropout", "Flatten", "Dense"). activation: a Conv2D's or Dense layer's
+    activation function ("relu", "tanh", "sigmoid", "softmax"), None for the others. kernel_size, stride,
+    padding ("valid" or "same"): a Conv2D's. pool_size: a pooling layer's window, which is also its stride.
+    """
+
+    name: str
+    kind: str
+    activation: str | None = None
+    kernel_size: int = 0
+    stride: int = 1
+    padding: str = "valid"
+    pool_size: int = 0
 
 
 class Network:
@@ -41,6 +69,26 @@ class Network:
         names = [name for name, _, _ in weight_shapes(config)]
         self._parameters = {name: (self.weights[2 * index], self.weights[2 * index + 1])
                             for index, name in enumerate(names)}
+        self.layers = [self._layer(row["layer"], row["kind"]) for row in summarize_config(config)]
+
+    def _layer(self, name: str, kind: str) -> Layer:
+        """The layer `name` of kind `kind` as `cnnlab.network.model.build_model` makes it: conv layers with stride 1,
+        no padding and relu, max pooling, relu hidden dense layers and a softmax output."""
+        if kind == "Conv2D":
+            return Layer(name, kind, "relu", kernel_size=self.parameters(name)[0].shape[0])
+        if kind in POOL_KINDS:
+            return Layer(name, kind, pool_size=POOL_SIZE)
+        if kind == "Dense":
+            return Layer(name, kind, "softmax" if name == "output" else "relu")
+        return Layer(name, kind)
+
+    def layer(self, layer_name: str) -> Layer:
+        """The layer called `layer_name`; a ValueError naming the network's layers when there is none."""
+        for layer in self.layers:
+            if layer.name == layer_name:
+                return layer
+        raise ValueError(f"The network has no layer called {layer_name!r}; it has "
+                         f"{', '.join(layer.name for layer in self.layers)}.")
 
     def parameters(self, layer_name: str) -> tuple[np.ndarray, np.ndarray]:
         """(kernel, bias) of a layer that learns ("conv1", "conv2", "dense1", …, "output"), float32."""
@@ -65,10 +113,7 @@ class Network:
 
     def layer_output(self, images: np.ndarray, layer_name: str) -> np.ndarray:
         """One layer's output for any number of digits, keeping only that layer's (images as `layer_outputs`)."""
-        names = [row["layer"] for row in summarize_config(self.config)]
-        if layer_name not in names:
-            raise ValueError(f"The network has no layer called {layer_name!r}; it has {', '.join(names)}.")
-        index = names.index(layer_name)
+        index = self.layers.index(self.layer(layer_name))
         return np.concatenate([self._forward(chunk)[index] for chunk in self._chunks(images)])
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
@@ -84,48 +129,108 @@ class Network:
     def _forward(self, values: np.ndarray) -> list[np.ndarray]:
         """The layers applied in order to float32 (n, 28, 28, 1) model input; returns each layer's output."""
         outputs = []
-        for row in summarize_config(self.config):
-            name, kind = row["layer"], row["kind"]
-            if kind == "Conv2D":
-                values = relu(cross_correlate(values, *self.parameters(name)))
-            elif kind == "MaxPooling2D":
-                values = max_pool(values, POOL_SIZE)
-            elif kind == "Flatten":
-                values = values.reshape(len(values), int(np.prod(values.shape[1:])))
-            elif kind == "Dense":
-                kernel, bias = self.parameters(name)
-                values = values @ kernel + bias
-                values = softmax(values) if name == "output" else relu(values)
-            # Dropout only acts while training: at inference it passes values through unchanged.
+        for layer in self.layers:
+            values = activate(self.pre_activation(layer, values), layer.activation)
             outputs.append(values)
         return outputs
 
+    def pre_activation(self, layer: Layer, values: np.ndarray) -> np.ndarray:
+        """What `layer` computes from its input `values` (float32, batch axis first) before its activation function:
+        the whole output of a layer that has none. Dropout only acts while training: at inference it passes values
+        through unchanged."""
+        if layer.kind == "Conv2D":
+            return cross_correlate(values, *self.parameters(layer.name), layer.stride, layer.padding)
+        if layer.kind in POOL_KINDS:
+            return pool(values, layer.pool_size, POOL_KINDS[layer.kind])
+        if layer.kind == "Flatten":
+            return values.reshape(len(values), int(np.prod(values.shape[1:])))
+        if layer.kind == "Dense":
+            kernel, bias = self.parameters(layer.name)
+            return values @ kernel + bias
+        return values
 
-def cross_correlate(values: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """What a Conv2D layer computes before its activation: stride 1, no padding ("valid").
 
-    values: float32 (n, height, width, channels); kernel: (k, k, channels, filters); bias: (filters,).
-    Returns float32 (n, height - k + 1, width - k + 1, filters).
+def same_padding(size: int, kernel_size: int, stride: int) -> tuple[int, int]:
+    """(before, after): the zeros "same" padding adds on each side of a row or column of `size` values, as Keras
+    (and TensorFlow) place them: enough for ceil(size / stride) outputs, the odd one after."""
+    outputs = -(-size // stride)
+    total = max((outputs - 1) * stride + kernel_size - size, 0)
+    return total // 2, total - total // 2
+
+
+def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: str = "valid") -> int:
+    """How many outputs a conv layer gives along a side of `size` inputs."""
+    if padding not in PADDINGS:
+        raise ValueError(f"Padding must be {' or '.join(PADDINGS)}, not {padding!r}.")
+    return -(-size // stride) if padding == "same" else (size - kernel_size) // stride + 1
+
+
+def cross_correlate(values: np.ndarray, kernel: np.ndarray, bias: np.ndarray, stride: int = 1,
+                    padding: str = "valid") -> np.ndarray:
+    """What a Conv2D layer computes before its activation: each window of the input times the kernel, plus the bias.
+
+    values: float32 (n, height, width, channels); kernel: (k, k, channels, filters); bias: (filters,). stride: the
+    step between windows. padding: "valid" (windows inside the input only) or "same" (zeros around it, see
+    `same_padding`). Returns float32 (n, rows, columns, filters), rows = `conv_output_size(height, k, stride,
+    padding)` (height - k + 1 for the defaults).
     """
     size = kernel.shape[0]
-    windows = sliding_window_view(values, (size, size), axis=(1, 2))  # (n, rows, columns, channels, k, k)
+    rows = conv_output_size(values.shape[1], size, stride, padding)
+    columns = conv_output_size(values.shape[2], size, stride, padding)
+    if padding == "same":
+        values = np.pad(values, ((0, 0), same_padding(values.shape[1], size, stride),
+                                 same_padding(values.shape[2], size, stride), (0, 0)))
+    windows = sliding_window_view(values, (size, size), axis=(1, 2))  # (n, positions, positions, channels, k, k)
+    windows = windows[:, : (rows - 1) * stride + 1 : stride, : (columns - 1) * stride + 1 : stride]
     return np.tensordot(windows, kernel, axes=((4, 5, 3), (0, 1, 2))) + bias
 
 
-def max_pool(values: np.ndarray, size: int) -> np.ndarray:
-    """The largest value of each size × size window, windows side by side; a last partial row or column is
-    dropped, as Keras's "valid" pooling does. values: (n, height, width, channels) → (n, height // size, …)."""
+def pool_tiles(values: np.ndarray, size: int) -> np.ndarray:
+    """The size × size windows of `values` (n, height, width, channels), side by side: (n, rows, size, columns,
+    size, channels) with rows = height // size, columns = width // size; a last partial row or column is dropped,
+    as Keras's "valid" pooling does."""
     count, height, width, channels = values.shape
     rows, columns = height // size, width // size
-    tiles = values[:, : rows * size, : columns * size].reshape(count, rows, size, columns, size, channels)
-    return tiles.max(axis=(2, 4))
+    return values[:, : rows * size, : columns * size].reshape(count, rows, size, columns, size, channels)
+
+
+def pool(values: np.ndarray, size: int, kind: str = "max") -> np.ndarray:
+    """The largest ("max") or mean ("average") value of each size × size window, windows side by side (see
+    `pool_tiles`). values: (n, height, width, channels) → (n, height // size, width // size, channels)."""
+    if kind not in ("max", "average"):
+        raise ValueError(f"Pooling is max or average, not {kind!r}.")
+    tiles = pool_tiles(values, size)
+    return tiles.max(axis=(2, 4)) if kind == "max" else tiles.mean(axis=(2, 4), dtype=values.dtype)
+
+
+def max_pool(values: np.ndarray, size: int) -> np.ndarray:
+    """`pool` of kind "max"."""
+    return pool(values, size, "max")
+
+
+def activate(values: np.ndarray, activation: str | None) -> np.ndarray:
+    """`activation` ("relu", "tanh", "sigmoid", "softmax", or None for none) applied to a layer's values."""
+    if activation is None:
+        return values
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"The activation must be one of {', '.join(ACTIVATIONS)}, not {activation!r}.")
+    return ACTIVATIONS[activation](values)
 
 
 def relu(values: np.ndarray) -> np.ndarray:
     return np.maximum(values, 0.0)
 
 
+def sigmoid(values: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^−x), in [0, 1]; written with tanh, which never overflows where e^−x would (x below −88 in
+    float32)."""
+    return (0.5 * np.tanh(0.5 * values) + 0.5).astype(values.dtype, copy=False)
+
+
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Probabilities from scores along the last axis; shifting by the largest score keeps exp from overflowing."""
     exponentials = np.exp(scores - scores.max(axis=-1, keepdims=True))
     return exponentials / exponentials.sum(axis=-1, keepdims=True)
+
+
+ACTIVATIONS = {"relu": relu, "tanh": np.tanh, "sigmoid": sigmoid, "softmax": softmax}
