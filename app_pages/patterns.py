@@ -11,19 +11,19 @@ from cnnlab.pictures.images import enlarge, pattern_mosaic
 
 
 @st.cache_data(max_entries=64, show_spinner="Climbing towards each unit's favourite picture…")
-def patterns_for(model_key: str, _model, layer_name: str, units: tuple[int, ...] | None = None) -> Patterns:
+def patterns_for(model_key: str, _network, layer_name: str, units: tuple[int, ...] | None = None) -> Patterns:
     """The preferred pictures of a layer's units, once per model (`model_key` names it), layer and units."""
-    return preferred_inputs(_model, layer_name, units=None if units is None else list(units))
+    return preferred_inputs(_network, layer_name, units=None if units is None else list(units))
 
 
 def conv_section(result, model_key: str, layer_name: str) -> None:
     """Every filter's pattern, cut to the pixels its unit sees; conv1's beside its own 5×5 kernel."""
-    model = result.model
-    patterns = patterns_for(model_key, model, layer_name)
-    top, left, size = receptive_field(model, layer_name)
+    network = result.network
+    patterns = patterns_for(model_key, network, layer_name)
+    top, left, size = receptive_field(network, layer_name)
     crops = patterns.images[:, top : top + size, left : left + size]
     if layer_name == "conv1":
-        kernels = conv_filters(result.network, 0)[:, :, 0, :]
+        kernels = conv_filters(network, 0)[:, :, 0, :]
         st.image(pattern_mosaic(crops, kernels, scale=8, gap=16),
                  alt="Each conv1 filter's favourite picture beside its weights",
                  caption=f"Filters 1–{len(crops)}, left to right: the {size}×{size} picture that excites the filter "
@@ -36,21 +36,21 @@ def conv_section(result, model_key: str, layer_name: str) -> None:
 
 def dense_section(result, model_key: str) -> None:
     """A chosen dense unit's picture, or the ten output digits' pictures."""
-    model = result.model
-    layers = scored_layer_names(model, dense_only=True)
+    network = result.network
+    layers = scored_layer_names(network, dense_only=True)
     left, right = st.columns(2)
     layer_name = left.selectbox("Layer", layers, index=len(layers) - 1, key="patterns_dense_layer",
                                 format_func=lambda name: "output (the ten digits)" if name == "output" else name)
     if layer_name == "output":
-        patterns = patterns_for(model_key, model, "output")
-        read = predict_proba(result.network, patterns.images)
+        patterns = patterns_for(model_key, network, "output")
+        read = predict_proba(network, patterns.images)
         st.image(pattern_mosaic(patterns.images, scale=3, gap=8, max_columns=5), alt="The picture most like each digit",
                  caption="The pictures the network finds most like 0, 1, 2 … 9 (top row 0–4, bottom row 5–9). It "
                  f"reads them as {', '.join(str(int(digit)) for digit in read.argmax(axis=1))}.")
         return
-    unit = right.number_input("Unit", 1, unit_count(model, layer_name), 1, key="patterns_unit")
-    patterns = patterns_for(model_key, model, layer_name, (int(unit) - 1,))
-    probabilities = predict_proba(result.network, patterns.images)[0]
+    unit = right.number_input("Unit", 1, unit_count(network, layer_name), 1, key="patterns_unit")
+    patterns = patterns_for(model_key, network, layer_name, (int(unit) - 1,))
+    probabilities = predict_proba(network, patterns.images)[0]
     picture, words = st.columns([1, 2])
     picture.image(enlarge(patterns.images[0], 5), width=140, alt="The unit's favourite picture")
     words.markdown(f"Unit {unit} of {layer_name} reaches **{max(float(patterns.scores[0]), 0):.2f}** on this picture. "

@@ -53,10 +53,7 @@ def why_section(result, digit, predicted: int) -> None:
     kind = right.radio("Gradient of", list(GRADIENT_KINDS), format_func=GRADIENT_KINDS.get, horizontal=True,
                        key="prediction_why_kind")
     target = predicted if target is None else target
-    # The gradient needs TensorFlow, which a server loads the first time a page asks for it (seconds); the
-    # probabilities above are already on the page by then.
-    with st.spinner("Computing how every pixel moves the score…"):
-        gradient = class_gradient(result.model, digit, target, kind=kind)
+    gradient = class_gradient(result.network, digit, target, kind=kind)
     if not gradient.any():
         st.info(f"The {kind} of {target} does not change with any pixel here (every path to it is switched off "
                 "by a ReLU), so there is nothing to show.")

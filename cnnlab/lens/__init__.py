@@ -2,8 +2,8 @@
 
 - `activations`: every layer's output for a digit, the filters, the probabilities.
 - `arithmetic`: how one conv or pool value is computed from the numbers under it.
-- `saliency`, `scores`, `patterns`, `attack`: gradients (TensorFlow): which pixels matter, what a filter looks for,
-  how little it takes to fool the network.
+- `saliency`, `scores`, `patterns`, `attack`: gradients (NumPy, `cnnlab.network.backward`): which pixels matter, what a
+  filter looks for, how little it takes to fool the network.
 - `evaluation`, `digit_map`: the model on all its test digits.
 - `filter_history`: the filters and answers epoch by epoch, from the snapshots a training keeps.
 - `comparison`, `experiments`: two models, or the whole class's, side by side.

@@ -11,16 +11,13 @@ the target, so the change is as small as this path allows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnnlab.digits.format import IMAGE_SIZE, NUM_CLASSES, to_model_input
-from cnnlab.lens.scores import layer_scores
-from cnnlab.network.backend import load_keras, per_model
-
-if TYPE_CHECKING:
-    import keras
+from cnnlab.network.backward import output_gradient
+from cnnlab.network.blas import one_blas_thread
+from cnnlab.network.forward import Network
 
 # Grey levels out of 255. Measured on the reference model and 20 sample digits with 10 steps: a budget of 32 fooled
 # it on 3, 64 on 13, 96 on 18 (the change found was about 60 on average), so 96 shows the lesson on most digits.
@@ -81,41 +78,17 @@ def _check_whole(value: object, low: int, high: int, what: str) -> int:
     return int(value)
 
 
-# Per trained model, a compiled function: (pixels, targets) → (log-probabilities, their gradient).
-
-
-@per_model
-def _gradient_function(model: keras.Model):
-    """For a batch of model inputs and one target per row: the log-probabilities (n, 10) and the gradient of each
-    row's target log-probability with respect to its pixels (n, 28, 28, 1). Compiled once per model: a step then
-    costs one graph call instead of dozens of eager operations."""
-    load_keras()
-    import tensorflow as tf
-
-    def log_probabilities_and_gradient(pixels, targets):
-        with tf.GradientTape() as tape:
-            tape.watch(pixels)
-            # Log-softmax of the output layer's scores stays finite where a very sure softmax would round
-            # the target's probability to 0 and pass no gradient.
-            log_probabilities = tf.nn.log_softmax(layer_scores(model, "output", pixels))
-            chosen = tf.reduce_sum(log_probabilities * tf.one_hot(targets, NUM_CLASSES))
-        return log_probabilities, tape.gradient(chosen, pixels)
-
-    # No Python control flow inside, so no AutoGraph: converting the source costs most of a second on
-    # the first page that compiles a function.
-    return tf.function(log_probabilities_and_gradient, autograph=False, input_signature=[
-        tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32), tf.TensorSpec([None], tf.int32)])
-
-
-def target_gradient(model: keras.Model, images: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray]:
+def target_gradient(network: Network, images: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray]:
     """For digits `images` (uint8 (n, 28, 28)): the network's probabilities, float32 (n, 10), and
-    d log p(target) / d pixel, float32 (n, 28, 28), pixels read as 0–1 as the model reads them."""
-    targets = np.full(len(images), target, dtype=np.int32)
-    log_probabilities, gradient = _gradient_function(model)(to_model_input(images), targets)
-    return np.exp(np.asarray(log_probabilities)), np.asarray(gradient)[..., 0]
+    d log p(target) / d pixel, float32 (n, 28, 28), pixels read as 0–1 as the model reads them. The log-probability
+    stays finite where a very sure softmax would round the target's probability to 0 and pass no gradient."""
+    targets = np.full(len(images), target)
+    probabilities, gradient = output_gradient(network, to_model_input(images), targets, "log_probability")
+    return probabilities, gradient[..., 0]
 
 
-def fool(model: keras.Model, image: np.ndarray, target: int, budget: int = DEFAULT_BUDGET,
+@one_blas_thread()
+def fool(network: Network, image: np.ndarray, target: int, budget: int = DEFAULT_BUDGET,
          steps: int = DEFAULT_STEPS) -> AttackResult:
     """The smallest change of `image` found, at most `budget` grey levels per pixel, that the network reads as
     `target`, in up to `steps` gradient-sign steps.
@@ -133,7 +106,7 @@ def fool(model: keras.Model, image: np.ndarray, target: int, budget: int = DEFAU
     target = _check_whole(target, 0, NUM_CLASSES - 1, "The digit to aim for")
     budget = _check_whole(budget, *BUDGET_RANGE, "The pixel budget")
     steps = _check_whole(steps, *STEPS_RANGE, "The number of steps")
-    original_probabilities = np.asarray(model.predict_on_batch(to_model_input(image)))[0]
+    original_probabilities = network.predict_proba(image)[0]
     if int(np.argmax(original_probabilities)) == target:
         raise ValueError(f"The network already reads this digit as {target}; choose another digit to aim for.")
 
@@ -147,7 +120,7 @@ def fool(model: keras.Model, image: np.ndarray, target: int, budget: int = DEFAU
     # probabilities and the step it came at.
     first_success: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
     for step in range(steps + 1):
-        probabilities, gradient = target_gradient(model, pictures, target)
+        probabilities, gradient = target_gradient(network, pictures, target)
         for row in np.flatnonzero(probabilities.argmax(axis=1) == target):
             first_success.setdefault(int(row), (pictures[row].copy(), probabilities[row], step))
         # Once the smallest budget works, no other can do with less.

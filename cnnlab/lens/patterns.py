@@ -1,10 +1,10 @@
 """What a filter looks for: the input pattern that excites a unit most, found by gradient ascent from noise.
 
-Start from faint random noise, and repeatedly change the pixels in the direction that raises the unit's value
-(`tf.GradientTape`), a little regularised so the picture stays readable: the pixels decay slightly towards black
-(an L2 penalty), are blurred a little every few steps (so that pixel-sized noise, which no digit has, does not
-grow), and are kept within [0, 1], the range the network was trained on. All units of a layer climb at once, one
-picture per unit in one batch, so a layer costs one compiled loop rather than one per filter.
+Start from faint random noise, and repeatedly change the pixels in the direction that raises the unit's value (its
+gradient, from `cnnlab.network.backward`), a little regularised so the picture stays readable: the pixels decay
+slightly towards black (an L2 penalty), are blurred a little every few steps (so that pixel-sized noise, which no
+digit has, does not grow), and are kept within [0, 1], the range the network was trained on. All units of a layer
+climb at once, one picture per unit in one NumPy batch, so a step costs one pass forward and back for the layer.
 
 A conv filter has one unit per position of its map; the one climbed is at the centre of the map, and only the
 pixels it sees (its receptive field, `receptive_field`) can matter, so the pattern appears there on black. (The mean
@@ -17,16 +17,14 @@ gradient to climb.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnnlab.digits.format import IMAGE_SIZE
-from cnnlab.lens.scores import is_conv, layer_scores, scored_layer
-from cnnlab.network.backend import load_keras, per_model
-
-if TYPE_CHECKING:
-    import keras
+from cnnlab.lens.scores import is_conv, scored_layer
+from cnnlab.network.backward import unit_gradient
+from cnnlab.network.blas import one_blas_thread
+from cnnlab.network.forward import FORWARD_CHUNK, POOL_KINDS, Network, conv_output_size, cross_correlate, same_padding
 
 # Measured on the reference model: 30 steps bring every conv1 filter's pattern to at least 91 % of the best value
 # any picture can give it (the sum of its positive weights plus its bias); more steps add little.
@@ -38,8 +36,6 @@ DECAY = 0.05
 BLUR_EVERY = 4  # steps between two light blurs
 START_NOISE = (0.0, 0.2)  # the starting pictures: faint uniform noise, darker than any ink
 SEED = 0
-
-# Per trained model, per layer name: the compiled ascent, built on first use.
 
 
 @dataclass(frozen=True)
@@ -57,85 +53,75 @@ class Patterns:
     units: tuple[int, ...]
 
 
-def _blur_kernel():
-    """A 3×3 blur that keeps most of each pixel (weights 1-2-1 by 1-2-1, centre-heavy), as a conv kernel."""
+def _blur_kernel() -> np.ndarray:
+    """A 3×3 blur that keeps most of each pixel (weights 1-2-1 by 1-2-1, centre-heavy), as a conv kernel: float32
+    (3, 3, 1, 1) summing to 1."""
     row = np.array([1.0, 2.0, 1.0], dtype=np.float32)
     kernel = np.outer(row, row)
     return (kernel / kernel.sum())[:, :, np.newaxis, np.newaxis]
 
 
-@per_model
-def _ascent(model: keras.Model, layer_name: str):
-    """The compiled ascent for one layer: (start pictures (n, 28, 28, 1), unit per picture (n,), steps) →
-    (final pictures, each unit's score on its picture). Built once per model and layer."""
-    load_keras()
-    import tensorflow as tf
+def climb(network: Network, layer_name: str, pixels: np.ndarray, units: np.ndarray,
+          steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """`steps` steps of the regularised ascent (see the module's docstring), every picture towards its own unit.
 
-    blur = tf.constant(_blur_kernel())
-
-    def unit_scores(pixels, units):
-        scores = layer_scores(model, layer_name, pixels)
-        if len(scores.shape) == 4:
-            # A conv filter's unit at the centre of its map (see the module's docstring).
-            scores = scores[:, scores.shape[1] // 2, scores.shape[2] // 2, :]
-        return tf.reduce_sum(scores * tf.one_hot(units, tf.shape(scores)[1]), axis=1)
-
-    def climb(pixels, units, steps):
-        def step_up(step, pixels):
-            with tf.GradientTape() as tape:
-                tape.watch(pixels)
-                total = tf.reduce_sum(unit_scores(pixels, units))
-            gradient = tape.gradient(total, pixels)
-            # Each picture's gradient scaled to the same size, so weak and strong units climb alike.
-            size = tf.sqrt(tf.reduce_mean(tf.square(gradient), axis=[1, 2, 3], keepdims=True)) + 1e-8
-            pixels = pixels * (1.0 - DECAY) + STEP_SIZE * gradient / size
-            pixels = tf.cond(step % BLUR_EVERY == BLUR_EVERY - 1,
-                             lambda: tf.nn.conv2d(pixels, blur, strides=1, padding="SAME"), lambda: pixels)
-            return step + 1, tf.clip_by_value(pixels, 0.0, 1.0)
-
-        _, pixels = tf.while_loop(lambda step, _: step < steps, step_up, (tf.constant(0), pixels))
-        return pixels, unit_scores(pixels, units)
-
-    # The loop is written as TensorFlow's own while_loop and cond, so the function needs no AutoGraph: its
-    # conversion of Python source took most of a second on the page's first view.
-    return tf.function(climb, autograph=False, input_signature=[
-        tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32), tf.TensorSpec([None], tf.int32),
-        tf.TensorSpec([], tf.int32)])
+    pixels: float32 (n, 28, 28, 1) in [0, 1], the starting pictures. units: int (n,), one unit of `layer_name` per
+    picture. Returns (the final pictures, float32 (n, 28, 28, 1) in [0, 1]; each unit's value before its
+    activation on its picture, float32 (n,)).
+    """
+    blur, no_bias = _blur_kernel(), np.zeros(1, dtype=np.float32)
+    for step in range(steps):
+        _, gradient = unit_gradient(network, pixels, layer_name, units)
+        # Each picture's gradient scaled to the same size, so weak and strong units climb alike.
+        size = np.sqrt(np.mean(np.square(gradient), axis=(1, 2, 3), keepdims=True)) + np.float32(1e-8)
+        pixels = pixels * np.float32(1.0 - DECAY) + np.float32(STEP_SIZE) * gradient / size
+        if step % BLUR_EVERY == BLUR_EVERY - 1:
+            # Zeros around the picture, as the black background beyond its edge.
+            pixels = cross_correlate(pixels, blur, no_bias, padding="same")
+        pixels = np.clip(pixels, 0.0, 1.0)
+    return pixels, unit_gradient(network, pixels, layer_name, units)[0]
 
 
-def unit_count(model: keras.Model, layer_name: str) -> int:
+def unit_count(network: Network, layer_name: str) -> int:
     """How many units (filters, dense units or output digits) the layer `layer_name` has."""
-    layer = scored_layer(model, layer_name)
-    return int(layer.filters if is_conv(layer) else layer.units)
+    scored_layer(network, layer_name)
+    return len(network.parameters(layer_name)[1])
 
 
-def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int, int]:
+def receptive_field(network: Network, layer_name: str) -> tuple[int, int, int]:
     """(top, left, size) of the square of input pixels that the unit climbed in `layer_name` sees: the centre of a
     conv layer's map (e.g. (12, 12, 5) for conv1 and (10, 10, 10) for conv2), the whole picture for a dense layer.
 
-    Worked back from the centre through each conv (kernel k, stride 1: a span grows by k − 1) and pooling layer
-    (window and stride p: a span [a, b] comes from [a·p, b·p + p − 1]) between the input and the layer.
+    Worked back from the centre through each conv layer (kernel k, stride s, z zeros of "same" padding before the
+    first row: a span [a, b] comes from [a·s − z, b·s − z + k − 1]) and pooling layer (window and stride p: from
+    [a·p, b·p + p − 1]) between the input and the layer, then cut to the picture (padding is no pixel).
     """
-    layer = scored_layer(model, layer_name)
+    layer = scored_layer(network, layer_name)
     if not is_conv(layer):
         return 0, 0, IMAGE_SIZE
-    height, width = layer.output.shape[1:3]
-    rows, columns = [height // 2, height // 2], [width // 2, width // 2]
-    path = model.layers[: model.layers.index(layer) + 1]
-    for item in reversed(path):
+    path = network.layers[: network.layers.index(layer) + 1]
+    # The input size of every layer on the way: square maps, so one side says it.
+    sides = [IMAGE_SIZE]
+    for item in path:
         if is_conv(item):
-            if tuple(item.strides) != (1, 1) or item.padding != "valid":
-                raise ValueError(f"{item.name} has strides or padding CNN Lab's networks never use.")
-            rows[1] += item.kernel_size[0] - 1
-            columns[1] += item.kernel_size[1] - 1
-        elif isinstance(item, load_keras().layers.MaxPooling2D):
-            size = item.pool_size[0]
-            rows = [rows[0] * size, rows[1] * size + size - 1]
-            columns = [columns[0] * size, columns[1] * size + size - 1]
-    return rows[0], columns[0], rows[1] - rows[0] + 1
+            sides.append(conv_output_size(sides[-1], item.kernel_size, item.stride, item.padding))
+        elif item.kind in POOL_KINDS:
+            sides.append(sides[-1] // item.pool_size)
+        else:
+            sides.append(sides[-1])
+    first = last = sides[-1] // 2
+    for item, side in zip(reversed(path), reversed(sides[:-1]), strict=True):
+        if is_conv(item):
+            before = same_padding(side, item.kernel_size, item.stride)[0] if item.padding == "same" else 0
+            first, last = first * item.stride - before, last * item.stride - before + item.kernel_size - 1
+        elif item.kind in POOL_KINDS:
+            first, last = first * item.pool_size, last * item.pool_size + item.pool_size - 1
+    first, last = max(first, 0), min(last, IMAGE_SIZE - 1)
+    return first, first, last - first + 1
 
 
-def preferred_inputs(model: keras.Model, layer_name: str, units: list[int] | None = None, steps: int = STEPS,
+@one_blas_thread()
+def preferred_inputs(network: Network, layer_name: str, units: list[int] | None = None, steps: int = STEPS,
                      seed: int = SEED) -> Patterns:
     """The picture each unit of `layer_name` responds to most, from `steps` steps of gradient ascent.
 
@@ -145,12 +131,16 @@ def preferred_inputs(model: keras.Model, layer_name: str, units: list[int] | Non
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 1000:
         raise ValueError(f"The number of ascent steps must be a whole number from 1 to 1,000, not {steps!r}.")
-    count = unit_count(model, layer_name)
+    count = unit_count(network, layer_name)
     units = list(range(count)) if units is None else [int(unit) for unit in units]
     if not units or not all(0 <= unit < count for unit in units):
         raise ValueError(f"{layer_name} has units 0 to {count - 1}; {units} asks for others.")
     # The ascent runs on the model's own input, floats in [0, 1]; only the finished pictures become uint8 digits.
     start = np.random.default_rng(seed).uniform(*START_NOISE, size=(len(units), 28, 28, 1)).astype(np.float32)
-    pixels, scores = _ascent(model, layer_name)(start, np.array(units, dtype=np.int32), np.int32(steps))
-    images = np.rint(np.asarray(pixels)[..., 0] * 255.0).astype(np.uint8)
-    return Patterns(layer_name, images, np.asarray(scores, dtype=np.float32), tuple(units))
+    # FORWARD_CHUNK pictures at a time: a thousand dense units at once would hold gigabytes of conv windows.
+    climbed = [climb(network, layer_name, start[first : first + FORWARD_CHUNK],
+                     np.array(units[first : first + FORWARD_CHUNK]), steps)
+               for first in range(0, len(units), FORWARD_CHUNK)]
+    pixels, scores = (np.concatenate(parts) for parts in zip(*climbed, strict=True))
+    images = np.rint(pixels[..., 0] * 255.0).astype(np.uint8)
+    return Patterns(layer_name, images, scores.astype(np.float32), tuple(units))

@@ -1,7 +1,8 @@
 """Lazy access to Keras, so that importing `cnnlab` (and opening a page) does not pay TensorFlow's start-up.
 
-TensorFlow takes seconds and hundreds of megabytes to import; only code that really builds or runs a
-model should trigger it, by calling `load_keras()`.
+TensorFlow takes seconds and hundreds of megabytes to import; only code that really builds or trains a Keras
+model should trigger it, by calling `load_keras()`. The web server runs trained networks, forward and backward, in
+NumPy (`forward`, `backward`).
 """
 
 from __future__ import annotations
@@ -10,11 +11,6 @@ import functools
 import gc
 import os
 import threading
-import weakref
-from collections.abc import Callable
-from typing import TypeVar
-
-T = TypeVar("T")
 
 # The training worker and the pages' script threads may all reach for Keras first at the same moment. One
 # import at a time: TensorFlow's import graph is large and circular, and concurrent first imports of it are
@@ -42,19 +38,3 @@ def _import_keras():
     gc.freeze()
     return keras
 
-
-def per_model(build: Callable[..., T]) -> Callable[..., T]:
-    """Decorate `build(model, *names)` so that it runs once per trained model and names; what it built lives as
-    long as the model does (compiled gradient functions and sub-models are worth keeping, and cost memory)."""
-    built: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-    lock = threading.Lock()
-
-    @functools.wraps(build)
-    def cached(model, *names):
-        with lock:
-            for_model = built.setdefault(model, {})
-            if names not in for_model:
-                for_model[names] = build(model, *names)
-            return for_model[names]
-
-    return cached

@@ -1,14 +1,26 @@
 """What a filter looks for: each pattern found by gradient ascent excites its unit far more than random pictures
-do, checked through the model's own forward pass; conv1's against the best value any picture can give, worked out
-with NumPy from its weights."""
+do, checked through the Keras model's own forward pass; conv1's against the best value any picture can give, worked
+out with NumPy from its weights; the pictures against the TensorFlow ascent the page ran before; the receptive field
+against the pixels TensorFlow's gradient reaches."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from keras_reference import KerasTwin, keras_unit_gradient, random_keras_network
 
+import cnnlab.lens.patterns
 from cnnlab.digits.format import to_model_input
-from cnnlab.lens.patterns import preferred_inputs, receptive_field
+from cnnlab.lens.patterns import (
+    BLUR_EVERY,
+    DECAY,
+    SEED,
+    START_NOISE,
+    STEP_SIZE,
+    STEPS,
+    preferred_inputs,
+    receptive_field,
+)
 from cnnlab.network.backend import load_keras
 
 
@@ -36,7 +48,7 @@ def own_values(model, layer_name: str, patterns) -> np.ndarray:
 
 def test_conv1_patterns_come_close_to_the_best_any_picture_can_do(reference_result, noise):
     model = reference_result.model
-    patterns = preferred_inputs(model, "conv1")
+    patterns = preferred_inputs(reference_result.network, "conv1")
     assert patterns.images.dtype == np.uint8 and patterns.images.shape == (30, 28, 28)
     weights, bias = model.get_layer("conv1").get_weights()
     # A conv1 unit adds weight × pixel over its 5×5 window: with pixels in [0, 1] the most it can reach is the sum
@@ -55,8 +67,9 @@ def test_conv1_patterns_come_close_to_the_best_any_picture_can_do(reference_resu
 def test_conv2_and_dense_patterns_beat_random_pictures_threefold(reference_result, tiny_result, noise):
     # Measured: the weakest conv2 pattern of the reference model gives 3.6× its unit's mean on noise, and the
     # weakest dense1 pattern of the small model 4.1×; 3× leaves room without accepting a failed ascent.
-    for model, layer_name in ((reference_result.model, "conv2"), (tiny_result.model, "dense1")):
-        patterns = preferred_inputs(model, layer_name)
+    for result, layer_name in ((reference_result, "conv2"), (tiny_result, "dense1")):
+        model = result.model
+        patterns = preferred_inputs(result.network, layer_name)
         own = own_values(model, layer_name, patterns)
         random_mean = unit_values(model, layer_name, noise).mean(axis=0)[list(patterns.units)]
         assert np.all(own > 0)
@@ -64,20 +77,20 @@ def test_conv2_and_dense_patterns_beat_random_pictures_threefold(reference_resul
 
 
 def test_each_output_digits_pattern_is_read_as_that_digit(reference_result):
-    patterns = preferred_inputs(reference_result.model, "output")
+    patterns = preferred_inputs(reference_result.network, "output")
     probabilities = unit_values(reference_result.model, "output", patterns.images)
     assert list(probabilities.argmax(axis=1)) == list(range(10))
     assert probabilities.max(axis=1).min() >= 0.9
 
 
 def test_a_conv_unit_sees_only_its_receptive_field(reference_result):
-    model = reference_result.model
-    assert receptive_field(model, "conv1") == (12, 12, 5)
-    assert receptive_field(model, "conv2") == (10, 10, 10)
-    assert receptive_field(model, "dense1") == (0, 0, 28)
+    model, network = reference_result.model, reference_result.network
+    assert receptive_field(network, "conv1") == (12, 12, 5)
+    assert receptive_field(network, "conv2") == (10, 10, 10)
+    assert receptive_field(network, "dense1") == (0, 0, 28)
     image = np.random.default_rng(0).integers(0, 256, size=(28, 28), dtype=np.uint8)
     for layer_name in ("conv1", "conv2"):
-        top, left, size = receptive_field(model, layer_name)
+        top, left, size = receptive_field(network, layer_name)
         outside = image.copy()
         outside[:, :] = 255 - outside
         outside[top : top + size, left : left + size] = image[top : top + size, left : left + size]
@@ -88,16 +101,81 @@ def test_a_conv_unit_sees_only_its_receptive_field(reference_result):
         assert not np.allclose(values[2], values[0], atol=1e-3)  # the pixels inside matter
 
 
-def test_chosen_units_come_in_the_asked_order_and_bad_requests_are_sentences(tiny_result):
-    model = tiny_result.model
-    patterns = preferred_inputs(model, "dense1", units=[5, 2])
+def test_chosen_units_come_in_the_asked_order_and_bad_requests_are_sentences(tiny_result, monkeypatch):
+    network = tiny_result.network
+    patterns = preferred_inputs(network, "dense1", units=[5, 2])
     assert patterns.units == (5, 2) and patterns.images.shape == (2, 28, 28)
-    again = preferred_inputs(model, "dense1", units=[5, 2])
+    again = preferred_inputs(network, "dense1", units=[5, 2])
     np.testing.assert_array_equal(patterns.images, again.images)  # the same seed gives the same pictures
+    # Many units climb a chunk of pictures at a time; each picture has its own gradient and scale, so chunks of 5
+    # give the pictures of one batch of 16.
+    every = preferred_inputs(network, "dense1")
+    monkeypatch.setattr(cnnlab.lens.patterns, "FORWARD_CHUNK", 5)
+    np.testing.assert_array_equal(preferred_inputs(network, "dense1").images, every.images)
     with pytest.raises(ValueError, match="no conv or dense layer called 'pool'"):
-        preferred_inputs(model, "pool")
+        preferred_inputs(network, "pool")
     with pytest.raises(ValueError, match="dense1 has units 0 to 15"):
-        preferred_inputs(model, "dense1", units=[16])
+        preferred_inputs(network, "dense1", units=[16])
+
+
+def tensorflow_ascent(model, layer_name: str, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ascent as the page ran it before, in TensorFlow: the same start, steps and regularisation, the gradients
+    from `tf.GradientTape`, the blur TensorFlow's own "SAME" convolution. Returns (uint8 images, scores)."""
+    load_keras()
+    import tensorflow as tf
+
+    units = np.arange(count)
+    row = np.array([1.0, 2.0, 1.0], dtype=np.float32)
+    blur = tf.constant((np.outer(row, row) / 16)[:, :, np.newaxis, np.newaxis])
+    start = np.random.default_rng(SEED).uniform(*START_NOISE, size=(count, 28, 28, 1)).astype(np.float32)
+    pixels = tf.constant(start)
+    for step in range(STEPS):
+        gradient = tf.constant(keras_unit_gradient(model, pixels.numpy(), layer_name, units)[1])
+        size = tf.sqrt(tf.reduce_mean(tf.square(gradient), axis=[1, 2, 3], keepdims=True)) + 1e-8
+        pixels = pixels * (1.0 - DECAY) + STEP_SIZE * gradient / size
+        if step % BLUR_EVERY == BLUR_EVERY - 1:
+            pixels = tf.nn.conv2d(pixels, blur, strides=1, padding="SAME")
+        pixels = tf.clip_by_value(pixels, 0.0, 1.0)
+    scores = keras_unit_gradient(model, pixels.numpy(), layer_name, units)[0]
+    return np.rint(pixels.numpy()[..., 0] * 255.0).astype(np.uint8), scores
+
+
+@pytest.mark.parametrize(("layer_name", "count"), [("conv1", 30), ("conv2", 15), ("output", 10)])
+def test_the_reference_models_patterns_are_what_tensorflow_computed(reference_result, layer_name, count):
+    patterns = preferred_inputs(reference_result.network, layer_name)
+    images, scores = tensorflow_ascent(reference_result.model, layer_name, count)
+    # Thirty steps of float32 arithmetic in two libraries: a pixel may round to the next grey level, no further.
+    difference = np.abs(patterns.images.astype(int) - images.astype(int))
+    assert difference.max() <= 1 and np.mean(difference > 0) <= 0.001, (difference.max(), np.mean(difference > 0))
+    np.testing.assert_allclose(patterns.scores, scores, rtol=1e-4, atol=1e-5 * np.abs(scores).max())
+
+
+@pytest.mark.parametrize("shape", ["stride 2, same padding, average pooling", "7×7 stride 2, then stride 2 same"])
+def test_the_receptive_field_is_every_pixel_tensorflows_gradient_reaches(shape):
+    # Positive weights, tanh and sigmoid (never flat) and average pooling (every value counts): the centre unit's
+    # gradient is then non-zero on exactly the pixels it sees, which the field must name.
+    layers = load_keras().layers
+    stacks = {
+        "stride 2, same padding, average pooling": [
+            layers.Conv2D(3, 4, strides=2, padding="same", activation="tanh", name="conv1"),
+            layers.AveragePooling2D(2, name="pool"),
+            layers.Conv2D(2, 3, padding="same", activation="tanh", name="conv2"),
+            layers.Flatten(name="flatten"), layers.Dense(10, activation="softmax", name="output")],
+        "7×7 stride 2, then stride 2 same": [
+            layers.Conv2D(2, 7, strides=2, activation="sigmoid", name="conv1"),
+            layers.Conv2D(2, 5, strides=2, padding="same", activation="sigmoid", name="conv2"),
+            layers.Flatten(name="flatten"), layers.Dense(10, activation="softmax", name="output")],
+    }
+    model = random_keras_network(stacks[shape], seed=1)
+    model.set_weights([np.abs(values) / 4 for values in model.get_weights()])
+    network = KerasTwin(model)
+    pixels = np.random.default_rng(2).uniform(0, 1, size=(2, 28, 28, 1)).astype(np.float32)
+    for layer_name in ("conv1", "conv2"):
+        _, gradient = keras_unit_gradient(model, pixels, layer_name, [0, 1])
+        rows, columns = np.nonzero(np.abs(gradient).max(axis=(0, 3)))
+        top, left, size = receptive_field(network, layer_name)
+        assert (rows.min(), columns.min(), rows.max() - rows.min() + 1) == (top, left, size), layer_name
+        assert (rows.max(), columns.max()) == (top + size - 1, left + size - 1), layer_name
 
 
 def test_the_mosaic_puts_each_pattern_beside_its_kernel():

@@ -1,9 +1,11 @@
-"""Saliency: the gradient against finite differences of the model's own outputs, and the map's shape and range."""
+"""Saliency: the gradient against finite differences of the Keras model's own outputs and against the TensorFlow
+version the page used before (`tf.GradientTape`), and the map's shape and range."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from keras_reference import OUTPUT_ROUNDING, keras_output_gradient, score_gradient_scales
 
 from cnnlab.digits.format import to_model_input
 from cnnlab.lens.saliency import class_gradient, saliency_map
@@ -40,7 +42,7 @@ def test_gradient_matches_finite_differences(tiny_result, digit, kind, function)
     model = tiny_result.model
     pixels = to_model_input(digit).astype(np.float64)
     target = int(np.argmax(model.predict_on_batch(pixels.astype(np.float32))[0]))
-    gradient = class_gradient(model, digit, target, kind=kind)
+    gradient = class_gradient(tiny_result.network, digit, target, kind=kind)
     assert gradient.shape == (28, 28) and gradient.dtype == np.float32
     scale = float(np.abs(gradient).max())
     assert scale > 0
@@ -62,13 +64,13 @@ def test_gradient_matches_finite_differences(tiny_result, digit, kind, function)
 
 
 def test_gradient_of_another_class_differs(tiny_result, digit):
-    first = class_gradient(tiny_result.model, digit, 0)
-    second = class_gradient(tiny_result.model, digit, 1)
+    first = class_gradient(tiny_result.network, digit, 0)
+    second = class_gradient(tiny_result.network, digit, 1)
     assert not np.allclose(first, second)
 
 
 def test_saliency_map_is_in_zero_to_one_with_the_input_shape(tiny_result, digit):
-    saliency = saliency_map(class_gradient(tiny_result.model, digit, 3))
+    saliency = saliency_map(class_gradient(tiny_result.network, digit, 3))
     assert saliency.shape == digit.shape and saliency.dtype == np.float32
     assert saliency.min() >= 0 and saliency.max() == pytest.approx(1.0)
     known = saliency_map(np.array([[-4.0, 2.0], [0.0, 1.0]]))
@@ -78,6 +80,25 @@ def test_saliency_map_is_in_zero_to_one_with_the_input_shape(tiny_result, digit)
 
 def test_bad_requests_are_a_sentence(tiny_result, digit):
     with pytest.raises(ValueError, match="from 0 to 9, not 10"):
-        class_gradient(tiny_result.model, digit, 10)
+        class_gradient(tiny_result.network, digit, 10)
     with pytest.raises(ValueError, match="score or probability, not 'logit'"):
-        class_gradient(tiny_result.model, digit, 1, kind="logit")
+        class_gradient(tiny_result.network, digit, 1, kind="logit")
+
+
+@pytest.mark.parametrize("kind", ["score", "probability"])
+def test_the_reference_models_saliency_is_what_tensorflow_computed(reference_result, sample, kind):
+    # Three test digits, each explained for the class it is read as and for the next digit.
+    for digit in sample.x_test[:3]:
+        pixels = to_model_input(digit)
+        predicted = int(np.argmax(reference_result.network.predict_proba(digit)))
+        scale = float(score_gradient_scales(reference_result.model, pixels)[0])
+        for target in (predicted, (predicted + 1) % 10):
+            gradient = class_gradient(reference_result.network, digit, target, kind=kind)
+            theirs = keras_output_gradient(reference_result.model, pixels, [target], kind)[1][0, :, :, 0]
+            tolerance = OUTPUT_ROUNDING * scale
+            np.testing.assert_allclose(gradient, theirs, rtol=1e-4, atol=tolerance)
+            # The map is the gradient's size over its largest: it moves by at most twice the gradient's error over
+            # that largest value.
+            largest = float(np.abs(theirs).max())
+            np.testing.assert_allclose(saliency_map(gradient), saliency_map(theirs),
+                                       atol=2 * (tolerance + 1e-4 * largest) / largest)
