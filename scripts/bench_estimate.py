@@ -61,9 +61,10 @@ def main() -> int:
             figures = measure(service, config, dataset)
         finally:
             service.close()
-        print(f"{name} ({config.epochs} epochs of {arguments.train_size:,} images): estimated {figures['before']:.0f} s "
-              f"before training, took {figures['whole']:.0f} s; after epoch 1: {figures['predicted_left']:.1f} s "
-              f"left shown, {figures['really_left']:.1f} s really left, error {figures['error']:+.0%}")
+        print(f"{name} ({config.epochs} epochs of {arguments.train_size:,} images): "
+              f"estimated {figures['before']:.0f} s before training, took {figures['whole']:.0f} s; "
+              f"after epoch 1: {figures['predicted_left']:.1f} s left shown, "
+              f"{figures['really_left']:.1f} s really left, error {figures['error']:+.0%}")
         if abs(figures["error"]) > arguments.budget:
             failures.append(f"{name}: error {figures['error']:+.0%} is outside ±{arguments.budget:.0%}")
     for failure in failures:

@@ -1,8 +1,8 @@
 """Where trainings run: a Dask scheduler named by $CNNLAB_SCHEDULER, or a cluster of local worker processes.
 
 One code path, two deployments:
-- Embedded (a laptop, Community Cloud, CI): `connect()` starts a `LocalCluster` of worker *processes* on this
-  machine, one per two cores, so the web server's process never trains.
+- Embedded (a laptop, Community Cloud, CI): `connect()` starts a `dask scheduler` process and worker processes on
+  this machine, one per two cores, so the web server's process neither trains nor schedules.
 - Scale-out (a school): CNNLAB_SCHEDULER=tcp://host:8786 points every app replica at a running `dask scheduler`,
   and any number of `dask worker tcp://host:8786` processes on other machines train. A scheduler that cannot be
   reached at start-up is logged and the embedded cluster is used instead, so the app still works.
@@ -10,12 +10,19 @@ One code path, two deployments:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import dask
-from distributed import Client, LocalCluster
+from distributed import Client
 
 logger = logging.getLogger(__name__)
 
@@ -42,27 +49,74 @@ def embedded_worker_count(cores: int | None = None) -> int:
     return max(1, cores // 2)
 
 
-# A LocalCluster closes a worker's nanny for good when no worker of the same name has come back 15 s (Dask's
-# default) after one was lost. Our nannies restart a dead worker themselves, but a worker killed twice in a row
-# (out of memory, say) can be just between two lives when that check runs, and the cluster was seen to lose its
-# only worker that way: every later training then waited forever. The setting is read when the check is made,
-# in the cluster's event loop, so it is set for the whole process rather than only while the cluster starts.
-LOST_WORKER_TIMEOUT = "30 days"
+SCHEDULER_START_SECONDS = 60
+# The embedded cluster's processes end themselves when the app that started them is gone (see orphan_guard).
+ORPHAN_GUARD = "cnnlab.jobs.orphan_guard"
 
 
-def start_local_cluster(workers: int | None = None) -> LocalCluster:
-    """A scheduler in this process and `workers` worker processes (each one training at a time) on 127.0.0.1."""
-    dask.config.set({"distributed.deploy.lost-worker-timeout": LOST_WORKER_TIMEOUT})
-    with dask.config.set(DASK_SETTINGS):
-        return LocalCluster(
-            n_workers=workers or embedded_worker_count(),
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            # Any free port: the default 8787 may be taken (by another app or cluster on the machine), and only
-            # its health and metrics routes run, since the dashboard itself needs bokeh.
-            dashboard_address="127.0.0.1:0",
-        )
+class EmbeddedCluster:
+    """A `dask scheduler` and a `dask worker` process (with `workers` worker processes) on 127.0.0.1, started by
+    and belonging to this process.
+
+    The scheduler runs in a process of its own, not in the web server: a scheduler hooks Python's garbage
+    collector and keeps timers and monitors on its event loop, which would all cost the pages' script threads.
+    """
+
+    def __init__(self, workers: int):
+        self.worker_count = workers
+        self._folder = Path(tempfile.mkdtemp(prefix="cnnlab-dask-"))
+        scheduler_file = self._folder / "scheduler.json"
+        with dask.config.set(DASK_SETTINGS):
+            environment = {**os.environ, "DASK_INTERNAL_INHERIT_CONFIG": dask.config.serialize(dask.config.config),
+                           # The workers import what this process imports (CNN Lab, a test's stand-in trainings).
+                           "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+        self._processes = [subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
+             "--no-dashboard", "--scheduler-file", str(scheduler_file), "--preload", ORPHAN_GUARD],
+            env=environment, stdin=subprocess.DEVNULL,
+        )]
+        try:
+            self.scheduler_address = _wait_for_address(scheduler_file, self._processes[0])
+            self._processes.append(subprocess.Popen(
+                [sys.executable, "-m", "distributed.cli.dask_worker", self.scheduler_address, "--nworkers",
+                 str(workers), "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard", "--memory-limit", "0",
+                 "--preload-nanny", ORPHAN_GUARD],
+                env=environment, stdin=subprocess.DEVNULL,
+            ))
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self, timeout: float = 20) -> None:
+        """Stop the workers, then the scheduler (SIGTERM, then SIGKILL after `timeout` seconds)."""
+        for process in reversed(self._processes):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _wait_for_address(scheduler_file: Path, process: subprocess.Popen) -> str:
+    """The address the scheduler writes to its file once it listens."""
+    deadline = time.monotonic() + SCHEDULER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"The Dask scheduler exited with code {process.returncode} as it started.")
+        try:
+            return json.loads(scheduler_file.read_text())["address"]
+        except (OSError, ValueError, KeyError):
+            time.sleep(0.1)
+    raise TimeoutError(f"The Dask scheduler did not start within {SCHEDULER_START_SECONDS} s.")
+
+
+def start_local_cluster(workers: int | None = None) -> EmbeddedCluster:
+    """A scheduler and `workers` worker processes (each one training at a time) on 127.0.0.1, connected to
+    `Client(cluster.scheduler_address)`, wait for the workers with `client.wait_for_workers`."""
+    return EmbeddedCluster(workers or embedded_worker_count())
 
 
 @dataclass
@@ -70,13 +124,13 @@ class Connection:
     """A Dask client for the app's trainings, and the embedded cluster behind it when the app started one."""
 
     client: Client
-    local_cluster: LocalCluster | None = None
+    local_cluster: EmbeddedCluster | None = None
 
     @property
     def description(self) -> str:
         """Where trainings run, in a sentence for the log and the operator."""
         if self.local_cluster is not None:
-            return f"an embedded cluster of {len(self.local_cluster.workers)} worker process(es) on this machine"
+            return f"an embedded cluster of {self.local_cluster.worker_count} worker process(es) on this machine"
         return f"the Dask scheduler at {self.client.scheduler.address}"
 
     def close(self) -> None:
@@ -110,6 +164,10 @@ def connect(address: str | None = None, timeout: float = CONNECT_TIMEOUT_SECONDS
                 error,
             )
     cluster = start_local_cluster()
-    connection = Connection(Client(cluster, set_as_default=False), cluster)
+    try:
+        connection = Connection(Client(cluster.scheduler_address, timeout=timeout, set_as_default=False), cluster)
+    except BaseException:
+        cluster.close()
+        raise
     logger.info("Trainings run on %s.", connection.description)
     return connection
