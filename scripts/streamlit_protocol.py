@@ -238,8 +238,11 @@ class Tab:
         await asyncio.sleep(min(self.auto_reruns.values()))
         runs = []
         for fragment_id in list(self.auto_reruns):
-            runs.append(await self._request_run(page_script_hash=self.current_page_hash, fragment_id=fragment_id,
-                                                is_auto_rerun=True))
+            # A run of the whole app (an `st.rerun()` in the previous fragment) clears the timers, as in the front
+            # end; a fragment it no longer draws is unknown to the server, which would never answer its rerun.
+            if fragment_id in self.auto_reruns:
+                runs.append(await self._request_run(page_script_hash=self.current_page_hash,
+                                                    fragment_id=fragment_id, is_auto_rerun=True))
         return runs
 
     async def close(self) -> None:

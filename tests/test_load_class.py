@@ -14,8 +14,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import load_class  # noqa: E402 - found through the line above
+import streamlit_protocol  # noqa: E402
 from app_server import AppServer  # noqa: E402
-from streamlit_protocol import MessageCache, PageRun, decode_forward_msg, rerun_message  # noqa: E402
+from streamlit_protocol import MessageCache, PageRun, Tab, decode_forward_msg, rerun_message  # noqa: E402
 
 
 def sent(message: ForwardMsg) -> ForwardMsg:
@@ -118,6 +119,85 @@ def test_a_reference_is_read_from_the_cache_until_the_entry_ages_out():
     assert cache.hashes() == []
     with pytest.raises(KeyError):
         cache.resolve(sent(reference))
+
+
+class ScriptedServer:
+    """Stands in for a websocket to Streamlit: answers each rerun request with the next list of messages given."""
+
+    def __init__(self, answers: list[list[ForwardMsg]]):
+        self.answers = answers
+        self.requests: list[BackMsg] = []
+        self.frames: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def send(self, data: bytes) -> None:
+        self.requests.append(BackMsg.FromString(data))
+        for message in self.answers.pop(0) if self.answers else []:
+            self.frames.put_nowait(message.SerializeToString())
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self) -> bytes:
+        return await self.frames.get()
+
+    async def close(self) -> None:
+        pass
+
+
+def new_session(fragment_ids=()) -> ForwardMsg:
+    message = ForwardMsg()
+    message.new_session.page_script_hash = "main"
+    message.metadata.run.fragment_ids.extend(fragment_ids)
+    return message
+
+
+def navigation() -> ForwardMsg:
+    message = ForwardMsg()
+    for title, path, page_hash in [("Home", "", "hash-home"), ("Train", "train", "hash-train")]:
+        page = message.navigation.app_pages.add()
+        page.page_name, page.url_pathname, page.page_script_hash = title, path, page_hash
+    message.navigation.page_script_hash = "hash-train"
+    return message
+
+
+def auto_rerun(fragment_id: str) -> ForwardMsg:
+    message = ForwardMsg()
+    message.auto_rerun.fragment_id = fragment_id
+    message.auto_rerun.interval = 0.01
+    return message
+
+
+def test_a_tab_presses_a_button_and_follows_fragments_until_a_whole_app_run_stops_them(monkeypatch):
+    """The Train page: a button press, then two fragments rerun on a timer, until one of them reruns the whole app
+    (the training ended), which draws neither: the other must not be rerun, or the server would never answer."""
+    monkeypatch.setattr(streamlit_protocol, "RUN_TIMEOUT_SECONDS", 2.0)
+    ok = finished(ForwardMsg.FINISHED_SUCCESSFULLY)
+    server = ScriptedServer([
+        [new_session(), navigation(), button("Train", "$$ID-4-train_start"), ok],
+        [new_session(), navigation(), auto_rerun("live"), auto_rerun("sidebar"), ok],
+        [new_session(["live"]), finished(ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)],
+        [new_session(["sidebar"]), finished(ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)],
+        [new_session(["live"]), finished(ForwardMsg.FINISHED_EARLY_FOR_RERUN), new_session(), navigation(), ok],
+    ])
+
+    async def visit() -> list[list[PageRun]]:
+        tab = Tab("http://127.0.0.1:1", server)
+        opened = await tab.run_page("train", "epochs=1")
+        pressed = await tab.press("Train")
+        rounds = [await tab.follow_auto_reruns() for _ in range(3)]
+        await tab.close()
+        assert tab.pages == {"": "hash-home", "train": "hash-train"} and tab.auto_reruns == {}
+        return [[opened, pressed], *rounds]
+
+    [[opened, pressed], first_round, second_round, third_round] = asyncio.run(visit())
+    assert opened.ok and pressed.ok and [run.ok for run in first_round] == [True, True]
+    assert len(second_round) == 1 and second_round[0].ok and third_round == []
+    first, press, *reruns = server.requests
+    assert (first.rerun_script.page_name, first.rerun_script.query_string) == ("train", "epochs=1")
+    assert press.rerun_script.page_script_hash == "hash-train"
+    assert press.rerun_script.widget_states.widgets[0].id == "$$ID-4-train_start"
+    assert [(request.rerun_script.fragment_id, request.rerun_script.is_auto_rerun) for request in reruns] == [
+        ("live", True), ("sidebar", True), ("live", True)]
 
 
 def level(students: int, seconds: float, error: str | None = None) -> load_class.LevelResult:
