@@ -74,7 +74,7 @@ class TrainingLog:
     running_since: float | None = None
     intervals: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of trainings that ended
     started: int = 0
-    followed_to_end: int = 0  # trainings the tab saw end (the page stopped following them)
+    endings: list[str] = field(default_factory=list)  # per training seen to end: "finished", or the page's error
     runs: list[PageRun] = field(default_factory=list)
     problem: str | None = None  # why no training could be kept running
 
@@ -199,7 +199,7 @@ async def keep_training(base_url: str, settings: ClassSettings, log: TrainingLog
                     log.running_since = None
                     return
                 if not runs:
-                    log.followed_to_end += 1
+                    log.endings.append(tab.last_run.error_boxes[0] if tab.last_run.error_boxes else "finished")
                     break
             log.intervals.append((log.running_since, time.monotonic()))
             log.running_since = None
@@ -249,14 +249,12 @@ def memory_lines(server_pid: int | None) -> list[str]:
 
 
 def describe_process(command: str) -> str:
-    """A short name for a child of the server, from its command line."""
-    if "resource_tracker" in command:
-        return "multiprocessing resource tracker"
-    if "forkserver" in command:
-        return "multiprocessing fork server"
-    if "spawn_main" in command or "distributed" in command:  # the nannies live in the server process itself
-        return "Dask worker process"
-    return command[-60:]
+    """A short name for a descendant of the server, from its command line (cnnlab/jobs/cluster.py starts a
+    `dask scheduler` and a `dask worker`, whose nanny starts the worker processes that train)."""
+    names = {"dask_scheduler": "Dask scheduler", "dask_worker": "Dask nanny (dask worker)",
+             "resource_tracker": "multiprocessing resource tracker", "forkserver": "multiprocessing fork server",
+             "spawn_main": "Dask worker process"}
+    return next((name for part, name in names.items() if part in command), command[-60:])
 
 
 def mib(size_bytes: float) -> str:
@@ -330,8 +328,9 @@ async def run_class(base_url: str, levels: list[int], settings: ClassSettings, s
         stop_training.set()
         if trainer is not None:
             await asyncio.wait_for(trainer, timeout=120)
-            report(f"training tab: {training.started} training(s) started, {training.followed_to_end} seen to end"
-                   f"{'; ' + training.problem if training.problem else ''}")
+            endings = ", ".join(f"{count} {ending}" for ending, count in Counter(training.endings).items())
+            report(f"training tab: {training.started} training(s) started, {len(training.endings)} seen to end"
+                   f"{' (' + endings + ')' if endings else ''}{'; ' + training.problem if training.problem else ''}")
     return results
 
 
@@ -366,6 +365,11 @@ def report_level(result: LevelResult, report=print) -> None:
                f"{sum(len(run.exceptions) for run in result.training_runs)} exceptions")
     for text, count in Counter(result.errors() + result.exceptions()).most_common(8):
         report(f"    {count} × {text[:200]}")
+    error_boxes = Counter(text for run in result.all_runs() for text in run.error_boxes)
+    if error_boxes:
+        report(f"  the pages showed {sum(error_boxes.values())} error box(es) (st.error, not counted as errors):")
+        for text, count in error_boxes.most_common(4):
+            report(f"    {count} × {text[:200]}")
     for line in result.memory_lines:
         report(f"  memory: {line}")
     missed = missed_budgets(result)

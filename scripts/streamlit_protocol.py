@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import websockets
+from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -87,10 +88,10 @@ class PageRun:
     status: int | None = None  # the ForwardMsg.ScriptFinishedStatus that ended it
     error: str | None = None  # why the run failed: a compile error, page not found, a timeout, a lost connection
     exceptions: list[str] = field(default_factory=list)  # exception elements the page showed
+    error_boxes: list[str] = field(default_factory=list)  # the page's own st.error sentences
     buttons: dict[str, Button] = field(default_factory=dict)  # by label
     media_paths: list[str] = field(default_factory=list)
     media_errors: list[str] = field(default_factory=list)
-    progress_bars: int = 0
 
     @property
     def finished(self) -> bool:
@@ -126,8 +127,8 @@ class PageRun:
             self.buttons[element.button.label] = Button(element.button.id, fragment_id)
         elif kind == "imgs":
             self.media_paths += [image.url for image in element.imgs.imgs if image.url.startswith("/media/")]
-        elif kind == "progress":
-            self.progress_bars += 1
+        elif kind == "alert" and element.alert.format == Alert.ERROR:
+            self.error_boxes.append(element.alert.body[:300])
 
     def end(self, status: int | None, error: str | None = None) -> None:
         """Stop the clock: the run finished with `status`, or failed for the reason in `error`."""

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -49,10 +50,15 @@ def test_a_run_ends_at_its_script_finished_not_at_an_st_rerun_in_between():
     run = PageRun()
     session = ForwardMsg()
     session.new_session.page_script_hash = "page"
+    error_box = ForwardMsg()
+    error_box.delta.new_element.alert.format = Alert.ERROR
+    error_box.delta.new_element.alert.body = "That file is not a CSV."
     messages = [session, button("Random digit", "$$ID-1-activations_random", "fragment-1"), exception("bad digit"),
-                finished(ForwardMsg.FINISHED_EARLY_FOR_RERUN), session, finished(ForwardMsg.FINISHED_SUCCESSFULLY)]
+                finished(ForwardMsg.FINISHED_EARLY_FOR_RERUN), session, error_box,
+                finished(ForwardMsg.FINISHED_SUCCESSFULLY)]
     ended = [run.take(sent(message)) for message in messages]
-    assert ended == [False, False, False, False, False, True]
+    assert ended == [False, False, False, False, False, False, True]
+    assert run.error_boxes == ["That file is not a CSV."]
     assert run.finished and run.seconds >= 0 and run.status == ForwardMsg.FINISHED_SUCCESSFULLY
     assert run.error is None and run.ok
     assert run.exceptions == ["ValueError: bad digit"]
