@@ -49,54 +49,43 @@ def embedded_worker_count(cores: int | None = None) -> int:
     return max(1, cores // 2)
 
 
-SCHEDULER_START_SECONDS = 60
-# The embedded cluster's processes end themselves when the app that started them is gone (see orphan_guard).
-ORPHAN_GUARD = "cnnlab.jobs.orphan_guard"
+SCHEDULER_START_SECONDS = 120
 
 
 class EmbeddedCluster:
-    """A `dask scheduler` and a `dask worker` process (with `workers` worker processes) on 127.0.0.1, started by
-    and belonging to this process.
+    """A Dask scheduler and `workers` worker processes on 127.0.0.1, started by and belonging to this process.
 
-    The scheduler runs in a process of its own, not in the web server: a scheduler hooks Python's garbage
-    collector and keeps timers and monitors on its event loop, which would all cost the pages' script threads.
+    The scheduler and the workers' nannies run in a process of their own (`cnnlab.jobs.cluster_host`), not in the
+    web server: a scheduler hooks Python's garbage collector and keeps timers and monitors on its event loop, which
+    would all cost the pages' script threads.
     """
 
     def __init__(self, workers: int):
         self.worker_count = workers
         self._folder = Path(tempfile.mkdtemp(prefix="cnnlab-dask-"))
-        scheduler_file = self._folder / "scheduler.json"
-        with dask.config.set(DASK_SETTINGS):
-            environment = {**os.environ, "DASK_INTERNAL_INHERIT_CONFIG": dask.config.serialize(dask.config.config),
-                           # The workers import what this process imports (CNN Lab, a test's stand-in trainings).
-                           "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
-        self._processes = [subprocess.Popen(
-            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
-             "--no-dashboard", "--scheduler-file", str(scheduler_file), "--preload", ORPHAN_GUARD],
+        address_file = self._folder / "scheduler.json"
+        # The workers import what this process imports (CNN Lab, a test's stand-in trainings).
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "cnnlab.jobs.cluster_host", "--workers", str(workers), "--address-file",
+             str(address_file)],
             env=environment, stdin=subprocess.DEVNULL,
-        )]
+        )
         try:
-            self.scheduler_address = _wait_for_address(scheduler_file, self._processes[0])
-            self._processes.append(subprocess.Popen(
-                [sys.executable, "-m", "distributed.cli.dask_worker", self.scheduler_address, "--nworkers",
-                 str(workers), "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard", "--memory-limit", "0",
-                 "--preload-nanny", ORPHAN_GUARD],
-                env=environment, stdin=subprocess.DEVNULL,
-            ))
+            self.scheduler_address = _wait_for_address(address_file, self._process)
         except BaseException:
             self.close()
             raise
 
-    def close(self, timeout: float = 20) -> None:
-        """Stop the workers, then the scheduler (SIGTERM, then SIGKILL after `timeout` seconds)."""
-        for process in reversed(self._processes):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+    def close(self, timeout: float = 30) -> None:
+        """Stop the scheduler and the workers (SIGTERM, then SIGKILL after `timeout` seconds)."""
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
@@ -105,12 +94,12 @@ def _wait_for_address(scheduler_file: Path, process: subprocess.Popen) -> str:
     deadline = time.monotonic() + SCHEDULER_START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"The Dask scheduler exited with code {process.returncode} as it started.")
+            raise RuntimeError(f"The embedded Dask cluster exited with code {process.returncode} as it started.")
         try:
             return json.loads(scheduler_file.read_text())["address"]
         except (OSError, ValueError, KeyError):
             time.sleep(0.1)
-    raise TimeoutError(f"The Dask scheduler did not start within {SCHEDULER_START_SECONDS} s.")
+    raise TimeoutError(f"The embedded Dask cluster did not start within {SCHEDULER_START_SECONDS} s.")
 
 
 def start_local_cluster(workers: int | None = None) -> EmbeddedCluster:
