@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
 import random
@@ -91,9 +92,9 @@ class LevelResult:
     students: int
     seconds: float
     runs: dict[str, list[PageRun]]
-    client_cpu_seconds: float
     memory_lines: list[str]
     load_average: float | None = None  # the machine's one-minute load average at the end (other work shows here)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by client, server, descendants, others
     training_seconds: float | None = None  # None: no training was asked for
     training_runs: list[PageRun] = field(default_factory=list)
 
@@ -252,9 +253,13 @@ def describe_process(command: str) -> str:
     """A short name for a descendant of the server, from its command line (cnnlab/jobs/cluster.py starts a
     `dask scheduler` and a `dask worker`, whose nanny starts the worker processes that train)."""
     names = {"dask_scheduler": "Dask scheduler", "dask_worker": "Dask nanny (dask worker)",
+             "cluster_host": "Dask scheduler and nanny (cnnlab.jobs.cluster_host)",
              "resource_tracker": "multiprocessing resource tracker", "forkserver": "multiprocessing fork server",
              "spawn_main": "Dask worker process"}
-    return next((name for part, name in names.items() if part in command), command[-60:])
+    found = next((name for part, name in names.items() if part in command), None)
+    if found is None and " -m " in command:
+        found = "python -m " + command.split(" -m ", 1)[1].split()[0]
+    return found or command[-60:]
 
 
 def mib(size_bytes: float) -> str:
@@ -277,25 +282,51 @@ async def run_level(base_url: str, students: int, settings: ClassSettings, serve
                     training: TrainingLog | None) -> LevelResult:
     """`students` students for the level's duration; the server's memory is read before they leave."""
     runs: dict[str, list[PageRun]] = {}
-    cpu_before = client_cpu_seconds()
+    cpu_before = cpu_seconds(server_pid)
     started = time.monotonic()
     training_runs_before = len(training.runs) if training else 0
     tabs = await asyncio.gather(*(student(number, base_url, settings, started + settings.duration, runs)
                                   for number in range(students)))
     ended = time.monotonic()
     memory = memory_lines(server_pid)
+    cpu = cpu_used(cpu_before, cpu_seconds(server_pid))
     await asyncio.gather(*(tab.close() for tab in tabs if tab is not None))
     return LevelResult(
-        students=students, seconds=ended - started, runs=runs, client_cpu_seconds=client_cpu_seconds() - cpu_before,
+        students=students, seconds=ended - started, runs=runs, cpu=cpu,
         memory_lines=memory, load_average=os.getloadavg()[0],
         training_seconds=training.seconds_running(started, ended) if training else None,
         training_runs=training.runs[training_runs_before:] if training else [],
     )
 
 
-def client_cpu_seconds() -> float:
+def cpu_seconds(server_pid: int | None) -> dict:
+    """CPU seconds used so far by this load client, the server, each of its descendants (by pid), and the whole
+    machine (every core's busy time): what the level used is the difference of two of these."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    machine = psutil.cpu_times()
+    figures = {"client": usage.ru_utime + usage.ru_stime, "server": 0.0, "descendants": {},
+               "machine": machine.user + machine.nice + machine.system + machine.irq + machine.softirq + machine.steal}
+    if server_pid is None:
+        return figures
+    try:
+        server = psutil.Process(server_pid)
+        figures["server"] = sum(server.cpu_times()[:2])
+        for child in server.children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                figures["descendants"][child.pid] = sum(child.cpu_times()[:2])
+    except psutil.Error:
+        pass
+    return figures
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """The CPU seconds a level used: by the client, the server, its descendants (the Dask processes that train) and
+    everything else on the machine (other people's work shows there)."""
+    used = {name: after[name] - before[name] for name in ("client", "server", "machine")}
+    used["descendants"] = sum(seconds - before["descendants"].get(pid, 0.0)
+                              for pid, seconds in after["descendants"].items())
+    used["others"] = max(0.0, used["machine"] - used["client"] - used["server"] - used["descendants"])
+    return used
 
 
 async def run_class(base_url: str, levels: list[int], settings: ClassSettings, server_pid: int | None,
@@ -347,9 +378,13 @@ def report_level(result: LevelResult, report=print) -> None:
     """The level's table of page times, its errors and exceptions, memory and budget verdict."""
     training = ("" if result.training_seconds is None
                 else f", a training running for {result.training_seconds:.0f} s of them")
-    report(f"\n{result.students} students for {result.seconds:.0f} s{training}: {len(result.all_runs()):,} page runs; "
-           f"the load client used {result.client_cpu_seconds:.1f} s of CPU"
+    report(f"\n{result.students} students for {result.seconds:.0f} s{training}: {len(result.all_runs()):,} page runs"
            + ("" if result.load_average is None else f"; load average {result.load_average:.1f} at the end"))
+    if result.cpu:
+        cpu = result.cpu
+        report(f"  CPU seconds in the level: server {cpu['server']:.0f}, its Dask processes {cpu['descendants']:.0f}, "
+               f"this client {cpu['client']:.0f}, everything else on the machine {cpu['others']:.0f} "
+               f"(of {psutil.cpu_count() * result.seconds:.0f} on {psutil.cpu_count()} cores)")
     report(f"  {'page':<34}{'runs':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'errors':>8}{'exceptions':>12}")
     rows = [(label, result.runs[label]) for label in ROW_ORDER if label in result.runs]
     for label, runs in [*rows, ("all pages", result.all_runs())]:

@@ -214,7 +214,7 @@ def level(students: int, seconds: float, error: str | None = None) -> load_class
         run.end(ForwardMsg.FINISHED_SUCCESSFULLY, error if number == students - 1 else None)
         run.seconds = seconds
         runs.append(run)
-    return load_class.LevelResult(students=students, seconds=60, runs={"Activations": runs}, client_cpu_seconds=0,
+    return load_class.LevelResult(students=students, seconds=60, runs={"Activations": runs},
                                   memory_lines=[])
 
 
