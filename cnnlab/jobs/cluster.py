@@ -20,9 +20,10 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import dask
-from distributed import Client
+if TYPE_CHECKING:  # Dask is imported by the first connection, not by a page that only shows a model
+    from distributed import Client
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,9 @@ def connect(address: str | None = None, timeout: float = CONNECT_TIMEOUT_SECONDS
     A scheduler that does not answer within `timeout` seconds is logged as a warning and the embedded cluster is
     started instead.
     """
+    import dask
+    from distributed import Client
+
     address = address if address is not None else os.environ.get(SCHEDULER_VARIABLE, "").strip()
     if address:
         try:

@@ -10,15 +10,16 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
-
-from distributed import Future
-from distributed.scheduler import KilledWorker
+from typing import TYPE_CHECKING
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.model_file import epoch_weights_from_bytes
 from cnnlab.network.estimate import FORWARD_SHARE
 from cnnlab.network.training import TrainingCancelled, TrainResult, history_records
+
+if TYPE_CHECKING:  # Dask is imported with the first training, not by a page that only shows a model
+    from distributed import Future
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +184,8 @@ def outcome_of(error: BaseException | None) -> tuple[JobState, str]:
     """The state and the student's sentence for a training task that raised `error`."""
     if isinstance(error, TrainingCancelled):
         return JobState.CANCELLED, CANCELLED_MESSAGE
+    from distributed.scheduler import KilledWorker  # loaded already: a task has run
+
     if isinstance(error, KilledWorker):
         return JobState.FAILED, WORKER_DIED_MESSAGE
     if isinstance(error, ValueError):  # the engine's sentences for students (e.g. a diverging loss)

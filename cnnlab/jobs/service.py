@@ -23,9 +23,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-
-from distributed import Event, Future
-from distributed.scheduler import KilledWorker
+from typing import TYPE_CHECKING
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
@@ -41,6 +39,9 @@ from cnnlab.jobs.turns import count_turns, in_turn
 from cnnlab.jobs.watchdog import hang_sentence, hung_jobs, overrun
 from cnnlab.network.training import TrainResult, train
 from cnnlab.words import describe_config
+
+if TYPE_CHECKING:  # Dask is imported with the first training (a second of a first visit otherwise)
+    from distributed import Future
 
 # Finished models kept loaded for quick switching (the store on disk keeps more, see `store.MODELS_ON_DISK`).
 MODELS_IN_MEMORY = 8
@@ -334,6 +335,8 @@ class TrainingService:
 
     def _stop_task(self, job: Job, started: bool) -> None:
         """Ask a job's task to stop: its worker checks the cancel event between batches."""
+        from distributed import Event
+
         # Set even for a job not yet started: the worker may have started it a moment ago, before its news arrived.
         Event(cancel_event_name(job.id), client=self.connection.client).set()
         if not started and job.future is not None:
@@ -383,6 +386,8 @@ class TrainingService:
         elif future.status == "cancelled":
             state, error, result = JobState.CANCELLED, CANCELLED_MESSAGE, None
         else:
+            from distributed.scheduler import KilledWorker
+
             error = future.exception()
             if isinstance(error, KilledWorker) and self._retry(job):
                 return

@@ -13,8 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from distributed import Event, get_worker
-
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset, load_dataset
 from cnnlab.jobs.model_file import epoch_weights_to_bytes, model_file_bytes
@@ -81,6 +79,8 @@ def run_training(
     Raises `cnnlab.network.training.TrainingCancelled` once the job's cancel event is set, and whatever the training
     raises (`TrainingDiverged` is a ValueError with a sentence for the student).
     """
+    from distributed import Event, get_worker  # in the worker, where Dask is loaded already
+
     worker = get_worker()
     cancel = Event(cancel_event_name(job_id))
     identity = {"job": job_id, "worker": worker.address, "pid": os.getpid()}
