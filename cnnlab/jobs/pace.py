@@ -1,9 +1,14 @@
 """How long trainings take on this cluster: `cnnlab.network.estimate`'s figure, scaled by the pace the workers kept
-in the latest training that reported on it."""
+in the latest training that reported on it. The pace of the latest finished training is kept in a small file beside
+the models, so a restarted server estimates at its own pace from its first training on."""
 
 from __future__ import annotations
 
+import json
+import logging
+import math
 import time
+from pathlib import Path
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
@@ -14,6 +19,8 @@ from cnnlab.network.estimate import FORWARD_SHARE, estimated_training_seconds
 # second, whatever the network.
 FINISHING_SECONDS = 1.0
 
+logger = logging.getLogger(__name__)
+
 
 class Pace:
     """The workers' measured time against the estimate (1.0 until measured; 0.5: twice as fast as estimated).
@@ -21,9 +28,34 @@ class Pace:
     The service calls `measure` under its lock as batches arrive; the estimates read one float, so they need none.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path | None = None) -> None:
+        """path: where the pace of finished trainings is kept (None: in memory only)."""
         self.factor = 1.0
-        self.measured = False  # True once a training on this server has set `factor`
+        self.measured = False  # True once a training on this server (now or before a restart) has set `factor`
+        self._path = path
+        if path is not None and path.exists():
+            try:
+                factor = float(json.loads(path.read_text())["factor"])
+                if math.isfinite(factor) and factor > 0:
+                    self.factor, self.measured = factor, True
+            except (OSError, ValueError, TypeError, KeyError) as error:
+                logger.warning("The kept training pace in %s could not be read (%s); estimating without it.",
+                               path, error)
+
+    def remember(self, job: Job) -> None:
+        """Take a finished training's whole time as the pace from now on, and keep it for after a restart."""
+        if job.result is None or job.result.seconds <= 0:
+            return
+        self.factor = job.result.seconds / self.estimated_seconds(job.config, job.dataset, 1.0)
+        self.measured = True
+        if self._path is None:
+            return
+        try:
+            partial = self._path.with_suffix(".partial")
+            partial.write_text(json.dumps({"factor": self.factor}))
+            partial.replace(self._path)
+        except OSError as error:
+            logger.warning("The training pace could not be kept in %s (%s).", self._path, error)
 
     def estimated_seconds(self, config: TrainConfig, dataset: Dataset, factor: float | None = None) -> float:
         """About how many seconds a worker needs to train `config` on `dataset` from the start."""

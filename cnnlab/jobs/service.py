@@ -58,6 +58,7 @@ HANG_CHECK_INTERVAL_SECONDS = 2.0
 # estimates every second per student, and each question would otherwise be a round trip to the scheduler.
 WORKER_COUNT_SECONDS = 2.0
 CANCELLED_BEFORE_START_MESSAGE = "Training was cancelled before it started."
+PACE_FILE_NAME = "pace.json"  # beside the stored models
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class TrainingService:
         self._by_id: dict[str, Job] = {}  # the same jobs, by the id their worker's messages carry
         self._finished: OrderedDict[JobKey, Job] = OrderedDict()  # done, most recent last
         self._failed: dict[JobKey, Job] = {}  # last failure or cancellation per key, until resubmitted
-        self._pace = Pace()
+        self._pace = Pace(store.directory / PACE_FILE_NAME if store is not None and store.available else None)
         # Trainings started per tab since the service was last idle: the turns `cnnlab.jobs.turns` orders by.
         self._turns: Counter[str] = Counter()
         self._workers = (0.0, 1, 1)  # (monotonic time asked, worker processes, training slots)
@@ -432,6 +433,7 @@ class TrainingService:
         self._active.pop(job.key, None)
         self._by_id.pop(job.id, None)
         if state is JobState.DONE:
+            self._pace.remember(job)
             self._finished[job.key] = job
             self._trim_finished()
         else:
