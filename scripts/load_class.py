@@ -375,7 +375,8 @@ def describe_seconds(run: PageRun) -> str:
 
 
 def report_level(result: LevelResult, report=print) -> None:
-    """The level's table of page times, its errors and exceptions, memory and budget verdict."""
+    """The level's table of page times (and the median size of what a run sends), its errors and exceptions,
+    memory and budget verdict."""
     training = ("" if result.training_seconds is None
                 else f", a training running for {result.training_seconds:.0f} s of them")
     report(f"\n{result.students} students for {result.seconds:.0f} s{training}: {len(result.all_runs()):,} page runs"
@@ -385,7 +386,8 @@ def report_level(result: LevelResult, report=print) -> None:
         report(f"  CPU seconds in the level: server {cpu['server']:.0f}, its Dask processes {cpu['descendants']:.0f}, "
                f"this client {cpu['client']:.0f}, everything else on the machine {cpu['others']:.0f} "
                f"(of {psutil.cpu_count() * result.seconds:.0f} on {psutil.cpu_count()} cores)")
-    report(f"  {'page':<34}{'runs':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'errors':>8}{'exceptions':>12}")
+    report(f"  {'page':<34}{'runs':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'errors':>8}{'exceptions':>12}"
+           f"{'KiB/run':>9}")
     rows = [(label, result.runs[label]) for label in ROW_ORDER if label in result.runs]
     for label, runs in [*rows, ("all pages", result.all_runs())]:
         times = [run.seconds for run in runs if run.ok]
@@ -393,7 +395,8 @@ def report_level(result: LevelResult, report=print) -> None:
         cells = "".join(f"{figure * 1000:>9.0f}" if figure is not None else f"{'-':>9}" for figure in figures)
         errors = sum(not run.ok for run in runs)
         exceptions = sum(len(run.exceptions) for run in runs)
-        report(f"  {label:<34}{len(runs):>6,}{cells}{errors:>8}{exceptions:>12}")
+        kib = percentile([run.received_bytes / 1024 for run in runs], 0.5)
+        report(f"  {label:<34}{len(runs):>6,}{cells}{errors:>8}{exceptions:>12}{kib or 0:>9.0f}")
     if result.training_runs:
         training_errors = sum(not run.ok for run in result.training_runs)
         report(f"  training tab: {len(result.training_runs)} runs, {training_errors} errors, "

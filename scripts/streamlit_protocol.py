@@ -89,6 +89,7 @@ class PageRun:
     error: str | None = None  # why the run failed: a compile error, page not found, a timeout, a lost connection
     exceptions: list[str] = field(default_factory=list)  # exception elements the page showed
     error_boxes: list[str] = field(default_factory=list)  # the page's own st.error sentences
+    received_bytes: int = 0  # the run's messages as sent (compression aside), references resolved or not
     buttons: dict[str, Button] = field(default_factory=dict)  # by label
     media_paths: list[str] = field(default_factory=list)
     media_errors: list[str] = field(default_factory=list)
@@ -287,7 +288,9 @@ class Tab:
                 self._note(message)
                 if self._run is None:
                     self.unrequested_messages += 1
-                elif self._run.take(message):
+                    continue
+                self._run.received_bytes += len(frame)
+                if self._run.take(message):
                     self._run_done.set()
         except websockets.ConnectionClosed:
             pass
