@@ -1,18 +1,25 @@
 """Train: choose the network's settings and data, see its size, and train it in the background."""
 
-from dataclasses import replace
+import contextlib
 
 import streamlit as st
 
 from cnnlab.app import kept_widgets, model_choice, resources, training_view
 from cnnlab.config import (
+    ACTIVATIONS,
     BATCH_SIZES,
+    CONV_LAYERS_RANGE,
     DENSE_CHOICES,
     DROPOUT_RANGE,
     EPOCHS_RANGE,
     FILTERS_RANGE,
+    KERNEL_SIZE_RANGE,
     LEARNING_RATES,
+    OPTIMIZERS,
+    PADDINGS,
+    POOLINGS,
     SEED_RANGE,
+    STRIDES,
     TRAIN_SIZES,
     TrainConfig,
     choices_with,
@@ -21,8 +28,9 @@ from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.budget import OverBudget
 from cnnlab.jobs.job import JobState
 from cnnlab.jobs.service import OneTrainingEach
+from cnnlab.lens.architecture import LESSONS
 from cnnlab.network.estimate import describe_duration
-from cnnlab.network.model import summary_table
+from cnnlab.network.model import NetworkTooSmall, summary_table
 from cnnlab.words import setting_text
 
 DATA_CHOICES = {
@@ -37,9 +45,9 @@ MNIST_CREDIT = ("MNIST is by Yann LeCun, Corinna Cortes and Christopher J. C. Bu
 def start_settings() -> None:
     """Give each setting's widget the value of the model this tab chose (the reference model's when it chose none),
     unless the student has set it already: a new tab, a reload and a shared link all open on the tab's model."""
-    config = model_choice.chosen_config()
-    for name, key in kept_widgets.SETTING_WIDGETS.items():
-        kept_widgets.prepare_widget(key, getattr(config, name))
+    values = {**kept_widgets.unchosen_conv_values(), **kept_widgets.setting_widget_values(model_choice.chosen_config())}
+    for key, value in values.items():
+        kept_widgets.prepare_widget(key, value)
 
 
 def offered(choices: list, key: str) -> list:
@@ -52,25 +60,28 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
 
     Ranges come from `cnnlab.config`, values from `start_settings`: nothing here repeats a default."""
     keys = kept_widgets.SETTING_WIDGETS
-    left, middle, right = st.columns(3)
+    left, right = st.columns(2)
     left.slider("Epochs", *EPOCHS_RANGE, key=keys["epochs"],
                 help="How many times the network sees every training image.")
-    middle.slider("Filters in conv layer 1", *FILTERS_RANGE, key=keys["conv1_filters"])
-    right.slider("Filters in conv layer 2", *FILTERS_RANGE, key=keys["conv2_filters"])
-    st.select_slider(
+    right.select_slider(
         "Training images", offered(TRAIN_SIZES, keys["train_size"]), key=keys["train_size"],
         format_func=lambda size: f"all {dataset.train_size:,}" if size is None else f"{size:,}",
         help="Fewer images train faster; more images make a network that reads new digits better.")
-    # Filled in below, once the advanced settings (which change the times too) are known.
+    # Filled in below, once the other settings (which change the times too) are known.
     times = st.empty()
+    conv_layers_ui()
+    architecture_ui()
     with st.expander("More settings: dropout, batch size, learning rate, seed, hidden layers, augmentation"):
         left, middle, right = st.columns(3)
         left.slider("Dropout", *DROPOUT_RANGE, step=0.05, key=keys["dropout"],
-                    help="The share of conv2's values switched off at random during each training step.")
+                    help="The share of the last conv layer's values switched off at random during each "
+                         "training step.")
         middle.select_slider("Batch size", offered(BATCH_SIZES, keys["batch_size"]), key=keys["batch_size"],
                              help="Images per training step.")
         right.select_slider("Learning rate", offered(LEARNING_RATES, keys["learning_rate"]),
                             key=keys["learning_rate"], help="How big each training step is.")
+        right.selectbox("Optimiser", OPTIMIZERS, key=keys["optimizer"],
+                        format_func=lambda name: setting_text("optimizer", name), help=LESSONS["optimizer"])
         left.number_input("Seed", *SEED_RANGE, key=keys["seed"],
                           help="The same seed and settings always give the same model.")
         middle.selectbox(
@@ -80,10 +91,37 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
         right.checkbox("Augment the images", key=keys["augment"],
                        help="Random small shifts, turns and zooms of every training image: helps the network read "
                             "hand-drawn digits, which are never as tidy as MNIST's.")
-    # Every setting the widgets above hold, by its `TrainConfig` name.
-    config = replace(model_choice.chosen_config(), **{name: st.session_state[key] for name, key in keys.items()})
-    times.caption(training_view.training_times_text(config, dataset))
+    # Every setting the widgets above hold, on top of the chosen model's for the one they do not show.
+    config = kept_widgets.config_from_widgets(st.session_state, model_choice.chosen_config())
+    # Settings that make no network take no time; the table below says why.
+    with contextlib.suppress(NetworkTooSmall):
+        times.caption(training_view.training_times_text(config, dataset))
     return config
+
+
+def conv_layers_ui() -> None:
+    """How many conv layers, and each one's filters and kernel size, side by side."""
+    count = st.slider("Conv layers", *CONV_LAYERS_RANGE, key=kept_widgets.CONV_COUNT_WIDGET,
+                      help="How many convolutional layers the digit goes through before the dense layers.")
+    st.caption(LESSONS["conv_layers"])
+    sizes = list(range(KERNEL_SIZE_RANGE[0], KERNEL_SIZE_RANGE[1] + 1))
+    for number, column, (filters_key, kernel_key) in zip(range(1, count + 1), st.columns(CONV_LAYERS_RANGE[1]),
+                                                         kept_widgets.CONV_WIDGETS, strict=False):
+        column.slider(f"Filters in conv layer {number}", *FILTERS_RANGE, key=filters_key)
+        column.select_slider(f"Kernel size of conv layer {number}", sizes, key=kernel_key,
+                             format_func=lambda size: f"{size} × {size}")
+    st.caption(LESSONS["kernel_size"])
+
+
+def architecture_ui() -> None:
+    """Pooling, padding, stride and the activation, each with a sentence on what it changes."""
+    keys = kept_widgets.SETTING_WIDGETS
+    choices = {"pooling": ("Pooling", POOLINGS), "padding": ("Padding", PADDINGS), "stride": ("Stride", STRIDES),
+               "activation": ("Activation", ACTIVATIONS)}
+    for column, (name, (label, options)) in zip(st.columns(len(choices)), choices.items(), strict=True):
+        column.radio(label, options, key=keys[name], horizontal=True,
+                     format_func=lambda value, name=name: setting_text(name, value))
+        column.caption(LESSONS[name])
 
 
 def data_ui() -> None:
@@ -105,20 +143,26 @@ def data_ui() -> None:
         st.error(f"{upload.name} was not used: {error}")
 
 
-def network_table(config: TrainConfig) -> None:
-    """The layers these settings build, with their output sizes and learnt parameters, before any training."""
+def network_table(config: TrainConfig) -> bool:
+    """The layers these settings build, with their output sizes and learnt parameters, before any training; False,
+    with the reason, when they build no network."""
     st.subheader("The network these settings build")
-    table = summary_table(config)
+    try:
+        table = summary_table(config)
+    except NetworkTooSmall as refusal:
+        st.error(str(refusal))
+        return False
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "parameters": st.column_config.NumberColumn(format="localized")})
     st.markdown(f"In all, **{int(table['parameters'].iloc[-1]):,} learnt parameters**: every one a number the "
                 "training adjusts.")
+    return True
 
 
 def apply_settings(config: TrainConfig) -> None:
     """Put `config`'s values in the setting widgets (a button's callback: it runs before the widgets are drawn)."""
-    for name, key in kept_widgets.SETTING_WIDGETS.items():
-        st.session_state[key] = getattr(config, name)
+    for key, value in kept_widgets.setting_widget_values(config).items():
+        st.session_state[key] = value
 
 
 def budget_ui(config: TrainConfig, dataset: Dataset) -> bool:
@@ -201,8 +245,8 @@ def train_demo() -> None:
     config = settings_ui(dataset)
     if dataset.note:
         st.caption(dataset.note)
-    network_table(config)
-    training_ui(config, dataset)
+    if network_table(config):
+        training_ui(config, dataset)
 
 
 st.title("Train")

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 
 # Slider ranges. The app's widgets read these too, so a value a page offers is always a valid one.
 FILTERS_RANGE = (1, 64)
+KERNEL_SIZE_RANGE = (1, 7)
+CONV_LAYERS_RANGE = (1, 3)
 EPOCHS_RANGE = (1, 50)
 DROPOUT_RANGE = (0.0, 0.9)
 BATCH_SIZE_RANGE = (1, 2048)
@@ -23,6 +25,16 @@ VALIDATION_FRACTION_RANGE = (0.0, 0.5)
 BATCH_SIZES = [16, 32, 50, 64, 100, 128, 200, 256, 512]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 TRAIN_SIZES = [1000, 2000, 5000, 10000, 20000, 30000, None]  # None: every training image (60,000 for MNIST)
+# The architecture's choices, each a word a link carries as it is. Pooling is a 2 × 2 window, and "none" leaves it
+# out; padding and stride apply to every conv layer; the activation to the conv and hidden dense layers; SGD steps
+# with momentum 0.9.
+POOLINGS = ("max", "average", "none")
+PADDINGS = ("valid", "same")
+STRIDES = (1, 2)
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+OPTIMIZERS = ("rmsprop", "adam", "sgd")
+# The reference model's conv layers: 30 filters of 5 × 5, then 15 of 3 × 3, as (filters, kernel size) per layer.
+REFERENCE_CONV_LAYERS = ((30, 5), (15, 3))
 # Hidden dense layers between Flatten and the 10 outputs; () goes straight from the maps to the answer.
 DENSE_CHOICES = [(), (16,), (32,), (64,), (128,), (64, 32), (128, 50), (256, 128), (256, 128, 64)]
 
@@ -60,10 +72,16 @@ class TrainConfig:
     3 epochs.
     """
 
-    conv1_filters: int = 30
-    conv2_filters: int = 15
+    # (filters, kernel size) of each conv layer, first to last: one to three layers, square kernels.
+    conv_layers: tuple[tuple[int, int], ...] = REFERENCE_CONV_LAYERS
+    # A 2 × 2 pooling after every conv layer but the last (after the only one, in a network of one).
+    pooling: str = "max"
+    padding: str = "valid"
+    stride: int = 1
+    activation: str = "relu"
     dropout: float = 0.2
     dense_units: tuple[int, ...] = (128, 50)
+    optimizer: str = "rmsprop"
     epochs: int = 3
     batch_size: int = 100
     learning_rate: float = 0.001
@@ -78,8 +96,18 @@ class TrainConfig:
     validation_fraction: float = 0.1
 
     def __post_init__(self) -> None:
-        _check_int("conv1_filters", self.conv1_filters, *FILTERS_RANGE, "The first conv layer's filter count")
-        _check_int("conv2_filters", self.conv2_filters, *FILTERS_RANGE, "The second conv layer's filter count")
+        # Lists (from JSON, or a caller) would make the config unhashable; they are accepted and stored as tuples.
+        if isinstance(self.conv_layers, list):
+            object.__setattr__(self, "conv_layers", tuple(tuple(layer) if isinstance(layer, list) else layer
+                                                          for layer in self.conv_layers))
+        if isinstance(self.dense_units, list):
+            object.__setattr__(self, "dense_units", tuple(self.dense_units))
+        _check_conv_layers(self.conv_layers)
+        _check_choice(self.pooling, POOLINGS, "Pooling")
+        _check_choice(self.padding, PADDINGS, "Padding")
+        _check_choice(self.stride, STRIDES, "The stride")
+        _check_choice(self.activation, ACTIVATIONS, "The activation")
+        _check_choice(self.optimizer, OPTIMIZERS, "The optimiser")
         _check_float(self.dropout, *DROPOUT_RANGE, "Dropout")
         _check_int("epochs", self.epochs, *EPOCHS_RANGE, "Epochs")
         _check_int("batch_size", self.batch_size, *BATCH_SIZE_RANGE, "Batch size")
@@ -87,10 +115,6 @@ class TrainConfig:
         _check_int("seed", self.seed, *SEED_RANGE, "The seed")
         _check_float(self.validation_fraction, *VALIDATION_FRACTION_RANGE, "The validation fraction")
         units = self.dense_units
-        # A list would make the config unhashable; accept it but store a tuple.
-        if isinstance(units, list):
-            object.__setattr__(self, "dense_units", tuple(units))
-            units = self.dense_units
         if not isinstance(units, tuple) or len(units) > MAX_DENSE_LAYERS:
             raise ValueError(f"Dense units must be a tuple of at most {MAX_DENSE_LAYERS} layer sizes, not {units!r}.")
         for size in units:
@@ -108,5 +132,57 @@ class TrainConfig:
         return used - validation, validation
 
     def to_dict(self) -> dict:
-        """Plain-value view for display and URLs: {field name: value}."""
-        return asdict(self)
+        """The settings as plain values, as model files record them and the model store names its files after them.
+
+        Written as CNN Lab wrote them before the architecture could be chosen, wherever that says it all: the
+        architecture's settings only when they differ from the reference model's, and two conv layers of 5 × 5 and
+        3 × 3 kernels as "conv1_filters" and "conv2_filters". So every model stored before keeps its file name and
+        record, and `from_dict` reads both forms.
+        """
+        values = asdict(self)
+        for name in ARCHITECTURE_SETTINGS:
+            if values[name] == getattr(REFERENCE, name):
+                del values[name]
+        kernels = tuple(kernel for _, kernel in self.conv_layers)
+        if kernels == tuple(kernel for _, kernel in REFERENCE_CONV_LAYERS):
+            values.pop("conv_layers", None)
+            values["conv1_filters"], values["conv2_filters"] = (filters for filters, _ in self.conv_layers)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainConfig:
+        """The settings `to_dict` wrote, or a dict of `TrainConfig`'s own field names; "conv1_filters" and
+        "conv2_filters" (the names older files and links use) are the filters of two conv layers of the reference
+        model's kernels. Raises ValueError (or TypeError for a name it does not know) as the constructor does."""
+        values = dict(values)
+        if "conv1_filters" in values or "conv2_filters" in values:
+            if "conv_layers" in values:
+                raise ValueError("The settings give the conv layers twice: as conv_layers and as conv1_filters / "
+                                 "conv2_filters.")
+            (first, first_kernel), (second, second_kernel) = REFERENCE_CONV_LAYERS
+            values["conv_layers"] = ((values.pop("conv1_filters", first), first_kernel),
+                                     (values.pop("conv2_filters", second), second_kernel))
+        return cls(**values)
+
+
+def _check_choice(value: object, choices: tuple, what: str) -> None:
+    # 1 == True in Python; a stride of True would be a bug, not a setting.
+    if isinstance(value, bool) or value not in choices:
+        raise ValueError(f"{what} must be one of {', '.join(map(str, choices))}, not {value!r}.")
+
+
+def _check_conv_layers(conv_layers: object) -> None:
+    low, high = CONV_LAYERS_RANGE
+    if (not isinstance(conv_layers, tuple) or not low <= len(conv_layers) <= high
+            or not all(isinstance(layer, tuple) and len(layer) == 2 for layer in conv_layers)):
+        raise ValueError(f"The conv layers must be {low} to {high} pairs of (filters, kernel size), not "
+                         f"{conv_layers!r}.")
+    for number, (filters, kernel_size) in enumerate(conv_layers, start=1):
+        _check_int("filters", filters, *FILTERS_RANGE, f"Conv layer {number}'s filter count")
+        _check_int("kernel_size", kernel_size, *KERNEL_SIZE_RANGE, f"Conv layer {number}'s kernel size")
+
+
+# The settings that choose the architecture beyond the filter counts and dense layers, added after the first
+# models were stored: `to_dict` leaves them out at their defaults.
+ARCHITECTURE_SETTINGS = ("conv_layers", "pooling", "padding", "stride", "activation", "optimizer")
+REFERENCE = TrainConfig()

@@ -52,7 +52,7 @@ def main() -> int:
     dataset = load_dataset("mnist")
     default = TrainConfig(train_size=arguments.train_size)
     # conv1 64 filters and conv2 30 (each looking at 64 maps): about three times the default's arithmetic.
-    larger = TrainConfig(train_size=arguments.train_size, conv1_filters=64, conv2_filters=30)
+    larger = TrainConfig(train_size=arguments.train_size, conv_layers=((64, 5), (30, 3)))
     cost = multiply_adds_per_image(larger) / multiply_adds_per_image(default)
     failures = []
     for name, config in (("default network", default), (f"{cost:.1f}× its cost", larger)):

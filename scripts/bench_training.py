@@ -49,7 +49,7 @@ import json, sys, time
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import load_dataset
 from cnnlab.network.training import train
-result = train(TrainConfig(**json.loads(sys.argv[1])), load_dataset())
+result = train(TrainConfig.from_dict(json.loads(sys.argv[1])), load_dataset())
 print(json.dumps({"accuracy": result.test_accuracy, "training_seconds": result.seconds}))
 """
 

@@ -91,7 +91,7 @@ def add_initial_weights(data: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         if INITIAL_NAME in archive.namelist():
             raise ValueError(f"The file already holds the weights before training ({INITIAL_NAME}).")
-        config = TrainConfig(**json.loads(archive.read(METADATA_NAME))["config"])
+        config = TrainConfig.from_dict(json.loads(archive.read(METADATA_NAME))["config"])
         with np.load(io.BytesIO(archive.read(FILTERS_NAME)), allow_pickle=False) as snapshots:
             conv1_before = snapshots["snapshot_000"]
         weights = weights_from_bytes(archive.read(WEIGHTS_NAME))

@@ -155,7 +155,7 @@ def tiny_result(sample):
     from cnnlab.config import TrainConfig
     from cnnlab.network.training import train
 
-    config = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=1, train_size=1000)
+    config = TrainConfig(conv_layers=((6, 5), (4, 3)), dense_units=(16,), epochs=1, train_size=1000)
     return train(config, sample)
 
 

@@ -81,7 +81,7 @@ def layout_text(layout: str, images: np.ndarray, labels: np.ndarray) -> str:
 
 # The small model the page tests train: one for every page test file, so the second file to ask for it finds it
 # in the session's model folder instead of training it again.
-PAGE_MODEL = TrainConfig(conv1_filters=6, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600)
+PAGE_MODEL = TrainConfig(conv_layers=((6, 5), (4, 3)), dense_units=(16,), epochs=2, train_size=600)
 
 
 def app_service_with(config):

@@ -1,9 +1,8 @@
 """TensorFlow's own gradients of a Keras model: the independent reference that `cnnlab.network.backward` and the
 lens tests are checked against (as micrograd's tests check against PyTorch).
 
-Also `KerasTwin`, a NumPy `Network` with any Keras Sequential's layers and weights: the settings build only today's
-network (stride 1, "valid" padding, max pooling, relu), and the backward pass must already be right for the
-strides, padding, average pooling, tanh and sigmoid the next settings will offer.
+Also `KerasTwin`, a NumPy `Network` with any Keras Sequential's layers and weights, for layer combinations beyond
+those the settings build (a pooling after the last conv layer, a different activation per layer, no dropout).
 """
 
 from __future__ import annotations
@@ -92,7 +91,7 @@ def keras_unit_gradient(model, pixels: np.ndarray, layer_name: str, units) -> tu
 class KerasTwin(Network):
     """A NumPy `Network` running the layers and weights of a Keras Sequential of CNN Lab's layer kinds, whatever
     their strides, padding, pooling and activations. It takes no settings, so the settings' weight check is not run:
-    it is test scaffolding for layer shapes the settings do not offer yet."""
+    it is test scaffolding for layer combinations the settings do not build."""
 
     def __init__(self, model):
         keras = load_keras()

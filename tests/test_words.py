@@ -18,7 +18,7 @@ def test_the_reference_settings_read_in_full():
 
 
 def test_unusual_settings_read_as_words():
-    config = TrainConfig(conv1_filters=4, conv2_filters=1, dense_units=(), epochs=1, batch_size=1000,
+    config = TrainConfig(conv_layers=((4, 5), (1, 3)), dense_units=(), epochs=1, batch_size=1000,
                          train_size=1200, augment=True, validation_fraction=0.25, learning_rate=0.0003, seed=7)
     assert describe_config(config) == (
         "4 + 1 filters · no hidden layers · dropout 0.2 · 1 epoch · batch 1,000 · learning rate 0.0003 · "
@@ -40,3 +40,18 @@ def test_sizes_and_numbers_read_without_python_spellings():
     assert [number_text(value) for value in (-0.001, -0.004999, 0.0, -0.005, 1.234, -1.0)] == [
         "0.00", "0.00", "0.00", "-0.01", "1.23", "-1.00"]
     assert number_text(-0.00004, 4) == "0.0000" and number_text(-0.00006, 4) == "-0.0001"
+
+
+def test_the_architecture_reads_in_a_few_words_where_it_is_not_the_reference():
+    deeper = TrainConfig(conv_layers=((16, 3), (32, 3), (64, 3)), padding="same", activation="tanh",
+                         optimizer="adam", epochs=1)
+    assert describe_config(deeper).startswith("16 + 32 + 64 filters of 3×3 · padding same · tanh · Adam · hidden")
+    odd = TrainConfig(conv_layers=((1, 4), (5, 2)), pooling="none", stride=2, activation="sigmoid", optimizer="sgd")
+    assert describe_config(odd).startswith(
+        "1 + 5 filters of 4×4, 2×2 · no pooling · stride 2 · sigmoid · SGD with momentum · hidden")
+    assert describe_config(TrainConfig(conv_layers=((1, 7),), pooling="average")).startswith(
+        "1 filter of 7×7 · average pooling · hidden")
+    assert setting_text("conv_layers", ((1, 7), (2, 3))) == "1 filter 7×7, 2 filters 3×3"
+    assert [setting_text("pooling", value) for value in ("max", "average", "none")] == [
+        "max 2 × 2", "average 2 × 2", "none"]
+    assert setting_text("optimizer", "rmsprop") == "RMSprop" and setting_text("activation", "relu") == "ReLU"

@@ -8,21 +8,30 @@ cannot be set, so they are not kept.)
 
 from __future__ import annotations
 
-from dataclasses import fields
+from collections.abc import Mapping
+from dataclasses import fields, replace
 
 import streamlit as st
 
 from cnnlab.app.model_choice import DATASET_CHOICE
-from cnnlab.config import TrainConfig
+from cnnlab.config import CONV_LAYERS_RANGE, REFERENCE_CONV_LAYERS, TrainConfig
 
 KEPT_PREFIX = "kept:"
 CURRENT_PAGE = "current_page"  # the page the latest full run drew (its address path)
 PAGE_CHANGED = "page_changed"  # whether that run was the first on its page since the student arrived
-# The Train page's widget for each setting it offers (every `TrainConfig` field but the validation share), named
-# after the page: "train_epochs", …, and "train_size" for the field of that name.
+# The Train page's widget for each setting it offers (every `TrainConfig` field but the validation share and the
+# conv layers), named after the page: "train_epochs", …, and "train_size" for the field of that name.
 SETTING_WIDGETS = {field.name: field.name if field.name.startswith("train_") else f"train_{field.name}"
-                   for field in fields(TrainConfig) if field.name != "validation_fraction"}
-KEPT_WIDGET_KEYS = (*SETTING_WIDGETS.values(), DATASET_CHOICE, "activations_input")
+                   for field in fields(TrainConfig) if field.name not in ("validation_fraction", "conv_layers")}
+# The conv layers take several widgets: how many layers, and each possible layer's filters and kernel size. A layer
+# the settings leave out keeps its widgets' values, so a student who takes a layer away and back finds it as it was;
+# one never chosen starts as the reference model's (a third layer: 32 filters of 3 × 3).
+CONV_COUNT_WIDGET = "train_conv_count"
+CONV_WIDGETS = [(f"train_conv{number}_filters", f"train_conv{number}_kernel")
+                for number in range(1, CONV_LAYERS_RANGE[1] + 1)]
+UNCHOSEN_CONV_LAYERS = (*REFERENCE_CONV_LAYERS, (32, 3))
+KEPT_WIDGET_KEYS = (*SETTING_WIDGETS.values(), CONV_COUNT_WIDGET, *(key for pair in CONV_WIDGETS for key in pair),
+                    DATASET_CHOICE, "activations_input")
 
 
 def keep_widget_values() -> None:
@@ -35,6 +44,30 @@ def keep_widget_values() -> None:
             st.session_state[KEPT_PREFIX + key] = st.session_state[key]
         elif KEPT_PREFIX + key in st.session_state:
             st.session_state[key] = st.session_state[KEPT_PREFIX + key]
+
+
+def setting_widget_values(config: TrainConfig) -> dict:
+    """{widget key: value} that shows `config` in the Train page's setting widgets; the widgets of conv layers it
+    does not have are left out."""
+    values = {key: getattr(config, name) for name, key in SETTING_WIDGETS.items()}
+    values[CONV_COUNT_WIDGET] = len(config.conv_layers)
+    for (filters_key, kernel_key), (filters, kernel) in zip(CONV_WIDGETS, config.conv_layers, strict=False):
+        values[filters_key], values[kernel_key] = filters, kernel
+    return values
+
+
+def unchosen_conv_values() -> dict:
+    """{widget key: value} of every conv layer's widgets as they start, before a student or a link sets them."""
+    return {key: value for keys, layer in zip(CONV_WIDGETS, UNCHOSEN_CONV_LAYERS, strict=True)
+            for key, value in zip(keys, layer, strict=True)}
+
+
+def config_from_widgets(values: Mapping, base: TrainConfig) -> TrainConfig:
+    """The settings the Train page's widgets hold (`values`: the session state), on top of `base` for the settings
+    they do not show. Raises ValueError, as `TrainConfig` does, for values it refuses."""
+    count = values[CONV_COUNT_WIDGET]
+    conv_layers = tuple((values[filters_key], values[kernel_key]) for filters_key, kernel_key in CONV_WIDGETS[:count])
+    return replace(base, conv_layers=conv_layers, **{name: values[key] for name, key in SETTING_WIDGETS.items()})
 
 
 def note_page(url_path: str) -> None:

@@ -60,7 +60,8 @@ class ClassBoard:
             saved = json.loads(self._path.read_text())
             self._hidden = frozenset(str(digest) for digest in saved.get("hidden", []))
             pinned = saved.get("pinned")
-            self._pinned = None if pinned is None else (TrainConfig(**pinned["config"]), str(pinned["fingerprint"]))
+            self._pinned = None if pinned is None else (TrainConfig.from_dict(pinned["config"]),
+                                                        str(pinned["fingerprint"]))
         except (OSError, ValueError, TypeError, KeyError) as error:
             logger.warning("The class board in %s could not be read (%s); starting with an empty one.",
                            self._path, error)

@@ -3,7 +3,7 @@
 - `weights.npz`: the learnt weights, float32, in `model.get_weights()`'s order (read back without TensorFlow, so a
   server shows a stored model at once; the settings in the record give the network's shape);
 - `metadata.json`: the key, history, test scores, timing, image counts and the format version;
-- `filters.npz`: the conv1 filter snapshots, float32 (5, 5, 1, filters), one before training and one per epoch;
+- `filters.npz`: the conv1 filter snapshots, float32 (k, k, 1, filters), one before training and one per epoch;
 - `epochs.npz`: the whole network's weights after every epoch but the last (whose weights are the model's own),
   float16, when the training kept them (`TrainResult.epoch_weights`);
 - `initial.npz`: epoch 0, the weights the network started from before any batch, float16, kept with the epochs'
@@ -88,7 +88,7 @@ def read_record(data: bytes | Path) -> ModelRecord:
         if metadata["format"] != FORMAT_VERSION:
             raise ValueError(f"format {metadata['format']!r}")
         return ModelRecord(
-            config=TrainConfig(**metadata["config"]),
+            config=TrainConfig.from_dict(metadata["config"]),
             fingerprint=str(metadata["fingerprint"]),
             test_accuracy=float(metadata["test_accuracy"]),
             seconds=float(metadata["seconds"]),
@@ -150,7 +150,7 @@ def metadata_of(result: TrainResult, fingerprint: str) -> dict:
 
 
 def snapshots_to_bytes(snapshots: list[np.ndarray]) -> bytes:
-    """The conv1 filter snapshots, float32 (5, 5, 1, filters) each, as one `.npz` archive."""
+    """The conv1 filter snapshots, float32 (k, k, 1, filters) each, as one `.npz` archive."""
     buffer = io.BytesIO()
     np.savez(
         buffer,
@@ -212,7 +212,7 @@ def read_model_file(data: bytes, config: TrainConfig, fingerprint: str) -> Train
         if metadata["format"] != FORMAT_VERSION:
             raise UnusableFile(f"it is in format {metadata['format']!r}; this version reads {FORMAT_VERSION}")
         try:
-            stored_config = TrainConfig(**metadata["config"])
+            stored_config = TrainConfig.from_dict(metadata["config"])
         except (TypeError, ValueError) as error:
             raise UnusableFile(f"its settings are not valid ({error})") from error
         # Compared by value: `streamlit run` re-imports CNN Lab's modules when their source changes, after which a

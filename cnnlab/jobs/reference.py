@@ -87,7 +87,7 @@ def _unusable_reason(fingerprint: str) -> str:
     try:
         with zipfile.ZipFile(REFERENCE_MODEL_PATH) as archive:
             metadata = json.loads(archive.read(METADATA_NAME))
-        config = TrainConfig(**metadata["config"])
+        config = TrainConfig.from_dict(metadata["config"])
         recorded = metadata["fingerprint"]
     except Exception as error:  # noqa: BLE001 - missing file, damaged zip, bad JSON, wrong keys or values
         return f"{REFERENCE_MODEL_PATH} cannot be read ({error})."

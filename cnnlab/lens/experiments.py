@@ -16,13 +16,13 @@ from cnnlab.network.model import summarize_config
 from cnnlab.words import SETTING_NAMES, describe_config, setting_text
 
 # The settings a chart can be coloured by, as their column titles: those students change to see what pays off.
-COLOUR_SETTINGS = [SETTING_NAMES[name] for name in ("conv1_filters", "conv2_filters", "epochs", "dense_units",
-                                                    "dropout", "learning_rate", "batch_size", "train_size",
-                                                    "augment")]
+COLOUR_SETTINGS = [SETTING_NAMES[name] for name in ("conv_layers", "pooling", "padding", "stride", "activation",
+                                                    "optimizer", "epochs", "dense_units", "dropout", "learning_rate",
+                                                    "batch_size", "train_size", "augment")]
 
 
-# Settings whose values are not plain numbers (a tuple, "all" or a number, on or off), written in words.
-WORDED_SETTINGS = ("dense_units", "train_size", "augment")
+# Settings whose values are not plain numbers (a tuple, "all" or a number, on or off, a choice), written in words.
+WORDED_SETTINGS = ("conv_layers", "pooling", "activation", "optimizer", "dense_units", "train_size", "augment")
 
 
 def experiments_table(records: Sequence[ModelRecord]) -> pd.DataFrame:
@@ -30,7 +30,6 @@ def experiments_table(records: Sequence[ModelRecord]) -> pd.DataFrame:
     "data", then one column per setting titled as in `SETTING_NAMES`. Rows in the order given."""
     rows = []
     for record in records:
-        config = record.config.to_dict()
         row = {
             "model": describe_config(record.config),
             "parameters": sum(layer["params"] for layer in summarize_config(record.config)),
@@ -39,7 +38,8 @@ def experiments_table(records: Sequence[ModelRecord]) -> pd.DataFrame:
             "data": record.dataset_name,
         }
         # Numbers stay numbers, so a chart can colour by them on a scale; the rest are words.
-        row.update({title: setting_text(name, config[name]) if name in WORDED_SETTINGS else config[name]
+        values = {name: getattr(record.config, name) for name in SETTING_NAMES}
+        row.update({title: setting_text(name, values[name]) if name in WORDED_SETTINGS else values[name]
                     for name, title in SETTING_NAMES.items()})
         rows.append(row)
     columns = ["model", "parameters", "training seconds", "test accuracy", "data", *SETTING_NAMES.values()]

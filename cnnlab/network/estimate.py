@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 
 from cnnlab.config import TrainConfig
-from cnnlab.digits.format import IMAGE_SIZE, NUM_CLASSES
-from cnnlab.network.model import CONV1_KERNEL, CONV2_KERNEL, POOL_SIZE
+from cnnlab.network.model import plan_layers
 
 # Training throughput on the machine CNN Lab was developed on, counted in forward-pass multiply-adds: a training
 # that passes N images through the network (forward and backward) in S seconds, beyond its per-step cost below,
@@ -36,21 +35,13 @@ FORWARD_SHARE = 1 / 3
 def multiply_adds_per_image(config: TrainConfig) -> int:
     """The multiply-adds of one forward pass of one 28×28 digit through the network that `config` builds.
 
-    Each output value of a conv layer is a kernel_height × kernel_width × input_channels dot product; each dense
-    output is an input-width dot product. Pooling, dropout and flatten multiply nothing, and the bias additions and
-    activations are left out (they are one operation per output, not a product). The default network: 1,035,900.
+    Each output value of a conv layer is a kernel_height × kernel_width × input_channels dot product (with "same"
+    padding, the padding's zeros are multiplied too); each dense output is an input-width dot product. Pooling,
+    dropout and flatten multiply nothing, and the bias additions and activations are left out (they are one
+    operation per output, not a product). The default network: 1,035,900. Raises
+    `cnnlab.network.model.NetworkTooSmall` for settings that make no network.
     """
-    conv1_side = IMAGE_SIZE - CONV1_KERNEL + 1
-    conv1 = conv1_side * conv1_side * config.conv1_filters * CONV1_KERNEL * CONV1_KERNEL * 1
-    pooled_side = conv1_side // POOL_SIZE
-    conv2_side = pooled_side - CONV2_KERNEL + 1
-    conv2 = conv2_side * conv2_side * config.conv2_filters * CONV2_KERNEL * CONV2_KERNEL * config.conv1_filters
-    width = conv2_side * conv2_side * config.conv2_filters
-    dense = 0
-    for units in (*config.dense_units, NUM_CLASSES):
-        dense += width * units
-        width = units
-    return conv1 + conv2 + dense
+    return sum(layer.multiply_adds for layer in plan_layers(config))
 
 
 def estimated_training_seconds(

@@ -10,7 +10,7 @@ Keras's own outputs for the same weights.
 Each layer is described by a `Layer`, and its work split in two: `Network.pre_activation` (the convolution, pooling,
 weighted sum, …) and `activate` (the activation function), so the backward pass can undo them one at a time. The
 layer functions take a conv stride and padding, a pooling kind and the activations relu, tanh and sigmoid, although
-the settings today build only one shape of network (stride 1, "valid" padding, max pooling, relu).
+`cnnlab.network.model.plan_layers` says which of them the settings chose.
 """
 
 from __future__ import annotations
@@ -23,11 +23,16 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.format import to_model_input
-from cnnlab.network.model import POOL_SIZE, summarize_config, weight_shapes
+from cnnlab.network.model import (
+    PlannedLayer,
+    conv_output_size,
+    plan_layers,
+    same_padding,
+    weight_shapes,
+)
 
 # Digits per NumPy pass: the second conv layer's windows of 256 digits take about 30 MB as float32.
 FORWARD_CHUNK = 256
-PADDINGS = ("valid", "same")
 # Keras's pooling layers, by the kind of summary they take of each window.
 POOL_KINDS = {"MaxPooling2D": "max", "AveragePooling2D": "average"}
 
@@ -36,7 +41,7 @@ POOL_KINDS = {"MaxPooling2D": "max", "AveragePooling2D": "average"}
 class Layer:
     """One layer of a network, as the NumPy passes run it.
 
-    name: as `summarize_config` lists it ("conv1", "pool", …, "output"). kind: Keras's class name ("Conv2D",
+    name: as `plan_layers` lists it ("conv1", "pool", …, "output"). kind: Keras's class name ("Conv2D",
     "MaxPooling2D", "AveragePooling2D", "Dropout", "Flatten", "Dense"). activation: a Conv2D's or Dense layer's
     activation function ("relu", "tanh", "sigmoid", "softmax"), None for the others. kernel_size, stride,
     padding ("valid" or "same"): a Conv2D's. pool_size: a pooling layer's window, which is also its stride.
@@ -69,18 +74,17 @@ class Network:
         names = [name for name, _, _ in weight_shapes(config)]
         self._parameters = {name: (self.weights[2 * index], self.weights[2 * index + 1])
                             for index, name in enumerate(names)}
-        self.layers = [self._layer(row["layer"], row["kind"]) for row in summarize_config(config)]
+        self.layers = [self._layer(planned) for planned in plan_layers(config)]
 
-    def _layer(self, name: str, kind: str) -> Layer:
-        """The layer `name` of kind `kind` as `cnnlab.network.model.build_model` makes it: conv layers with stride 1,
-        no padding and relu, max pooling, relu hidden dense layers and a softmax output."""
-        if kind == "Conv2D":
-            return Layer(name, kind, "relu", kernel_size=self.parameters(name)[0].shape[0])
-        if kind in POOL_KINDS:
-            return Layer(name, kind, pool_size=POOL_SIZE)
-        if kind == "Dense":
-            return Layer(name, kind, "softmax" if name == "output" else "relu")
-        return Layer(name, kind)
+    @staticmethod
+    def _layer(planned: PlannedLayer) -> Layer:
+        """A layer of the settings' network, as `cnnlab.network.model.build_model` makes it in Keras."""
+        if planned.kind == "Conv2D":
+            return Layer(planned.name, planned.kind, planned.activation, kernel_size=planned.window,
+                         stride=planned.stride, padding=planned.padding)
+        if planned.kind in POOL_KINDS:
+            return Layer(planned.name, planned.kind, pool_size=planned.window)
+        return Layer(planned.name, planned.kind, planned.activation)
 
     def layer(self, layer_name: str) -> Layer:
         """The layer called `layer_name`; a ValueError naming the network's layers when there is none."""
@@ -102,7 +106,7 @@ class Network:
         return sum(values.size for values in self.weights)
 
     def layer_outputs(self, images: np.ndarray) -> list[np.ndarray]:
-        """Every layer's output at inference (dropout passes values through), in `summarize_config`'s order.
+        """Every layer's output at inference (dropout passes values through), in `plan_layers`' order.
 
         images: uint8 (n, 28, 28) or one (28, 28), 0–255. Returns one float32 array per layer, each with the
         batch axis first: (n, 24, 24, 30) for the reference model's conv1 … (n, 10) probabilities for its output.
@@ -148,21 +152,6 @@ class Network:
             kernel, bias = self.parameters(layer.name)
             return values @ kernel + bias
         return values
-
-
-def same_padding(size: int, kernel_size: int, stride: int) -> tuple[int, int]:
-    """(before, after): the zeros "same" padding adds on each side of a row or column of `size` values, as Keras
-    (and TensorFlow) place them: enough for ceil(size / stride) outputs, the odd one after."""
-    outputs = -(-size // stride)
-    total = max((outputs - 1) * stride + kernel_size - size, 0)
-    return total // 2, total - total // 2
-
-
-def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: str = "valid") -> int:
-    """How many outputs a conv layer gives along a side of `size` inputs."""
-    if padding not in PADDINGS:
-        raise ValueError(f"Padding must be {' or '.join(PADDINGS)}, not {padding!r}.")
-    return -(-size // stride) if padding == "same" else (size - kernel_size) // stride + 1
 
 
 def cross_correlate(values: np.ndarray, kernel: np.ndarray, bias: np.ndarray, stride: int = 1,

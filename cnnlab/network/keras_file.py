@@ -67,7 +67,7 @@ def keras_file_bytes(config: TrainConfig, weights: list[np.ndarray]) -> bytes:
 
 def write_keras_file(folder: Path) -> None:
     """The child's work: read `folder`'s settings and weights, and save their network there as a `.keras` file."""
-    config = TrainConfig(**json.loads((folder / CONFIG_NAME).read_text()))
+    config = TrainConfig.from_dict(json.loads((folder / CONFIG_NAME).read_text()))
     with np.load(folder / WEIGHTS_NAME, allow_pickle=False) as arrays:
         # np.savez names positional arrays arr_0, arr_1, …: in that order, not in the names' alphabetical one.
         weights = [arrays[f"arr_{index}"] for index in range(len(arrays.files))]

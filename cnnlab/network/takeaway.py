@@ -2,8 +2,9 @@
 
 Both are built from one list of sections (a title, a sentence for the reader, a block of code), so the script and
 the notebook's code cells are the same program. The program is written in the Keras tutorial's own style
-(`keras.Sequential` starting with `keras.Input`, RMSprop, sparse categorical cross-entropy) and shows the learnt
-5×5 filters and a digit's activation maps with matplotlib. It never imports `cnnlab`: a student runs it in Colab or
+(`keras.Sequential` starting with `keras.Input`, one line per layer as `cnnlab.network.model.plan_layers` lists
+them, the settings' optimiser, sparse categorical cross-entropy) and shows the first conv layer's learnt filters and
+a digit's activation maps with matplotlib. It never imports `cnnlab`: a student runs it in Colab or
 Jupyter, where MNIST comes from `keras.datasets.mnist.load_data()`; setting CNNLAB_DIGITS to an .npz file with
 x_train, y_train, x_test and y_test (uint8 images, int labels) reads the digits from that file instead (offline).
 """
@@ -13,10 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnlab.config import TrainConfig
+from cnnlab.network.model import SGD_MOMENTUM, PlannedLayer, plan_layers
 from cnnlab.words import describe_config
 
 DIGITS_VARIABLE = "CNNLAB_DIGITS"
 NOTEBOOK_FORMAT = 4
+# Each optimiser setting as the program builds it, at its LEARNING_RATE.
+OPTIMIZER_CODE = {"rmsprop": "keras.optimizers.RMSprop(learning_rate=LEARNING_RATE)",
+                  "adam": "keras.optimizers.Adam(learning_rate=LEARNING_RATE)",
+                  "sgd": f"keras.optimizers.SGD(learning_rate=LEARNING_RATE, momentum={SGD_MOMENTUM})"}
+OPTIMIZER_NAMES = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD with momentum"}
 
 
 @dataclass(frozen=True)
@@ -33,10 +40,10 @@ def program_sections(config: TrainConfig) -> list[Section]:
     """The program for `config`, step by step (see the module's docstring)."""
     if not isinstance(config, TrainConfig):
         raise ValueError(f"Code can only be written for a TrainConfig, not {type(config).__name__}.")
-    dense_layers = "".join(
-        f'\n        layers.Dense({units}, activation="relu", name="dense{index}"),'
-        for index, units in enumerate(config.dense_units, start=1)
-    )
+    planned = plan_layers(config)
+    network_layers = "".join(f"\n        {_layer_code(layer)}," for layer in planned)
+    conv1 = planned[0]
+    kernel = f"{conv1.window}×{conv1.window}"
     augment_layers = (
         '\n        # Small random turns, shifts and zooms of each training digit (only while training).'
         '\n        layers.RandomRotation(10 / 360, fill_mode="constant", seed=SEED),'
@@ -54,10 +61,14 @@ import numpy as np
 import keras
 from keras import layers"""),
         Section("Settings", "The settings of the model trained in CNN Lab.", f"""\
-CONV1_FILTERS = {config.conv1_filters}
-CONV2_FILTERS = {config.conv2_filters}
+# The layers are written out one by one in "The network" below; these three say what they are.
+CONV_LAYERS = {config.conv_layers!r}  # (filters, kernel size) of each conv layer
+POOLING = "{config.pooling}"  # 2 × 2, after every conv layer but the last: "max", "average" or "none"
+DENSE_UNITS = {config.dense_units!r}  # the hidden dense layers' sizes
+PADDING = "{config.padding}"
+STRIDE = {config.stride}
+ACTIVATION = "{config.activation}"
 DROPOUT = {config.dropout!r}
-DENSE_UNITS = {config.dense_units!r}
 EPOCHS = {config.epochs}
 BATCH_SIZE = {config.batch_size}
 LEARNING_RATE = {config.learning_rate!r}
@@ -88,26 +99,18 @@ if TRAIN_SIZE is not None and TRAIN_SIZE < len(x_train):
 x_train = (x_train.astype("float32") / 255)[..., np.newaxis]
 x_test = (x_test.astype("float32") / 255)[..., np.newaxis]
 print("training digits:", x_train.shape, " test digits:", x_test.shape)"""),
-        Section("The network",
-                "Two convolutions with a pooling between them, dropout, then dense layers down to ten "
-                "probabilities.", f"""\
+        Section("The network", _network_text(config), f"""\
 model = keras.Sequential(
     [
-        keras.Input(shape=(28, 28, 1)),{augment_layers}
-        layers.Conv2D(CONV1_FILTERS, kernel_size=(5, 5), activation="relu", name="conv1"),
-        layers.MaxPooling2D(pool_size=(2, 2), name="pool"),
-        layers.Conv2D(CONV2_FILTERS, kernel_size=(3, 3), activation="relu", name="conv2"),
-        layers.Dropout(DROPOUT, seed=SEED, name="dropout"),
-        layers.Flatten(name="flatten"),{dense_layers}
-        layers.Dense(10, activation="softmax", name="output"),
+        keras.Input(shape=(28, 28, 1)),{augment_layers}{network_layers}
     ]
 )
 model.summary()
 print(f"Parameters: {{model.count_params():,}}")"""),
-        Section("Training", "RMSprop and sparse categorical cross-entropy; part of the training digits is held "
-                "back to check the model on digits it does not learn from.", """\
+        Section("Training", f"{OPTIMIZER_NAMES[config.optimizer]} and sparse categorical cross-entropy; part of "
+                "the training digits is held back to check the model on digits it does not learn from.", f"""\
 model.compile(
-    optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
+    optimizer={OPTIMIZER_CODE[config.optimizer]},
     loss="sparse_categorical_crossentropy",
     metrics=["accuracy"],
 )
@@ -115,27 +118,29 @@ history = model.fit(
     x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS, validation_split=VALIDATION_FRACTION, shuffle=True
 )
 test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
-print(f"Test accuracy: {test_accuracy:.2%}")"""),
+print(f"Test accuracy: {{test_accuracy:.2%}}")"""),
         Section("The learnt filters",
-                "Each 5×5 filter of the first layer: blue weights add the pixel's ink, red ones subtract it.", """\
-kernels = model.get_layer("conv1").get_weights()[0]  # (5, 5, 1, CONV1_FILTERS)
+                f"Each {kernel} filter of the first layer: blue weights add the pixel's ink, red ones subtract it.",
+                f"""\
+kernels = model.get_layer("conv1").get_weights()[0]  # {_shape_comment(conv1.weight_shapes[0])}
+filter_count = kernels.shape[-1]
 columns = 6
-rows = -(-CONV1_FILTERS // columns)
+rows = -(-filter_count // columns)
 limit = np.abs(kernels).max()
 figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.2, rows * 1.2), squeeze=False)
 for index, axis in enumerate(axes.flat):
     axis.axis("off")
-    if index < CONV1_FILTERS:
+    if index < filter_count:
         axis.imshow(kernels[:, :, 0, index], cmap="RdBu", vmin=-limit, vmax=limit)
         axis.set_title(str(index + 1), fontsize=8)
 figure.suptitle("conv1 filters")
 plt.show()"""),
         Section("Activation maps",
                 "One test digit passed through the first conv layer: one map per filter, bright where the "
-                "filter found its pattern.", """\
+                "filter found its pattern.", f"""\
 digit = x_test[:1]
 conv1_model = keras.Model(model.inputs, model.get_layer("conv1").output)
-maps = conv1_model.predict(digit, verbose=0)[0]  # (24, 24, CONV1_FILTERS)
+maps = conv1_model.predict(digit, verbose=0)[0]  # {_shape_comment(conv1.output_shape)}
 print("The network reads this digit as", int(model.predict(digit, verbose=0).argmax()), "- its label is",
       int(y_test[0]))
 figure, axes = plt.subplots(rows, columns + 1, figsize=((columns + 1) * 1.2, rows * 1.2), squeeze=False)
@@ -143,13 +148,47 @@ for axis in axes.flat:
     axis.axis("off")
 axes[0, 0].imshow(digit[0, :, :, 0], cmap="gray")
 axes[0, 0].set_title("input", fontsize=8)
-for index in range(CONV1_FILTERS):
+for index in range(filter_count):
     axis = axes[index // columns, index % columns + 1]
     axis.imshow(maps[:, :, index], cmap="magma")
     axis.set_title(str(index + 1), fontsize=8)
 figure.suptitle("conv1 activation maps")
 plt.show()"""),
     ]
+
+
+def _layer_code(layer: PlannedLayer) -> str:
+    """One layer of `keras.Sequential`'s list, as the program writes it (the settings' names where they apply)."""
+    if layer.kind == "Conv2D":
+        return (f"layers.Conv2D({layer.units}, kernel_size=({layer.window}, {layer.window}), strides=STRIDE, "
+                f'padding=PADDING, activation=ACTIVATION, name="{layer.name}")')
+    if layer.kind in ("MaxPooling2D", "AveragePooling2D"):
+        return f'layers.{layer.kind}(pool_size=(2, 2), name="{layer.name}")'
+    if layer.kind == "Dropout":
+        return 'layers.Dropout(DROPOUT, seed=SEED, name="dropout")'
+    if layer.kind == "Flatten":
+        return 'layers.Flatten(name="flatten")'
+    if layer.name == "output":
+        return 'layers.Dense(10, activation="softmax", name="output")'
+    return f'layers.Dense({layer.units}, activation=ACTIVATION, name="{layer.name}")'
+
+
+def _network_text(config: TrainConfig) -> str:
+    """The network section's sentence: what its layers are, in order."""
+    count = len(config.conv_layers)
+    convolutions = "One convolution" if count == 1 else f"{['Two', 'Three'][count - 2]} convolutions"
+    if config.pooling == "none":
+        pooling = " without pooling"
+    elif count == 1:
+        pooling = f" with {config.pooling} pooling after it"
+    else:
+        pooling = f" with {config.pooling} pooling between them"
+    return f"{convolutions}{pooling}, dropout, then dense layers down to ten probabilities."
+
+
+def _shape_comment(shape: tuple[int, ...]) -> str:
+    """A shape as the program's comments write it: "(5, 5, 1, 30)"."""
+    return f"({', '.join(map(str, shape))})"
 
 
 def keras_script(config: TrainConfig) -> str:
@@ -186,5 +225,7 @@ def keras_notebook(config: TrainConfig) -> str:
 
 
 def download_name(config: TrainConfig) -> str:
-    """A file name (without extension) that says which settings it holds, e.g. "cnnlab-30-15-3epochs"."""
-    return f"cnnlab-{config.conv1_filters}-{config.conv2_filters}-{config.epochs}epochs"
+    """A file name (without extension) that says which settings it holds, e.g. "cnnlab-30-15-3epochs" (each conv
+    layer's filters, then the epochs)."""
+    filters = "-".join(str(filters) for filters, _ in config.conv_layers)
+    return f"cnnlab-{filters}-{config.epochs}epochs"

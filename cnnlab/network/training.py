@@ -62,7 +62,7 @@ class TrainResult:
 
     weights: the learnt weights, float32, as `model.get_weights()` lists them (`network` runs them in NumPy).
     history: {"loss", "accuracy", "val_loss", "val_accuracy"} → one float per epoch.
-    filter_snapshots: conv1 kernels, float32 (5, 5, 1, filters) each; index 0 is before training,
+    filter_snapshots: conv1 kernels, float32 (k, k, 1, filters) each (k: its kernel size); index 0 is before training,
         index k after epoch k, so there are epochs + 1 of them.
     """
 
@@ -182,7 +182,7 @@ def float16_weights(model: keras.Model) -> list[np.ndarray]:
 
 
 def conv1_kernels(model: keras.Model) -> np.ndarray:
-    """A copy of the first conv layer's kernels, float32 (5, 5, 1, filters)."""
+    """A copy of the first conv layer's kernels, float32 (k, k, 1, filters), k its kernel size."""
     return np.array(model.get_layer("conv1").get_weights()[0], dtype=np.float32)
 
 

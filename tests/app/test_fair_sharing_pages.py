@@ -16,7 +16,7 @@ from cnnlab.jobs.passcode import PASSCODE_VARIABLE
 MAXIMAL_LINK = {"epochs": "50", "batch_size": "1", "conv1_filters": "64", "conv2_filters": "64",
                 "dense_units": "1024-1024-1024-1024"}
 # Long enough to still run while a test looks at it; no test lets it finish.
-LONG = TrainConfig(conv1_filters=8, conv2_filters=6, dense_units=(16,), epochs=40, train_size=3000)
+LONG = TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=40, train_size=3000)
 PASSCODE = "owl-7-quartz"
 
 
@@ -40,8 +40,8 @@ def test_a_link_over_the_budget_is_refused_on_the_page_and_one_click_applies_set
     assert not app.exception and not app.warning
     assert not app.button(key="train_start").disabled
     chosen = TrainConfig(epochs=app.slider(key="train_epochs").value, batch_size=app.select_slider(
-        key="train_batch_size").value, train_size=app.select_slider(key="train_size").value, conv1_filters=64,
-        conv2_filters=64, dense_units=(1024,) * 4)
+        key="train_batch_size").value, train_size=app.select_slider(key="train_size").value,
+        conv_layers=((64, 5), (64, 3)), dense_units=(1024,) * 4)
     assert empty_service.estimated_seconds(chosen, resources.get_dataset("mnist")) <= empty_service.budget_seconds
     assert empty_service.unfinished() == []  # applying the settings trained nothing
 
@@ -121,7 +121,7 @@ def test_the_teacher_cancels_a_students_training_and_sets_the_budget(teacher_ser
 
 def test_the_teacher_takes_models_off_the_board_and_pins_the_class_model(teacher_server):
     mnist = resources.get_dataset("mnist")
-    configs = [TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(), epochs=1, train_size=100, seed=seed)
+    configs = [TrainConfig(conv_layers=((2, 5), (2, 3)), dense_units=(), epochs=1, train_size=100, seed=seed)
                for seed in (1, 2)]
     for config in configs:
         job = teacher_server.submit(config, mnist)

@@ -91,8 +91,8 @@ def test_train_page_offers_1000_to_all_training_images_with_the_time_each_takes(
 def test_train_page_reuses_a_model_with_the_same_settings(trained_service):
     app = open_page("app_pages/train.py", chosen=trained_service.latest())
     app.slider(key="train_epochs").set_value(TINY.epochs)
-    app.slider(key="train_conv1_filters").set_value(TINY.conv1_filters)
-    app.slider(key="train_conv2_filters").set_value(TINY.conv2_filters)
+    app.slider(key="train_conv1_filters").set_value(TINY.conv_layers[0][0])
+    app.slider(key="train_conv2_filters").set_value(TINY.conv_layers[1][0])
     app.selectbox(key="train_dense_units").set_value(TINY.dense_units)
     app.select_slider(key="train_size").set_value(TINY.train_size)
     app.run()
@@ -122,7 +122,8 @@ def test_activations_page_walks_a_random_digit_through_every_layer(trained_servi
         assert f"#### {name} ·" in text
     assert "Prediction:" in text
     learnt_from = int(TINY.train_size * (1 - TINY.validation_fraction))  # 540 of the 600 images; 60 validate
-    assert f"{TINY.conv1_filters} × {learnt_from:,} = {TINY.conv1_filters * learnt_from:,} activation maps" in text
+    filters = TINY.conv_layers[0][0]
+    assert f"{filters} × {learnt_from:,} = {filters * learnt_from:,} activation maps" in text
     app.toggle(key="activations_dropout_training").set_value(True).run()
     assert "Training mode" in page_text(app)
 
@@ -206,7 +207,8 @@ def test_the_train_button_trains_in_a_worker_never_in_the_server(empty_service, 
     app.run()
     app.button(key="train_start").click().run()
     assert not app.exception
-    job = empty_service.find(TrainConfig(conv1_filters=3, epochs=1, train_size=1000), model_choice.chosen_dataset())
+    job = empty_service.find(TrainConfig(conv_layers=((3, 5), (15, 3)), epochs=1, train_size=1000),
+                             model_choice.chosen_dataset())
     assert job is not None
     assert empty_service.wait(job, 300) and job.state.value == "done", job.error
 
@@ -267,20 +269,21 @@ def test_the_address_carries_the_tabs_model_so_a_reload_comes_back_to_its_traini
     assert dict(app.query_params) == {}  # the reference model's settings: a plain address
     app.button(key="train_start").click().run()
     assert not app.exception
-    wanted = {"conv1_filters": ["3"], "epochs": ["4"]}
-    assert {name: list(values) for name, values in app.query_params.items()} == wanted
+    # AppTest gives each parameter's value as a string or a list of strings: "".join reads either.
+    wanted = {"conv": "3x5,15x3", "epochs": "4"}
+    assert {name: "".join(values) for name, values in app.query_params.items()} == wanted
     # The address survives a page switch (Streamlit empties it; the app writes it back).
     app.switch_page("app_pages/activations.py").run()
-    assert {name: list(values) for name, values in app.query_params.items()} == wanted
+    assert {name: "".join(values) for name, values in app.query_params.items()} == wanted
     # A reload: a new session opened on the same address shows the same settings and follows the same training.
     reloaded = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
-    for name, values in wanted.items():
-        reloaded.query_params[name] = values[0]
+    for name, value in wanted.items():
+        reloaded.query_params[name] = value
     reloaded.run()
     reloaded.switch_page("app_pages/train.py").run()
     assert not reloaded.exception
     assert reloaded.slider(key="train_conv1_filters").value == 3 and reloaded.slider(key="train_epochs").value == 4
-    config = TrainConfig(conv1_filters=3, epochs=4)
+    config = TrainConfig(conv_layers=((3, 5), (15, 3)), epochs=4)
     job = empty_service.find(config, resources.get_dataset("mnist"))
     assert job is not None and reloaded.session_state[model_choice.MODEL_KEY] == job.key
     assert job.finished or reloaded.button(key="train_cancel")  # its training is on the page, cancellable

@@ -118,11 +118,11 @@ def test_a_bad_upload_shows_a_sentence_and_the_page_keeps_working(case, small_mo
 # learning rate 0.0001–1, dense layers none to 256 → 128 → 64, 600 images to all, seed 0 to 2³¹ − 1, augment on/off.
 # The largest learning rate is the divergence test below; every other end trains.
 EXTREMES = {
-    "smallest": TrainConfig(conv1_filters=1, conv2_filters=1, dropout=0.0, dense_units=(), epochs=1, batch_size=16,
+    "smallest": TrainConfig(conv_layers=((1, 5), (1, 3)), dropout=0.0, dense_units=(), epochs=1, batch_size=16,
                             learning_rate=0.0001, train_size=600, seed=0),
-    "largest": TrainConfig(conv1_filters=64, conv2_filters=64, dropout=0.9, dense_units=(256, 128, 64), epochs=1,
+    "largest": TrainConfig(conv_layers=((64, 5), (64, 3)), dropout=0.9, dense_units=(256, 128, 64), epochs=1,
                            batch_size=512, learning_rate=0.001, train_size=600, seed=2**31 - 1, augment=True),
-    "longest": TrainConfig(conv1_filters=1, conv2_filters=1, dense_units=(), epochs=30, batch_size=512,
+    "longest": TrainConfig(conv_layers=((1, 5), (1, 3)), dense_units=(), epochs=30, batch_size=512,
                            train_size=600),
 }
 # By hand, from the layer shapes: conv1 f1×(25+1), conv2 f2×(9·f1+1), then the dense layers from 10·10·f2 inputs.
@@ -161,7 +161,7 @@ def test_every_setting_at_either_end_trains(name, extreme_jobs):
 @pytest.mark.parametrize("name", EXTREMES)
 def test_filters_and_activations_pages_show_an_extreme_model(name, extreme_jobs):
     job = extreme_jobs[name]
-    count = job.config.conv1_filters
+    count = job.config.conv_layers[0][0]
     filters = open_page("app_pages/filters.py", **{model_choice.MODEL_KEY: job.key})
     assert not filters.exception, [item.value for item in filters.exception]
     assert f"**{count} filters**" in shown(filters)
@@ -173,7 +173,7 @@ def test_filters_and_activations_pages_show_an_extreme_model(name, extreme_jobs)
     assert ("#### dense1 ·" in text) == bool(job.config.dense_units)
 
 
-DIVERGING = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=1000,
+DIVERGING = TrainConfig(conv_layers=((4, 5), (4, 3)), dense_units=(16,), epochs=1, train_size=1000,
                         learning_rate=1.0)
 
 

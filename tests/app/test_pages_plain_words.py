@@ -16,7 +16,7 @@ from cnnlab.app import resources
 from cnnlab.config import TrainConfig
 from cnnlab.digits.preprocess import ACCEPTED_FORMATS
 
-SMALL = TrainConfig(conv1_filters=4, conv2_filters=3, dense_units=(), epochs=1, train_size=1000, augment=True)
+SMALL = TrainConfig(conv_layers=((4, 5), (3, 3)), dense_units=(), epochs=1, train_size=1000, augment=True)
 PAGES = ["home", "train", "filters", "activations", "prediction", "watch", "explorer", "evaluation", "robustness",
          "compare", "experiments", "share"]
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))

@@ -212,11 +212,11 @@ def test_share_page_puts_the_settings_in_the_address_and_offers_downloads(traine
     app = open_page("app_pages/share.py", chosen=trained_service.latest(), **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
     # TINY's settings that differ from the reference model, written out by hand.
-    expected = {"conv1_filters": "6", "conv2_filters": "4", "dense_units": "16", "epochs": "2", "train_size": "600"}
+    expected = {"conv": "6x5,4x3", "dense_units": "16", "epochs": "2", "train_size": "600"}
     assert {name: app.query_params[name][0] if isinstance(app.query_params[name], list) else app.query_params[name]
             for name in app.query_params} == expected
     code = app.code[0].value
-    assert code.endswith("?conv1_filters=6&conv2_filters=4&dense_units=16&epochs=2&train_size=600")
+    assert code.endswith("?conv=6x5%2C4x3&dense_units=16&epochs=2&train_size=600")
     labels = [element.proto.label for element in app.get("download_button")]
     assert labels == ["conv1 filters (PNG)", "conv1 maps of the current digit (PNG)"]
     # The .keras file is written only when asked for (Keras runs in a process of its own for it).
@@ -291,7 +291,7 @@ def test_a_link_to_other_settings_opens_them_ready_to_train_and_then_in_use(trai
     assert app.slider(key="train_conv1_filters").value == 3 and app.select_slider(key="train_size").value == 600
     app.button(key="train_start").click().run()
     assert no_exception(app), [item.value for item in app.exception]
-    wanted = TrainConfig(conv1_filters=3, epochs=1, dense_units=(16,), train_size=600)
+    wanted = TrainConfig(conv_layers=((3, 5), (15, 3)), epochs=1, dense_units=(16,), train_size=600)
     job = trained_service.find(wanted, resources.get_dataset("mnist"))
     assert job is not None and trained_service.wait(job, 300) and job.error == ""
     app.switch_page("app_pages/filters.py").run()
@@ -301,7 +301,7 @@ def test_a_link_to_other_settings_opens_them_ready_to_train_and_then_in_use(trai
     assert any("3 + 15 filters" in str(item.value) for item in app.sidebar.caption)
 
 
-SMALLER = TrainConfig(conv1_filters=3, conv2_filters=4, dense_units=(16,), epochs=1, train_size=600)
+SMALLER = TrainConfig(conv_layers=((3, 5), (4, 3)), dense_units=(16,), epochs=1, train_size=600)
 
 
 @pytest.fixture
@@ -336,7 +336,7 @@ def test_compare_page_puts_two_models_side_by_side(two_models, digit_state):
         if job.config not in (SMALLER, TINY):
             continue
         predictions = job.result.model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
-        right[job.config.conv1_filters] = predictions == dataset.y_test
+        right[job.config.conv_layers[0][0]] = predictions == dataset.y_test
     both, neither = int((right[3] & right[6]).sum()), int((~right[3] & ~right[6]).sum())
     assert f"**{both:,}** both read correctly" in text and f"**{neither:,}** neither" in text
     assert len([metric for metric in app.metric if metric.label == "Test accuracy"]) == 3  # two + the sidebar

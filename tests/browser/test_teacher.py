@@ -7,7 +7,7 @@ from conftest import ARTIFACTS, AppServer, Student
 
 PASSCODE = "heron-42-slate"
 # About a minute of training on 2 cores: still running when the teacher cancels it.
-LONG_TRAINING = "train?epochs=40&conv1_filters=8&conv2_filters=6&dense_units=16&train_size=1000"
+LONG_TRAINING = "train?epochs=40&conv=8x5,6x3&dense_units=16&train_size=1000"
 
 
 @pytest.fixture(scope="module")

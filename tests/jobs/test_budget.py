@@ -4,6 +4,7 @@ is stopped. The estimate here is a plain stand-in (seconds per image and per ste
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -21,7 +22,7 @@ from cnnlab.jobs.budget import (
 
 MNIST_TRAINING_IMAGES = 60_000
 # The largest settings the Train page accepts through a link.
-MAXIMAL = TrainConfig(epochs=50, batch_size=1, conv1_filters=64, conv2_filters=64, dense_units=(1024,) * 4)
+MAXIMAL = TrainConfig(epochs=50, batch_size=1, conv_layers=((64, 5), (64, 3)), dense_units=(1024,) * 4)
 
 
 def stand_in_estimate(config: TrainConfig) -> float:
@@ -44,7 +45,7 @@ def test_a_training_over_the_budget_is_refused_with_its_time_the_budget_and_sett
     suggestion = refusal.value.suggestion
     assert stand_in_estimate(suggestion) <= 600
     # Only the epochs, the number of images and the batch size may change; the network stays the student's.
-    assert (suggestion.conv1_filters, suggestion.conv2_filters, suggestion.dense_units) == (64, 64, (1024,) * 4)
+    assert (suggestion.conv_layers[0][0], suggestion.conv_layers[1][0], suggestion.dense_units) == (64, 64, (1024,) * 4)
     assert refusal.value.estimate_seconds == pytest.approx(63_000)
 
 
@@ -63,7 +64,7 @@ def test_the_suggestion_changes_as_few_settings_as_possible_and_keeps_the_most_l
     assert suggestion is not None and stand_in_estimate(suggestion) <= budget
     # Every fitting alternative, by brute force over the page's choices.
     sizes = [config.train_size, *[size for size in TRAIN_SIZES if size is not None]]
-    alternatives = [TrainConfig(**{**config.to_dict(), "epochs": epochs, "train_size": size, "batch_size": batch})
+    alternatives = [replace(config, epochs=epochs, train_size=size, batch_size=batch)
                     for epochs, size, batch in itertools.product(range(1, config.epochs + 1), sizes,
                                                                  [config.batch_size, *BATCH_SIZES])
                     if batch >= config.batch_size and (size or MNIST_TRAINING_IMAGES) <= MNIST_TRAINING_IMAGES]

@@ -26,9 +26,9 @@ from cnnlab.network.training import train
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY = TrainConfig(conv1_filters=5, conv2_filters=3, dense_units=(8,), epochs=2, train_size=400, seed=3)
-SLOW = TrainConfig(conv1_filters=8, conv2_filters=6, dense_units=(16,), epochs=40, train_size=3000, seed=3)
-MEDIUM = TrainConfig(conv1_filters=8, conv2_filters=6, dense_units=(16,), epochs=4, train_size=3000, seed=3)
+TINY = TrainConfig(conv_layers=((5, 5), (3, 3)), dense_units=(8,), epochs=2, train_size=400, seed=3)
+SLOW = TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=40, train_size=3000, seed=3)
+MEDIUM = TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=4, train_size=3000, seed=3)
 # The settings docs/DEPLOY.md gives the scheduler and the workers, as environment variables.
 DEPLOY_ENVIRONMENT = {
     "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",

@@ -26,7 +26,7 @@ from cnnlab.jobs.job import JobState
 from cnnlab.jobs.store import ModelStore
 
 ROOT = Path(__file__).resolve().parents[2]
-SMALL = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=300)
+SMALL = TrainConfig(conv_layers=((4, 5), (4, 3)), dense_units=(16,), epochs=1, train_size=300)
 WAIT = 300  # seconds; the first training in a worker imports TensorFlow
 
 
@@ -76,7 +76,7 @@ from cnnlab.jobs.store import ModelStore
 
 if __name__ == "__main__":
     service = TrainingService(store=ModelStore(Path(sys.argv[1])))  # with its own embedded cluster
-    job = service.submit(TrainConfig(**json.loads(sys.argv[2])), load_dataset("sample"))
+    job = service.submit(TrainConfig.from_dict(json.loads(sys.argv[2])), load_dataset("sample"))
     while not job.finished:
         if job.batches_done >= 3:
             print("training", flush=True)
@@ -88,7 +88,7 @@ if __name__ == "__main__":
 @pytest.mark.slow
 def test_a_server_stopped_mid_training_leaves_no_model_no_worker_and_can_train_again(sample, tmp_path,
                                                                                       service_factory, monkeypatch):
-    config = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=20, train_size=2000, seed=5)
+    config = TrainConfig(conv_layers=((4, 5), (4, 3)), dense_units=(16,), epochs=20, train_size=2000, seed=5)
     script = tmp_path / "server.py"
     script.write_text(SERVER_TRAINING)
     store_folder = tmp_path / "models"

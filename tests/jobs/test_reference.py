@@ -192,7 +192,7 @@ def load_script():
 @pytest.mark.slow
 def test_the_scripts_training_gives_bit_identical_weights_twice():
     script = load_script()
-    config = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=1, train_size=500)
+    config = TrainConfig(conv_layers=((4, 5), (4, 3)), dense_units=(16,), epochs=1, train_size=500)
     first, fingerprint = script.train_reference(config)
     second, again = script.train_reference(config)
     assert fingerprint == again == load_dataset("mnist").fingerprint

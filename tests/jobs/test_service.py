@@ -22,11 +22,11 @@ from cnnlab.jobs.service import OneTrainingEach, TrainingService
 from cnnlab.jobs.store import ModelStore
 from cnnlab.network.training import train
 
-TINY = TrainConfig(conv1_filters=4, conv2_filters=3, dense_units=(8,), epochs=2, train_size=400)
+TINY = TrainConfig(conv_layers=((4, 5), (3, 3)), dense_units=(8,), epochs=2, train_size=400)
 # Long enough (about a minute) that a test can act while it runs; no test lets it finish.
-SLOW = TrainConfig(conv1_filters=8, conv2_filters=6, dense_units=(16,), epochs=40, train_size=3000)
+SLOW = TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=40, train_size=3000)
 # A few seconds of training: long enough to kill its worker in the middle, short enough to finish afterwards.
-MEDIUM = TrainConfig(conv1_filters=8, conv2_filters=6, dense_units=(16,), epochs=4, train_size=3000)
+MEDIUM = TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=4, train_size=3000)
 
 
 def same_weights(first, second) -> bool:
@@ -222,7 +222,7 @@ def test_a_restarted_service_finds_the_saved_model_without_training(service_fact
 
 def test_only_the_most_recently_used_models_stay_in_memory(service_factory, sample):
     service = service_factory(max_models=2)
-    configs = [TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(), epochs=1, train_size=100, seed=seed)
+    configs = [TrainConfig(conv_layers=((2, 5), (2, 3)), dense_units=(), epochs=1, train_size=100, seed=seed)
                for seed in range(3)]
     for config in configs:
         job = service.submit(config, sample)
@@ -277,7 +277,7 @@ def test_an_embedded_cluster_keeps_its_worker_when_worker_after_worker_dies(samp
 
 # --- sharing one server fairly ---------------------------------------------------------------------------------
 
-MAXIMAL = TrainConfig(epochs=50, batch_size=1, conv1_filters=64, conv2_filters=64, dense_units=(1024,) * 4)
+MAXIMAL = TrainConfig(epochs=50, batch_size=1, conv_layers=((64, 5), (64, 3)), dense_units=(1024,) * 4)
 
 
 def test_a_training_over_the_budget_is_refused_before_it_is_queued_with_settings_that_fit(service_factory, sample):
@@ -324,7 +324,7 @@ def test_a_tab_with_three_trainings_does_not_delay_another_tabs_one(service_fact
     service = service_factory(trainings_per_tab=3)
     first = service.submit(SLOW, sample, owner="tab-a")
     wait_for(lambda: first.state is JobState.RUNNING, what="the first training to start")
-    later = [service.submit(TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(), epochs=1, train_size=100,
+    later = [service.submit(TrainConfig(conv_layers=((2, 5), (2, 3)), dense_units=(), epochs=1, train_size=100,
                                         seed=seed), sample, owner="tab-a") for seed in (1, 2)]
     other = service.submit(TINY, sample, owner="tab-b")
     assert [service.queue_position(job) for job in (first, other, *later)] == [0, 1, 2, 3]

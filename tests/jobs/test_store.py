@@ -21,7 +21,7 @@ from cnnlab.digits.format import to_model_input
 from cnnlab.jobs.store import STALE_TEMPORARY_SECONDS, ModelStore, default_store_directory
 
 FINGERPRINT = "0123456789abcdef"
-SMALL = TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(8,), epochs=1, train_size=200)
+SMALL = TrainConfig(conv_layers=((2, 5), (2, 3)), dense_units=(8,), epochs=1, train_size=200)
 
 # Run in a separate process: get killed (SIGKILL: no clean-up of any kind) while a finished model is being
 # written, after its bytes are out but before the file is renamed into place.
@@ -33,7 +33,7 @@ from cnnlab.config import TrainConfig
 from cnnlab.jobs.store import ModelStore
 from cnnlab.network.training import TrainResult
 
-config = TrainConfig(**json.loads(sys.argv[2]))
+config = TrainConfig.from_dict(json.loads(sys.argv[2]))
 store = ModelStore(Path(sys.argv[1]))
 weights = [np.zeros(1000, dtype=np.float32)]  # any arrays: the file is never read back
 result = TrainResult(config, weights, {"loss": [0.5]}, 0.9, 0.3, 1.0, [np.zeros((5, 5, 1, 2))])
@@ -251,7 +251,7 @@ def test_settings_of_a_reloaded_config_module_still_find_their_file(tmp_path, ti
     reloaded = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, spec.name, reloaded)  # dataclasses look their module up while being made
     spec.loader.exec_module(reloaded)
-    asked = reloaded.TrainConfig(**tiny_result.config.to_dict())
+    asked = reloaded.TrainConfig.from_dict(tiny_result.config.to_dict())
     assert asked != tiny_result.config  # the two classes' instances never compare equal
     store = ModelStore(tmp_path)
     assert store.save(tiny_result, FINGERPRINT)

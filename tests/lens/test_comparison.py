@@ -17,8 +17,14 @@ def evaluation(labels, predictions) -> Evaluation:
 
 
 def test_config_differences_lists_only_what_differs_in_words():
-    first, second = TrainConfig(), TrainConfig(conv1_filters=4, epochs=5, dropout=0.2)
-    assert config_differences(first, second) == [("filters in conv layer 1", "30", "4"), ("epochs", "3", "5")]
+    first, second = TrainConfig(), TrainConfig(conv_layers=((4, 5), (15, 3)), epochs=5, dropout=0.2)
+    assert config_differences(first, second) == [
+        ("conv layers", "30 filters 5×5, 15 filters 3×3", "4 filters 5×5, 15 filters 3×3"), ("epochs", "3", "5")]
+    deeper = TrainConfig(conv_layers=((16, 3), (32, 3), (64, 3)), padding="same", activation="sigmoid",
+                         optimizer="sgd")
+    assert config_differences(first, deeper) == [
+        ("conv layers", "30 filters 5×5, 15 filters 3×3", "16 filters 3×3, 32 filters 3×3, 64 filters 3×3"),
+        ("padding", "valid", "same"), ("activation", "ReLU", "sigmoid"), ("optimiser", "RMSprop", "SGD with momentum")]
     assert config_differences(first, TrainConfig()) == []
     other = TrainConfig(dense_units=(), train_size=1000, augment=True)
     assert config_differences(first, other) == [("hidden dense layers", "128 → 50", "no hidden layers"),

@@ -14,7 +14,7 @@ from cnnlab.config import TrainConfig
 from cnnlab.jobs.store import ModelStore
 from cnnlab.lens.experiments import experiments_table
 
-NO_HIDDEN = TrainConfig(conv1_filters=2, conv2_filters=3, dense_units=(), epochs=1, train_size=None)
+NO_HIDDEN = TrainConfig(conv_layers=((2, 5), (3, 3)), dense_units=(), epochs=1, train_size=None)
 # By hand: conv1 2 × (25 + 1), conv2 3 × (2 × 9 + 1), output 10 × (3 × 10 × 10 + 1).
 NO_HIDDEN_PARAMETERS = 2 * 26 + 3 * 19 + 10 * 301
 
@@ -36,7 +36,9 @@ def test_the_table_has_one_row_per_stored_model_with_the_files_own_numbers(tmp_p
     assert newest["training seconds"] == round(files["b" * 16]["seconds"], 1)
     assert newest["parameters"] == NO_HIDDEN_PARAMETERS
     assert newest["hidden dense layers"] == "no hidden layers" and newest["training images"] == "all"
-    assert newest["filters in conv layer 1"] == 2 and newest["augmentation"] == "off"
+    assert newest["conv layers"] == "2 filters 5×5, 3 filters 3×3" and newest["augmentation"] == "off"
+    assert (newest["pooling"], newest["padding"], newest["stride"]) == ("max 2 × 2", "valid", 1)
+    assert (newest["activation"], newest["optimiser"]) == ("ReLU", "RMSprop")
     assert oldest["test accuracy"] == pytest.approx(files["a" * 16]["test_accuracy"])
     assert oldest["training images"] == f"{tiny_result.config.train_size:,}"
 
@@ -55,7 +57,7 @@ def test_the_page_charts_every_model_the_server_knows(shipped_model, empty_servi
     assert not app.exception
     assert "1 model so far" in page_text(app)
     dataset = resources.get_dataset("mnist")
-    job = empty_service.submit(TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(), epochs=1,
+    job = empty_service.submit(TrainConfig(conv_layers=((2, 5), (2, 3)), dense_units=(), epochs=1,
                                            train_size=200), dataset)
     assert empty_service.wait(job, 300) and job.state.value == "done", job.error
     app = open_page("app_pages/experiments.py")

@@ -69,7 +69,7 @@ def test_curves_mark_the_chosen_epoch():
 # --- the whole network, epoch by epoch ("Watch your digit learn") -------------------------------------------------
 
 
-THREE_EPOCHS = TrainConfig(conv1_filters=4, conv2_filters=3, dense_units=(8,), epochs=3, train_size=600)
+THREE_EPOCHS = TrainConfig(conv_layers=((4, 5), (3, 3)), dense_units=(8,), epochs=3, train_size=600)
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +198,7 @@ def test_a_network_too_large_for_the_budget_keeps_no_epochs_and_no_start(sample,
 
     monkeypatch.setattr(train_module, "EPOCH_WEIGHTS_BUDGET_BYTES", 100)
     sent = []
-    result = train_module.train(TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(), epochs=1,
+    result = train_module.train(TrainConfig(conv_layers=((2, 5), (2, 3)), dense_units=(), epochs=1,
                                             train_size=100), sample,
                                 on_epoch_weights=lambda epoch, weights: sent.append(epoch))
     assert result.epoch_weights == [] and result.initial_weights is None and sent == []
@@ -229,7 +229,7 @@ def test_a_training_through_the_service_brings_its_start_to_the_app_as_it_runs(s
     from cnnlab.jobs.job import JobState
 
     service = service_factory()
-    config = TrainConfig(conv1_filters=2, conv2_filters=2, dense_units=(), epochs=1, train_size=200)
+    config = TrainConfig(conv_layers=((2, 5), (2, 3)), dense_units=(), epochs=1, train_size=200)
     job = service.submit(config, sample)
     assert service.wait(job, 300) and job.state is JobState.DONE, job.error
     # Collected from the worker's "weights" message of epoch 0 (a job read from a file has none of its own).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from architectures import ARCHITECTURES
 from helpers import keras_layer_outputs
 from keras_reference import (
     OUTPUT_ROUNDING,
@@ -35,7 +36,8 @@ from cnnlab.network.backward import (
     scores_and_backward,
     unit_gradient,
 )
-from cnnlab.network.forward import activate, cross_correlate, pool
+from cnnlab.network.forward import Network, activate, cross_correlate, pool
+from cnnlab.network.model import build_model
 
 RTOL, ATOL = 1e-4, 1e-5
 
@@ -220,6 +222,26 @@ def other_networks():
 def test_networks_of_other_shapes_match_tensorflow_forward_and_backward(name, pictures, sample):
     model = random_keras_network(other_networks()[name], seed=len(name))
     network = KerasTwin(model)
+    for index, digit in enumerate(sample.x_test[:2]):
+        ours = network.layer_outputs(digit)
+        for layer, mine, theirs in zip(network.layers, ours, keras_layer_outputs(model, digit), strict=True):
+            np.testing.assert_allclose(mine[0], theirs, rtol=RTOL, atol=ATOL, err_msg=f"{layer.name}, digit {index}")
+    check_output_gradients(network, model, pictures)
+    check_unit_gradients(network, model, pictures, [layer.name for layer in network.layers
+                                                    if layer.kind in ("Conv2D", "Dense")])
+
+
+@pytest.mark.parametrize("name", [name for name in ARCHITECTURES if name != "reference"])
+def test_networks_the_settings_build_match_tensorflow_forward_and_backward(name, pictures, sample):
+    # The network of each architecture the Train page offers, as `Network` runs it from its settings (not a twin
+    # read from Keras's layers), against the Keras model `build_model` makes of the same settings.
+    # Keras's own starting weights, with a little noise so that the biases are not all zero.
+    config = ARCHITECTURES[name][0]
+    model = build_model(config)
+    generator = np.random.default_rng(len(name))
+    model.set_weights([values + generator.normal(0, 0.05, values.shape).astype(np.float32)
+                       for values in model.get_weights()])
+    network = Network(config, model.get_weights())
     for index, digit in enumerate(sample.x_test[:2]):
         ours = network.layer_outputs(digit)
         for layer, mine, theirs in zip(network.layers, ours, keras_layer_outputs(model, digit), strict=True):

@@ -21,10 +21,10 @@ def test_the_default_network_costs_1035900_multiply_adds_per_image():
 @pytest.mark.parametrize(
     "config",
     [
-        TrainConfig(conv1_filters=8),
-        TrainConfig(conv1_filters=1, conv2_filters=64, dense_units=()),
-        TrainConfig(conv1_filters=64, conv2_filters=1, dense_units=(7, 9, 11)),
-        TrainConfig(conv1_filters=64, conv2_filters=64, dense_units=(256, 128, 64)),
+        TrainConfig(conv_layers=((8, 5), (15, 3))),
+        TrainConfig(conv_layers=((1, 5), (64, 3)), dense_units=()),
+        TrainConfig(conv_layers=((64, 5), (1, 3)), dense_units=(7, 9, 11)),
+        TrainConfig(conv_layers=((64, 5), (64, 3)), dense_units=(256, 128, 64)),
     ],
 )
 def test_multiply_adds_agree_with_a_count_from_the_parameter_table(config):
@@ -46,7 +46,7 @@ def test_the_estimate_grows_with_images_epochs_and_network_and_shrinks_with_thro
     full = estimated_training_seconds(default, 60_000)
     assert estimated_training_seconds(TrainConfig(train_size=1000), 60_000) < full / 10
     assert estimated_training_seconds(TrainConfig(epochs=6), 60_000) > 1.8 * full
-    assert estimated_training_seconds(TrainConfig(conv1_filters=64, conv2_filters=64), 60_000) > 2 * full
+    assert estimated_training_seconds(TrainConfig(conv_layers=((64, 5), (64, 3))), 60_000) > 2 * full
     assert estimated_training_seconds(default, 60_000, multiply_adds_per_second=4e9) < full / 2
     # train_size takes at most the images there are; test images add their forward passes.
     capped = estimated_training_seconds(TrainConfig(train_size=10_000), 2_000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from architectures import ARCHITECTURES
 from helpers import keras_layer_outputs
 
 from cnnlab.config import TrainConfig
@@ -12,8 +13,9 @@ from cnnlab.network.model import build_model, summarize_config
 
 CONFIGS = {
     "reference": TrainConfig(),
-    "no hidden layers": TrainConfig(conv1_filters=1, conv2_filters=1, dense_units=()),
-    "four hidden layers": TrainConfig(conv1_filters=7, conv2_filters=64, dense_units=(5, 1, 9, 3)),
+    "no hidden layers": TrainConfig(conv_layers=((1, 5), (1, 3)), dense_units=()),
+    "four hidden layers": TrainConfig(conv_layers=((7, 5), (64, 3)), dense_units=(5, 1, 9, 3)),
+    **{name: config for name, (config, _) in ARCHITECTURES.items() if name != "reference"},
 }
 
 
@@ -52,11 +54,11 @@ def test_many_digits_in_chunks_give_the_same_probabilities_as_keras(reference_re
 
 
 def test_weights_that_do_not_fit_the_settings_are_refused():
-    weights = build_model(TrainConfig(conv1_filters=4)).get_weights()
+    weights = build_model(TrainConfig(conv_layers=((4, 5), (15, 3)))).get_weights()
     with pytest.raises(ValueError, match="do not fit the settings"):
         Network(TrainConfig(), weights)
     with pytest.raises(ValueError, match="do not fit the settings"):
-        Network(TrainConfig(conv1_filters=4), weights[:-1])
+        Network(TrainConfig(conv_layers=((4, 5), (15, 3))), weights[:-1])
 
 
 def test_a_layer_without_weights_is_a_sentence(tiny_result):

@@ -1,13 +1,23 @@
-"""The network's architecture against the reference model's published summary table."""
+"""The network's architecture against the reference model's published summary table, and against summaries worked
+out by hand for five other architectures (tests/architectures.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from architectures import ARCHITECTURES, TOTALS
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.format import to_model_input
-from cnnlab.network.model import build_model, model_summary, summarize_config, summary_table
+from cnnlab.network.model import (
+    NetworkTooSmall,
+    build_model,
+    model_summary,
+    plan_layers,
+    summarize_config,
+    summary_table,
+    weight_shapes,
+)
 
 # The reference model's summary, as the original tutorial prints it (layer kind, output shape, params).
 REFERENCE_TABLE = [
@@ -43,9 +53,11 @@ def test_default_model_is_compiled_as_the_reference():
     "config",
     [
         TrainConfig(),
-        TrainConfig(conv1_filters=8),
-        TrainConfig(conv1_filters=1, conv2_filters=64, dense_units=()),
-        TrainConfig(conv1_filters=64, conv2_filters=1, dense_units=(7, 9, 11)),
+        TrainConfig(conv_layers=((8, 5), (15, 3))),
+        TrainConfig(conv_layers=((1, 5), (64, 3)), dense_units=()),
+        TrainConfig(conv_layers=((64, 5), (1, 3)), dense_units=(7, 9, 11)),
+        TrainConfig(conv_layers=((3, 7), (5, 6), (2, 5)), padding="same", stride=2, pooling="none"),
+        TrainConfig(conv_layers=((64, 7),), stride=2, dense_units=(1024,)),
     ],
 )
 def test_summary_before_training_agrees_with_keras(config):
@@ -55,9 +67,63 @@ def test_summary_before_training_agrees_with_keras(config):
 
 
 def test_eight_filters_shrink_the_first_layer_to_208_parameters():
-    rows = {row["layer"]: row["params"] for row in summarize_config(TrainConfig(conv1_filters=8))}
+    rows = {row["layer"]: row["params"] for row in summarize_config(TrainConfig(conv_layers=((8, 5), (15, 3))))}
     assert rows["conv1"] == 8 * (5 * 5 + 1)
     assert rows["conv2"] == 15 * (3 * 3 * 8 + 1)
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_the_plan_and_the_table_agree_with_the_summaries_worked_out_by_hand(name):
+    config, table = ARCHITECTURES[name]
+    assert [(layer.name, layer.kind, layer.output_shape, layer.parameters) for layer in plan_layers(config)] == table
+    shown = summary_table(config)
+    assert list(shown["layer"]) == [row[0] for row in table] + ["total"]
+    assert list(shown["parameters"]) == [row[3] for row in table] + [TOTALS[name]]
+    learning = [row for row in table if row[1] in ("Conv2D", "Dense")]
+    assert [layer_name for layer_name, _, _ in weight_shapes(config)] == [row[0] for row in learning]
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_keras_builds_the_networks_worked_out_by_hand(name):
+    config, table = ARCHITECTURES[name]
+    model = build_model(config)
+    summary = [(row["layer"], row["kind"], row["output_shape"][1:], row["params"]) for row in model_summary(model)]
+    assert summary == table
+    assert model.count_params() == TOTALS[name]
+    assert [tuple(values.shape) for values in model.get_weights()] == [
+        shape for _, kernel, bias in weight_shapes(config) for shape in (kernel, bias)]
+    for layer in model.layers:
+        if type(layer).__name__ == "Conv2D":
+            assert (layer.strides, layer.padding) == ((config.stride,) * 2, config.padding)
+            assert layer.activation.__name__ == config.activation
+        elif layer.name.startswith("dense"):
+            assert layer.activation.__name__ == config.activation
+    optimizer = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD"}[config.optimizer]
+    assert type(model.optimizer).__name__ == optimizer
+    assert float(model.optimizer.learning_rate) == pytest.approx(config.learning_rate)
+    if config.optimizer == "sgd":
+        assert model.optimizer.momentum == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize(("config", "layer", "settings"), [
+    # 28 → 22 → pooled 11 → 5 → pooled 2: too small for a 7 × 7 kernel.
+    (TrainConfig(conv_layers=((8, 7), (8, 7), (8, 7))), "conv layer 3 would get a 2 × 2 input",
+     ["a kernel size of at most 2 for conv layer 3", 'padding "same"', 'pooling "none"', "2 conv layers"]),
+    # 28 → 11 → pooled 5 → 1: nothing left for the pooling after conv2.
+    (TrainConfig(conv_layers=((4, 7), (4, 5), (4, 1)), stride=2),
+     "the pooling after conv layer 2 would get a 1 × 1 input", ["stride 1", 'pooling "none"', 'padding "same"']),
+    # A single layer whose kernel is larger than the digit never fits: 7 ≤ 28 always does, so take it to 2 × 2.
+    (TrainConfig(conv_layers=((4, 7), (4, 7)), stride=2), "conv layer 2 would get a 5 × 5 input",
+     ["a kernel size of at most 5 for conv layer 2", "stride 1"]),
+])
+def test_a_network_that_shrinks_a_digit_to_nothing_is_a_sentence(config, layer, settings):
+    with pytest.raises(NetworkTooSmall) as refusal:
+        plan_layers(config)
+    assert layer in str(refusal.value)
+    for setting in settings:
+        assert setting in str(refusal.value)
+    with pytest.raises(ValueError):
+        summarize_config(config)
 
 
 def test_model_input_is_pixels_over_255():

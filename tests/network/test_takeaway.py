@@ -7,24 +7,36 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import nbformat
 import numpy as np
 import pytest
+from architectures import ARCHITECTURES, TOTALS
 
 from cnnlab.config import TrainConfig
 from cnnlab.network.takeaway import DIGITS_VARIABLE, keras_notebook, keras_script, program_sections
 
 # Not the default settings, so that a script that ignored them would show it.
-SMALL = TrainConfig(conv1_filters=8, conv2_filters=6, dropout=0.3, dense_units=(32, 16), epochs=1, batch_size=50,
+SMALL = TrainConfig(conv_layers=((8, 5), (6, 3)), dropout=0.3, dense_units=(32, 16), epochs=1, batch_size=50,
                     learning_rate=0.002, seed=3, validation_fraction=0.2)
+
+
+# Two architectures of another shape, whose parameters were counted by hand in tests/architectures.py.
+OTHER_SHAPES = {name: replace(ARCHITECTURES[name][0], epochs=1) for name in ("three same stride 2",
+                                                                            "one 7x7 average tanh")}
 
 
 def parameters_by_hand(config: TrainConfig) -> int:
     """The parameter count worked out on paper: conv1 5×5×1 weights + a bias per filter, conv2 3×3×conv1
-    weights + a bias per filter on the 12×12 pooled maps, giving 10×10×conv2 values to the dense layers."""
-    total = config.conv1_filters * (5 * 5 + 1) + config.conv2_filters * (3 * 3 * config.conv1_filters + 1)
-    width = 10 * 10 * config.conv2_filters
+    weights + a bias per filter on the 12×12 pooled maps, giving 10×10×conv2 values to the dense layers; or the
+    hand-counted total of one of OTHER_SHAPES."""
+    for name, other in OTHER_SHAPES.items():
+        if config == other:
+            return TOTALS[name]
+    (conv1_filters, _), (conv2_filters, _) = config.conv_layers
+    total = conv1_filters * (5 * 5 + 1) + conv2_filters * (3 * 3 * conv1_filters + 1)
+    width = 10 * 10 * conv2_filters
     for units in (*config.dense_units, 10):
         total += (width + 1) * units
         width = units
@@ -53,8 +65,9 @@ def run_script(path, digits_file) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("config", [SMALL, TrainConfig(epochs=1, augment=True, train_size=300)],
-                         ids=["small", "reference-augmented"])
+@pytest.mark.parametrize("config", [SMALL, TrainConfig(epochs=1, augment=True, train_size=300),
+                                    *OTHER_SHAPES.values()],
+                         ids=["small", "reference-augmented", *OTHER_SHAPES])
 def test_the_script_trains_one_epoch_offline_with_the_settings_parameter_count(config, digits_file, tmp_path):
     path = tmp_path / "cnnlab_model.py"
     path.write_text(keras_script(config))
@@ -72,7 +85,8 @@ def test_the_script_trains_one_epoch_offline_with_the_settings_parameter_count(c
 
 def test_the_script_carries_every_setting():
     script = keras_script(SMALL)
-    for line in ("CONV1_FILTERS = 8", "CONV2_FILTERS = 6", "DROPOUT = 0.3", "DENSE_UNITS = (32, 16)", "EPOCHS = 1",
+    for line in ("CONV_LAYERS = ((8, 5), (6, 3))", 'POOLING = "max"', 'PADDING = "valid"', "STRIDE = 1",
+                 'ACTIVATION = "relu"', "DROPOUT = 0.3", "DENSE_UNITS = (32, 16)", "EPOCHS = 1",
                  "BATCH_SIZE = 50", "LEARNING_RATE = 0.002", "SEED = 3", "TRAIN_SIZE = None",
                  "VALIDATION_FRACTION = 0.2", "AUGMENT = False"):
         assert f"\n{line}" in script
@@ -80,6 +94,22 @@ def test_the_script_carries_every_setting():
     assert "RMSprop" in script and "sparse_categorical_crossentropy" in script
     assert "keras.datasets.mnist.load_data()" in script
     compile(script, "cnnlab_model.py", "exec")
+
+
+def test_the_script_writes_out_the_layers_of_another_architecture():
+    config = OTHER_SHAPES["three same stride 2"]
+    script = keras_script(config)
+    for line in ('layers.Conv2D(8, kernel_size=(3, 3), strides=STRIDE, padding=PADDING, activation=ACTIVATION, '
+                 'name="conv1")', 'layers.MaxPooling2D(pool_size=(2, 2), name="pool2")', 'name="conv3")',
+                 'layers.Dense(32, activation=ACTIVATION, name="dense1")', 'PADDING = "same"', "STRIDE = 2",
+                 'ACTIVATION = "tanh"', "keras.optimizers.Adam(learning_rate=LEARNING_RATE)", "(3, 3, 1, 8)",
+                 "(14, 14, 8)"):
+        assert line in script
+    assert "RMSprop" not in script
+    sgd = keras_script(replace(config, optimizer="sgd"))
+    assert "keras.optimizers.SGD(learning_rate=LEARNING_RATE, momentum=0.9)" in sgd
+    one_layer = keras_script(OTHER_SHAPES["one 7x7 average tanh"])
+    assert 'layers.AveragePooling2D(pool_size=(2, 2), name="pool")' in one_layer
 
 
 def test_the_notebook_is_valid_and_its_code_cells_are_the_script(tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from cnnlab.config import TrainConfig
 from cnnlab.network.training import TrainingCancelled, TrainingDiverged, split_indices, train
 
-SMALL = TrainConfig(conv1_filters=4, conv2_filters=4, dense_units=(16,), epochs=2, train_size=600, batch_size=50)
+SMALL = TrainConfig(conv_layers=((4, 5), (4, 3)), dense_units=(16,), epochs=2, train_size=600, batch_size=50)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def test_same_seed_gives_the_same_weights_and_history(sample, small_run):
     # And the seed matters: another one starts from other random weights.
     from cnnlab.network.model import build_model
 
-    other = build_model(TrainConfig(**{**SMALL.to_dict(), "seed": 1}))
+    other = build_model(TrainConfig.from_dict({**SMALL.to_dict(), "seed": 1}))
     assert not np.array_equal(second.filter_snapshots[0], other.get_layer("conv1").get_weights()[0])
 
 

@@ -20,26 +20,39 @@ def test_the_reference_model_needs_no_settings_in_the_link():
 
 
 def test_changed_settings_are_written_as_plain_text():
-    config = TrainConfig(conv1_filters=4, epochs=1, dense_units=(64, 32), dropout=0.35, learning_rate=0.0003,
-                         train_size=600, augment=True)
-    assert config_to_query(config) == {"conv1_filters": "4", "epochs": "1", "dense_units": "64-32",
+    config = TrainConfig(conv_layers=((4, 5), (15, 3)), epochs=1, dense_units=(64, 32), dropout=0.35,
+                         learning_rate=0.0003, train_size=600, augment=True)
+    assert config_to_query(config) == {"conv": "4x5,15x3", "epochs": "1", "dense_units": "64-32",
                                        "dropout": "0.35", "learning_rate": "0.0003", "train_size": "600",
                                        "augment": "yes"}
+    architecture = TrainConfig(conv_layers=((16, 3), (32, 3), (64, 3)), pooling="average", padding="same", stride=2,
+                               activation="tanh", optimizer="adam")
+    assert config_to_query(architecture) == {"conv": "16x3,32x3,64x3", "pool": "average", "padding": "same",
+                                             "stride": "2", "activation": "tanh", "optimizer": "adam"}
     assert config_to_query(TrainConfig(dense_units=())) == {"dense_units": "none"}
 
 
 @pytest.mark.parametrize("config", [
-    TrainConfig(conv1_filters=4, epochs=1),
+    TrainConfig(conv_layers=((4, 5), (15, 3)), epochs=1),
     TrainConfig(dense_units=(), augment=True, seed=7, batch_size=32, validation_fraction=0.2),
     TrainConfig(dense_units=(256, 128, 64), dropout=0.0, learning_rate=1.0, train_size=20_000),
+    TrainConfig(conv_layers=((16, 3), (32, 3), (64, 3)), padding="same", activation="tanh", optimizer="adam"),
+    TrainConfig(conv_layers=((7, 7),), pooling="none", stride=2, activation="sigmoid", optimizer="sgd"),
 ])
 def test_a_link_opens_the_same_settings(config):
     assert config_from_query(config_to_query(config)) == config
 
 
 def test_a_hand_written_link_is_read():
+    query = {"conv": "16x3,32x3,64X3", "padding": "same", "activation": "Tanh", "optimizer": "adam", "epochs": "1"}
+    assert config_from_query(query) == TrainConfig(conv_layers=((16, 3), (32, 3), (64, 3)), padding="same",
+                                                   activation="tanh", optimizer="adam", epochs=1)
+
+
+def test_a_link_written_before_the_conv_layers_could_be_chosen_still_opens_its_model():
     query = {"conv1_filters": "8", "dense_units": "none", "train_size": "all", "augment": "no", "utm": "x"}
-    assert config_from_query(query) == TrainConfig(conv1_filters=8, dense_units=())
+    assert config_from_query(query) == TrainConfig(conv_layers=((8, 5), (15, 3)), dense_units=())
+    assert config_from_query({"conv2_filters": "4"}) == TrainConfig(conv_layers=((30, 5), (4, 3)))
 
 
 @pytest.mark.parametrize(("query", "message"), [
@@ -47,6 +60,10 @@ def test_a_hand_written_link_is_read():
     ({"dense_units": "128-x"}, "dense units is '128-x'"),
     ({"augment": "maybe"}, "augment is 'maybe'"),
     ({"conv1_filters": "500"}, "between 1 and 64"),  # parsed fine, refused by TrainConfig's own check
+    ({"conv": "30x5,15"}, "conv is '30x5,15'.*such as 30x5,15x3"),
+    ({"conv": "30x9"}, "kernel size must be between 1 and 7"),
+    ({"pool": "min"}, "Pooling must be one of max, average, none"),
+    ({"stride": "two"}, "stride is 'two'"),
 ])
 def test_a_broken_link_is_a_sentence(query, message):
     with pytest.raises(ValueError, match=message):
