@@ -4,22 +4,15 @@ import contextlib
 
 import streamlit as st
 
-from cnnlab.app import kept_widgets, model_choice, resources, training_view
+from cnnlab.app import architecture_view, kept_widgets, model_choice, resources, training_view
 from cnnlab.config import (
-    ACTIVATIONS,
     BATCH_SIZES,
-    CONV_LAYERS_RANGE,
     DENSE_CHOICES,
     DROPOUT_RANGE,
     EPOCHS_RANGE,
-    FILTERS_RANGE,
-    KERNEL_SIZE_RANGE,
     LEARNING_RATES,
     OPTIMIZERS,
-    PADDINGS,
-    POOLINGS,
     SEED_RANGE,
-    STRIDES,
     TRAIN_SIZES,
     TrainConfig,
     choices_with,
@@ -69,8 +62,8 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
         help="Fewer images train faster; more images make a network that reads new digits better.")
     # Filled in below, once the other settings (which change the times too) are known.
     times = st.empty()
-    conv_layers_ui()
-    architecture_ui()
+    architecture_view.conv_layers_ui()
+    architecture_view.layer_choices_ui()
     with st.expander("More settings: dropout, batch size, learning rate, seed, hidden layers, augmentation"):
         left, middle, right = st.columns(3)
         left.slider("Dropout", *DROPOUT_RANGE, step=0.05, key=keys["dropout"],
@@ -97,31 +90,6 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
     with contextlib.suppress(NetworkTooSmall):
         times.caption(training_view.training_times_text(config, dataset))
     return config
-
-
-def conv_layers_ui() -> None:
-    """How many conv layers, and each one's filters and kernel size, side by side."""
-    count = st.slider("Conv layers", *CONV_LAYERS_RANGE, key=kept_widgets.CONV_COUNT_WIDGET,
-                      help="How many convolutional layers the digit goes through before the dense layers.")
-    st.caption(LESSONS["conv_layers"])
-    sizes = list(range(KERNEL_SIZE_RANGE[0], KERNEL_SIZE_RANGE[1] + 1))
-    for number, column, (filters_key, kernel_key) in zip(range(1, count + 1), st.columns(CONV_LAYERS_RANGE[1]),
-                                                         kept_widgets.CONV_WIDGETS, strict=False):
-        column.slider(f"Filters in conv layer {number}", *FILTERS_RANGE, key=filters_key)
-        column.select_slider(f"Kernel size of conv layer {number}", sizes, key=kernel_key,
-                             format_func=lambda size: f"{size} × {size}")
-    st.caption(LESSONS["kernel_size"])
-
-
-def architecture_ui() -> None:
-    """Pooling, padding, stride and the activation, each with a sentence on what it changes."""
-    keys = kept_widgets.SETTING_WIDGETS
-    choices = {"pooling": ("Pooling", POOLINGS), "padding": ("Padding", PADDINGS), "stride": ("Stride", STRIDES),
-               "activation": ("Activation", ACTIVATIONS)}
-    for column, (name, (label, options)) in zip(st.columns(len(choices)), choices.items(), strict=True):
-        column.radio(label, options, key=keys[name], horizontal=True,
-                     format_func=lambda value, name=name: setting_text(name, value))
-        column.caption(LESSONS[name])
 
 
 def data_ui() -> None:
@@ -156,13 +124,8 @@ def network_table(config: TrainConfig) -> bool:
         "parameters": st.column_config.NumberColumn(format="localized")})
     st.markdown(f"In all, **{int(table['parameters'].iloc[-1]):,} learnt parameters**: every one a number the "
                 "training adjusts.")
+    architecture_view.size_formulas_ui(config)
     return True
-
-
-def apply_settings(config: TrainConfig) -> None:
-    """Put `config`'s values in the setting widgets (a button's callback: it runs before the widgets are drawn)."""
-    for key, value in kept_widgets.setting_widget_values(config).items():
-        st.session_state[key] = value
 
 
 def budget_ui(config: TrainConfig, dataset: Dataset) -> bool:
@@ -173,7 +136,7 @@ def budget_ui(config: TrainConfig, dataset: Dataset) -> bool:
     except OverBudget as refusal:
         st.warning(str(refusal))
         if refusal.suggestion is not None:
-            st.button("Use the nearest settings that fit", key="train_fit_budget", on_click=apply_settings,
+            st.button("Use the nearest settings that fit", key="train_fit_budget", on_click=kept_widgets.show_settings,
                       args=(refusal.suggestion,))
         return False
 
@@ -247,11 +210,13 @@ def train_demo() -> None:
         st.caption(dataset.note)
     if network_table(config):
         training_ui(config, dataset)
+    architecture_view.experiments_ui()
 
 
 st.title("Train")
 st.markdown(
-    "Choose the network's size and how long it learns. The table shows what your choice does to the number "
-    "of learnt parameters **before** you train. Training runs on the server: switch pages freely."
+    "Choose the network's layers and how long it learns. The table shows what your choice does to each layer's "
+    "size and to the number of learnt parameters **before** you train. Training runs on the server: switch pages "
+    "freely."
 )
 train_demo()

@@ -70,6 +70,13 @@ def config_from_widgets(values: Mapping, base: TrainConfig) -> TrainConfig:
     return replace(base, conv_layers=conv_layers, **{name: values[key] for name, key in SETTING_WIDGETS.items()})
 
 
+def show_settings(config: TrainConfig) -> None:
+    """Put `config`'s values in the Train page's setting widgets (as a button's callback, which runs before the
+    widgets are drawn)."""
+    for key, value in setting_widget_values(config).items():
+        st.session_state[key] = value
+
+
 def note_page(url_path: str) -> None:
     """Record which page this run draws, so `prepare_widget` knows whether the student has just arrived on it.
 
