@@ -6,9 +6,18 @@ Not `pages/`: Streamlit treats a folder of that name as its older, automatic nav
 without this file for a student who opens a page's address first.
 """
 
-import streamlit as st
+import time
 
-from cnnlab.app import kept_widgets, model_choice, resources, training_view
+from cnnlab.digits.datasets import start_loading
+
+# The first visit of a fresh server waits for MNIST (a second to read) and for the app's imports: both at once.
+# Streamlit runs this file on every page run; only the first starts anything.
+start_loading("mnist")
+
+import streamlit as st  # noqa: E402 - after the digits have started loading
+
+from cnnlab.app import kept_widgets, model_choice, resources, training_view  # noqa: E402
+from cnnlab.app.run_times import timed_run  # noqa: E402
 
 # The pages that work without a trained model; every other page is only run once a model exists, so it can
 # take `model_choice.current_result()` as given.
@@ -16,6 +25,7 @@ NEEDS_NO_MODEL = {"", "train", "experiments", "share", "teacher"}
 
 
 def main() -> None:
+    started = time.perf_counter()
     st.set_page_config(page_title="CNN Lab", page_icon=":material/biotech:", layout="wide")
     pages = [
         st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -40,15 +50,16 @@ def main() -> None:
     kept_widgets.keep_widget_values()
     model_choice.sync_address()
     page = st.navigation(pages)
-    kept_widgets.note_page(page.url_path)
-    if page.url_path in NEEDS_NO_MODEL or model_choice.current_result() is not None:
-        page.run()
-    else:
-        # Only when the shipped model is missing and nothing is trained yet: an offer to train one, in its place.
-        st.title(page.title)
-        training_view.require_model(page.url_path)
-    # After the page, so that it shows the model the page's buttons may just have chosen.
-    training_view.show_sidebar()
+    with timed_run(page.url_path, started):
+        kept_widgets.note_page(page.url_path)
+        if page.url_path in NEEDS_NO_MODEL or model_choice.current_result() is not None:
+            page.run()
+        else:
+            # Only when the shipped model is missing and nothing is trained yet: an offer to train one, in its place.
+            st.title(page.title)
+            training_view.require_model(page.url_path)
+        # After the page, so that it shows the model the page's buttons may just have chosen.
+        training_view.show_sidebar()
 
 
 # Streamlit runs this file as "__main__". The embedded cluster's worker processes are started by multiprocessing,

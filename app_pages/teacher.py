@@ -4,6 +4,7 @@ and pin the class's model. Shown only when the server has a passcode, and opened
 import streamlit as st
 
 from cnnlab.app import resources
+from cnnlab.app.run_times import get_run_times
 from cnnlab.jobs.budget import MINUTES_RANGE
 from cnnlab.jobs.job import TEACHER_CANCELLED_MESSAGE, Job, JobState
 from cnnlab.lens.experiments import experiments_table
@@ -106,6 +107,18 @@ def board_ui() -> None:
         st.rerun()
 
 
+def server_ui() -> None:
+    """How long the server takes over each page, so a teacher sees whether it keeps up with the class."""
+    st.subheader("How quickly this server answers")
+    rows = get_run_times().summary()
+    if not rows:
+        st.caption("No page has been opened yet.")
+        return
+    st.caption("The server's time for one page, over the latest page runs of every student (a page feels instant "
+               "under about 300 ms).")
+    st.dataframe(rows, hide_index=True)
+
+
 def teacher_demo() -> None:
     if not st.session_state.get(UNLOCKED):
         passcode_ui()
@@ -113,6 +126,7 @@ def teacher_demo() -> None:
     jobs_ui()
     budget_ui()
     board_ui()
+    server_ui()
     if st.button("Lock this page", key="teacher_lock"):
         st.session_state.pop(UNLOCKED, None)
         st.rerun()

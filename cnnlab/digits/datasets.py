@@ -8,6 +8,7 @@ dataset is shared by every page and every session of the app.
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -117,6 +118,11 @@ def _checked_split(images: object, labels: object, part: str) -> tuple[np.ndarra
 # Loading the digits bundled with CNN Lab: no network, ever.
 
 
+# One reader at a time: two threads asking at once (the start-up thread and a first page) read the file once.
+_READ_LOCK = threading.Lock()
+_STARTED: set[str] = set()
+
+
 def load_dataset(source: str = "mnist") -> Dataset:
     """Load MNIST digits bundled with CNN Lab, once per process (later calls return the same object).
 
@@ -131,7 +137,19 @@ def load_dataset(source: str = "mnist") -> Dataset:
     """
     if source not in _BUNDLED:
         raise ValueError(f"Unknown data source {source!r}; choose one of {', '.join(map(repr, SOURCES))}.")
-    return _read_bundled(source)
+    with _READ_LOCK:
+        return _read_bundled(source)
+
+
+def start_loading(source: str = "mnist") -> None:
+    """Begin reading a bundled dataset in a background thread, once per process, so that a later `load_dataset`
+    finds it read or nearly so: a fresh server reads MNIST while it imports the rest of the app (zlib lets other
+    threads run meanwhile)."""
+    with _READ_LOCK:
+        if source in _STARTED:
+            return
+        _STARTED.add(source)
+    threading.Thread(target=load_dataset, args=(source,), name=f"cnnlab-load-{source}", daemon=True).start()
 
 
 @cache

@@ -4,6 +4,7 @@ a second Train press in the same tab, and the teacher's passcode, cancel, budget
 from __future__ import annotations
 
 import pytest
+import training_fakes
 from helpers import APP, APP_TIMEOUT, open_page, page_text
 from streamlit.testing.v1 import AppTest
 
@@ -46,7 +47,9 @@ def test_a_link_over_the_budget_is_refused_on_the_page_and_one_click_applies_set
     assert empty_service.unfinished() == []  # applying the settings trained nothing
 
 
-def test_a_second_train_press_in_the_same_tab_says_so_and_offers_to_swap(empty_service):
+def test_a_second_train_press_in_the_same_tab_says_so_and_offers_to_swap(empty_service, monkeypatch):
+    # Trainings that never end by themselves (a stand-in), so the first is still running whatever the host's speed.
+    monkeypatch.setattr(empty_service, "_train", training_fakes.endless)
     app = open_page("app_pages/train.py")
     app.slider(key="train_epochs").set_value(40)
     app.slider(key="train_conv1_filters").set_value(8)
@@ -66,8 +69,9 @@ def test_a_second_train_press_in_the_same_tab_says_so_and_offers_to_swap(empty_s
     assert not app.exception
     assert empty_service.wait(first, 60) and first.state is JobState.CANCELLED
     second = empty_service.own_job(app.session_state[model_choice.TAB_ID])
-    assert second is not None and second.config.epochs == 1
-    assert empty_service.wait(second, 300) and second.state is JobState.DONE, second.error
+    assert second is not None and second.config.epochs == 1 and not second.finished
+    empty_service.cancel(second)
+    assert empty_service.wait(second, 60)
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def test_first_visit_without_a_model_never_fails(page, empty_service):
 def test_one_click_trains_the_default_model_in_the_background(empty_service, monkeypatch):
     # The button must start the service's job without training inside the script run.
     submitted = []
-    monkeypatch.setattr(empty_service, "submit", lambda config, dataset: submitted.append(config) or
+    monkeypatch.setattr(empty_service, "submit", lambda config, dataset, owner=None: submitted.append(config) or
                         SimpleNamespace(key=(config, dataset.fingerprint)))
     app = open_page("app_pages/filters.py")
     app.button(key="filters_train_default").click().run()
