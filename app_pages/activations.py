@@ -44,7 +44,9 @@ def draw_ui() -> np.ndarray | None:
 
 def upload_ui() -> np.ndarray | None:
     """A photo or scan of one digit, turned into MNIST's format; a bad file is a sentence, not an error."""
-    upload = st.file_uploader("A photo or scan of one digit", type=list(UPLOAD_EXTENSIONS),
+    # Any file is taken, and one CNN Lab cannot read gets a sentence: with `type=` set, the browser would refuse it
+    # with a red mark whose reason shows only on hover.
+    upload = st.file_uploader(f"A photo or scan of one digit ({', '.join(UPLOAD_EXTENSIONS).upper()})",
                               key="activations_upload")
     if upload is None:
         return None

@@ -9,12 +9,13 @@ from cnnlab.lens.attack import BUDGET_RANGE, DEFAULT_BUDGET, DEFAULT_STEPS, STEP
 from cnnlab.pictures.images import enlarge, signed_image
 
 LESSON = (
-    "**Why this works.** The network does not see a *shape*; it adds up hundreds of thousands of weighted pixels. "
-    "The gradient tells, for every pixel, which way nudges the sum towards the target digit, and a small nudge on "
-    "*every* pixel at once adds up to a large change of the sum, while a person barely notices it. The network "
-    "was trained only on clean handwritten digits, so nothing taught it to ignore such faint patterns. This is "
-    "called an *adversarial example*; the same trick fools networks that read road signs or faces, and making "
-    "networks robust to it (for example by training on attacked digits too) is still an open research question."
+    "**Why this works.** The network does not see a *shape*; it passes the 784 pixels through {weights:,} learnt "
+    "weights, multiplying and adding up, layer after layer. The gradient tells, for every pixel, which way nudges "
+    "the sum towards the target digit, and a small nudge on *every* pixel at once adds up to a large change of the "
+    "sum, while a person barely notices it. The network was trained only on clean handwritten digits, so nothing "
+    "taught it to ignore such faint patterns. This is called an *adversarial example*; the same trick fools "
+    "networks that read road signs or faces, and making networks robust to it (for example by training on attacked "
+    "digits too) is still an open research question."
 )
 
 
@@ -69,7 +70,7 @@ def attack_demo() -> None:
         label = st.session_state.get(digit_input.DIGIT_LABEL)
         digit_input.set_digit(attack.attacked, f"your digit changed to read as {target}", label)
         st.switch_page("app_pages/prediction.py")
-    st.markdown(LESSON)
+    st.markdown(LESSON.format(weights=result.network.count_params()))
 
 
 st.title("Fool the network")

@@ -2,18 +2,27 @@
 
 import streamlit as st
 
-from cnnlab.app import digit_input, resources
+from cnnlab.app import digit_input, model_choice, resources
 from cnnlab.lens.activations import conv_filters, layer_activations
 from cnnlab.lens.comparison import compare_answers, config_differences
 from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.grids import kernel_grid
 from cnnlab.pictures.images import feature_mosaic, grid_shape
-from cnnlab.words import describe_config
+from cnnlab.words import describe_config, short_name
+
+
+def model_label(job, own: frozenset) -> str:
+    """A picker's line for a model: what sets it apart from the reference model, its accuracy, and whether it is
+    this tab's ("seed 123 · 98.93 % · yours")."""
+    data = "" if job.dataset.source == "mnist" else f" · {job.dataset.name}"
+    return (f"{short_name(job.config)}{data} · {job.result.test_accuracy:.2%}"
+            + (" · yours" if job.key in own else ""))
 
 
 def choose_ui(jobs) -> tuple:
-    """Two pickers over the finished models; returns the two chosen jobs."""
-    labels = [f"{describe_config(job.config)} ({job.result.test_accuracy:.1%})" for job in jobs]
+    """Two pickers over the finished models, each named by what sets it apart; returns the two chosen jobs."""
+    own = model_choice.own_model_keys()
+    labels = [model_label(job, own) for job in jobs]
     left, right = st.columns(2)
     first = left.selectbox("First model", range(len(jobs)), index=0, format_func=labels.__getitem__,
                            key="compare_first")
@@ -29,11 +38,13 @@ def differences_text(first, second) -> str:
     return "They differ in " + "; ".join(f"**{name}**: {a} vs {b}" for name, a, b in changes) + "."
 
 
-def model_column(job, digit) -> None:
-    """One model's numbers and pictures for the current digit."""
+def model_column(job, digit, limit: float) -> None:
+    """One model's numbers and pictures for the current digit; its filters drawn with `limit` as full colour."""
     result = job.result
     st.metric("Test accuracy", f"{result.test_accuracy:.2%}")
     st.caption(f"{result.network.count_params():,} learnt parameters · data: {job.dataset.name}")
+    with st.expander("All its settings"):
+        st.markdown(describe_config(job.config))
     layers = {layer.name: layer for layer in layer_activations(result.network, digit)}
     probabilities = layers["output"].output
     digit_input.show_prediction(probabilities)
@@ -41,7 +52,7 @@ def model_column(job, digit) -> None:
     kernels = conv_filters(result.network, 0)
     _, columns = grid_shape(kernels.shape[3])
     st.caption("Its conv1 filters")
-    st.altair_chart(kernel_grid(kernels, columns=columns, cell=10))
+    st.altair_chart(kernel_grid(kernels, columns=columns, cell=10, limit=limit))
     st.caption("Its conv1 maps for this digit")
     st.image(feature_mosaic(layers["conv1"].output, scale=2), alt="This model's conv1 maps for the digit")
 
@@ -69,11 +80,15 @@ def compare_demo() -> None:
     st.markdown(differences_text(first, second))
     st.markdown(answers_text(first, second))
     digit = digit_input.current_digit("compare")
+    # One colour scale for both models' filters, so that the same colour is the same weight on either side.
+    limit = max(float(abs(conv_filters(job.result.network, 0)).max()) for job in (first, second)) or 1.0
+    st.caption(f"Both models' filters share one colour scale: full blue is a weight of {limit:.2f}, full red "
+               f"{-limit:.2f}.")
     left, right = st.columns(2)
     with left:
-        model_column(first, digit)
+        model_column(first, digit, limit)
     with right:
-        model_column(second, digit)
+        model_column(second, digit, limit)
 
 
 st.title("Compare two models")

@@ -48,8 +48,10 @@ def gallery(dataset, evaluation: Evaluation, true: int, predicted: int) -> None:
     columns = st.columns(GALLERY_COLUMNS)
     for position, index in enumerate(shown):
         with columns[position % GALLERY_COLUMNS]:
-            st.image(enlarge(dataset.x_test[index], 3), alt=f"Test digit {index:,}",
-                     caption=f"#{index:,} · {evaluation.confidence[index]:.0%} sure")
+            # The caption under the picture, not in it: an image's caption widens the picture to its own width,
+            # so thumbnails with longer captions were drawn larger.
+            st.image(enlarge(dataset.x_test[index], 3), alt=f"Test digit {index:,}")
+            st.caption(f"#{index:,} · {evaluation.confidence[index]:.0%} sure")
             if st.button("Open", key=f"evaluation_open_{index}", icon=":material/layers:",
                          help="Open this digit on the Activations page"):
                 digit_input.set_digit(dataset.x_test[index], f"test digit #{index:,}", int(dataset.y_test[index]))

@@ -5,7 +5,7 @@ import streamlit as st
 from cnnlab.app import digit_input, model_choice
 from cnnlab.digits.format import to_model_input
 from cnnlab.lens.activations import layer_activations
-from cnnlab.lens.arithmetic import conv_arithmetic, pool_arithmetic
+from cnnlab.lens.arithmetic import conv_arithmetic, pool_arithmetic, telling_position
 from cnnlab.pictures.charts import channel_contributions, selected_point
 from cnnlab.pictures.grids import map_picker, number_grid
 from cnnlab.pictures.images import outline_square
@@ -18,12 +18,16 @@ def use_clicked_cell() -> None:
         st.session_state["explorer_row"], st.session_state["explorer_column"] = point["row"], point["column"]
 
 
-def position_ui(prefix: str, filters: int, size: int, label: str) -> tuple[int, int, int]:
-    """A filter and a position in its map; returns them 0-based."""
+def position_ui(prefix: str, maps, label: str) -> tuple[int, int, int]:
+    """A filter and a position in its map (maps: the layer's output, height × width × filters); returns them
+    0-based. A first visit opens on a value the ReLU kept, not on a 0 (see `telling_position`)."""
+    size, _, filters = maps.shape
+    start_filter, start_row, start_column = telling_position(maps)
     left, middle, right = st.columns(3)
-    filter_number = left.slider(f"{label} filter", 1, filters, 1, key=f"{prefix}filter") if filters > 1 else 1
-    row = middle.slider("Row", 1, size, min(12, size), key=f"{prefix}row")
-    column = right.slider("Column", 1, size, min(12, size), key=f"{prefix}column")
+    filter_number = (left.slider(f"{label} filter", 1, filters, start_filter + 1, key=f"{prefix}filter")
+                     if filters > 1 else 1)
+    row = middle.slider("Row", 1, size, start_row + 1, key=f"{prefix}row")
+    column = right.slider("Column", 1, size, start_column + 1, key=f"{prefix}column")
     return filter_number - 1, row - 1, column - 1
 
 
@@ -35,7 +39,7 @@ def agreement(explained: float, model_value: float) -> str:
 def conv1_section(result, digit, layers) -> tuple[int, int, int]:
     st.subheader("1 · A conv1 value: 25 multiplications, a sum, a bias, a ReLU")
     conv1 = layers["conv1"]
-    filter_index, row, column = position_ui("explorer_", conv1.shape[2], conv1.shape[0], "conv1")
+    filter_index, row, column = position_ui("explorer_", conv1, "conv1")
     step = conv_arithmetic(result.network, "conv1", to_model_input(digit)[0], filter_index, row, column)
     picture, chart = st.columns([1, 2])
     picture.image(outline_square(digit, row, column, 5, scale=8), alt="The digit with the filter's square outlined",
@@ -76,7 +80,7 @@ def pool_section(layers, filter_index: int, row: int, column: int) -> None:
 def conv2_section(result, layers) -> None:
     st.subheader("3 · A conv2 value: a sum over every input map")
     conv2, pooled = layers["conv2"], layers["pool"]
-    filter_index, row, column = position_ui("explorer_conv2_", conv2.shape[2], conv2.shape[0], "conv2")
+    filter_index, row, column = position_ui("explorer_conv2_", conv2, "conv2")
     step = conv_arithmetic(result.network, "conv2", pooled, filter_index, row, column)
     size = step.kernel.shape[0]
     st.markdown(

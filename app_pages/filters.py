@@ -3,22 +3,15 @@
 import streamlit as st
 
 from cnnlab.app import model_choice, training_view
+from cnnlab.app.epoch_choice import epoch_slider
 from cnnlab.lens.activations import conv_filters
-from cnnlab.lens.filter_history import filter_change, filters_at_epoch
+from cnnlab.lens.filter_history import filter_change, kept_epochs, kept_filter_snapshots
 from cnnlab.network.training import history_records
 from cnnlab.pictures.grids import kernel_grid
 from cnnlab.pictures.images import grid_shape
+from cnnlab.words import short_name
 
-
-def filters_demo() -> None:
-    result = model_choice.current_result()
-    # Side by side on a wide screen, one under the other on a phone (each grid fits a phone's width).
-    first_column, second_column = st.columns(2, gap="large")
-    with first_column:
-        kernels_view(conv_filters(result.network, 0), "First conv layer", cell=16)
-    with second_column:
-        kernels_view(conv_filters(result.network, 1), "Second conv layer", cell=22)
-    learning_section(result)
+LIVE_REFRESH_SECONDS = 1.0
 
 
 def kernels_view(kernels, heading: str, cell: int) -> None:
@@ -45,33 +38,67 @@ def kernels_view(kernels, heading: str, cell: int) -> None:
     st.altair_chart(kernel_grid(kernels, channel=channel - 1, columns=columns, cell=cell))
 
 
-def learning_section(result) -> None:
-    """Replay the first layer's filters epoch by epoch, next to the curves with that epoch marked."""
+def learning_section(job, live: bool) -> None:
+    """Replay the first layer's filters epoch by epoch, next to the curves with that epoch marked: those of the
+    model in use, or, while this tab's own training runs (`live`), of that training, an epoch more as each ends."""
     st.subheader("Watch the filters learn")
-    snapshots = result.filter_snapshots
-    last = len(snapshots) - 1
-    if last < 1:
+    if live:
+        snapshots = kept_filter_snapshots(job.epoch_weights, job.initial_weights)
+        epochs, records = kept_epochs(job.epoch_weights, job.initial_weights), job.epochs
+    else:
+        snapshots = job.result.filter_snapshots
+        epochs, records = range(len(snapshots)), history_records(job.result.history)
+    if live and not snapshots:
+        st.info(f"Your model ({short_name(job.config)}) · {training_view.turn_text(job)}. Its filters appear here "
+                "from its random start on, then after each epoch.")
+        return
+    if not live and len(snapshots) < 2:
         st.info("This model kept no weights from during its training, so its learning cannot be replayed.")
         return
+    if live:
+        st.caption(f"Your model as it trains ({short_name(job.config)}): each epoch appears here as it ends. The "
+                   "filters above are the class's model's until yours is ready.")
     st.markdown(
         "The weights were saved before training (epoch 0: random numbers) and after every epoch. Move the "
         "slider from the random start to the end and watch which weights grow and which fade; the dashed line "
         "marks the same moment on the training curves. Train longer or on more digits and the filters turn "
         "into clearer stroke and edge detectors."
     )
-    epoch = st.slider("Epoch (0 = before training)", 0, last, last, key="filters_epoch")
-    kernels = filters_at_epoch(snapshots, epoch)
+    epoch = epoch_slider("Epoch (0 = before training)", epochs, "filters_epoch", job.key, live)
+    kernels = snapshots[epoch - epochs.start]
     changes = filter_change(snapshots)
     if epoch == 0:
         st.caption("Before training: the weights are small random numbers, so the filters look like noise.")
-    else:
-        st.caption(f"During epoch {epoch} the weights moved by {changes[epoch - 1]:.0%} of their starting size "
-                   "on average.")
+    elif epoch > epochs.start:
+        st.caption(f"During epoch {epoch} the weights moved by {changes[epoch - epochs.start - 1]:.0%} of their "
+                   "starting size on average.")
     # One colour scale for every epoch, so that a weight growing shows as a colour deepening.
     limit = max(float(abs(snapshot).max()) for snapshot in snapshots)
     _, columns = grid_shape(kernels.shape[3])
     st.altair_chart(kernel_grid(kernels, columns=columns, cell=16, limit=limit))
-    training_view.show_training_curves(history_records(result.history), last, chosen_epoch=epoch)
+    training_view.show_training_curves(records, job.config.epochs, chosen_epoch=epoch)
+
+
+def filters_demo() -> None:
+    result = model_choice.current_result()
+    # Side by side on a wide screen, one under the other on a phone (each grid fits a phone's width).
+    first_column, second_column = st.columns(2, gap="large")
+    with first_column:
+        kernels_view(conv_filters(result.network, 0), "First conv layer", cell=16)
+    with second_column:
+        kernels_view(conv_filters(result.network, 1), "Second conv layer", cell=22)
+    # This tab's own training, from the moment it is queued, is replayed live: the section reruns itself every
+    # LIVE_REFRESH_SECONDS until the training ends, and the whole page then shows the new model.
+    own = model_choice.chosen_job()
+    live = own is not None and not own.finished
+
+    @st.fragment(run_every=LIVE_REFRESH_SECONDS if live else None)
+    def replay() -> None:
+        if live and own.finished:
+            st.rerun(scope="app")
+        learning_section(own if live else model_choice.current_job(), live)
+
+    replay()
 
 
 st.title("Filters")

@@ -5,15 +5,26 @@ import streamlit as st
 
 from cnnlab.app import model_choice
 from cnnlab.lens.activations import conv_filters, predict_proba
-from cnnlab.lens.patterns import Patterns, preferred_inputs, receptive_field, unit_count
+from cnnlab.lens.patterns import Patterns, preferred_inputs, receptive_field, unit_count, usual_unit_values
 from cnnlab.lens.scores import scored_layer_names
-from cnnlab.pictures.images import enlarge, pattern_mosaic
+from cnnlab.pictures.images import enlarge, framed, pattern_mosaic
 
 
 @st.cache_data(max_entries=64, show_spinner="Climbing towards each unit's favourite picture…")
 def patterns_for(model_key: str, _network, layer_name: str, units: tuple[int, ...] | None = None) -> Patterns:
     """The preferred pictures of a layer's units, once per model (`model_key` names it), layer and units."""
     return preferred_inputs(_network, layer_name, units=None if units is None else list(units))
+
+
+# Enough test digits for a steady median and maximum of a unit's values, few enough to take a fraction of a second.
+USUAL_DIGITS = 1000
+
+
+@st.cache_data(max_entries=16, show_spinner="Passing test digits through the network…")
+def usual_values_for(model_key: str, _network, layer_name: str, _digits) -> tuple:
+    """Each unit's median and highest value over the model's first USUAL_DIGITS test digits, once per model and
+    layer."""
+    return usual_unit_values(_network, layer_name, _digits[:USUAL_DIGITS])
 
 
 def conv_section(result, model_key: str, layer_name: str) -> None:
@@ -24,19 +35,20 @@ def conv_section(result, model_key: str, layer_name: str) -> None:
     crops = patterns.images[:, top : top + size, left : left + size]
     if layer_name == "conv1":
         kernels = conv_filters(network, 0)[:, :, 0, :]
-        st.image(pattern_mosaic(crops, kernels, scale=8, gap=16),
+        st.image(pattern_mosaic(crops, kernels, scale=8, gap=16, frame=1),
                  alt="Each conv1 filter's favourite picture beside its weights",
                  caption=f"Filters 1–{len(crops)}, left to right: the {size}×{size} picture that excites the filter "
                  "most (white ink on black) beside the filter's weights (blue positive, red negative).")
     else:
-        st.image(pattern_mosaic(crops, scale=5), alt="Each conv2 filter's favourite picture",
+        st.image(pattern_mosaic(crops, scale=5, frame=1), alt="Each conv2 filter's favourite picture",
                  caption=f"Filters 1–{len(crops)}: the {size}×{size} pixels that one conv2 unit sees, painted to "
                  "excite it most.")
 
 
-def dense_section(result, model_key: str) -> None:
-    """A chosen dense unit's picture, or the ten output digits' pictures."""
-    network = result.network
+def dense_section(job, model_key: str) -> None:
+    """A chosen dense unit's picture, its value there against its values for real digits, or the ten output digits'
+    pictures."""
+    network = job.result.network
     layers = scored_layer_names(network, dense_only=True)
     left, right = st.columns(2)
     layer_name = left.selectbox("Layer", layers, index=len(layers) - 1, key="patterns_dense_layer",
@@ -44,7 +56,8 @@ def dense_section(result, model_key: str) -> None:
     if layer_name == "output":
         patterns = patterns_for(model_key, network, "output")
         read = predict_proba(network, patterns.images)
-        st.image(pattern_mosaic(patterns.images, scale=3, gap=8, max_columns=5), alt="The picture most like each digit",
+        st.image(pattern_mosaic(patterns.images, scale=3, gap=8, max_columns=5, frame=1),
+                 alt="The picture most like each digit",
                  caption="The pictures the network finds most like 0, 1, 2 … 9 (top row 0–4, bottom row 5–9). It "
                  f"reads them as {', '.join(str(int(digit)) for digit in read.argmax(axis=1))}.")
         return
@@ -52,10 +65,13 @@ def dense_section(result, model_key: str) -> None:
     patterns = patterns_for(model_key, network, layer_name, (int(unit) - 1,))
     probabilities = predict_proba(network, patterns.images)[0]
     picture, words = st.columns([1, 2])
-    picture.image(enlarge(patterns.images[0], 5), width=140, alt="The unit's favourite picture")
+    picture.image(framed(enlarge(patterns.images[0], 5), 1), width=142, alt="The unit's favourite picture")
+    median, highest = usual_values_for(model_key, network, layer_name, job.dataset.x_test)
+    digits = min(USUAL_DIGITS, len(job.dataset.x_test))
     words.markdown(f"Unit {unit} of {layer_name} reaches **{max(float(patterns.scores[0]), 0):.2f}** on this picture. "
-                   f"The network reads it as **{int(np.argmax(probabilities))}** "
-                   f"({probabilities.max():.0%} sure).")
+                   f"For comparison, on {digits:,} test digits it reaches **{median[unit - 1]:.2f}** for a typical "
+                   f"one (the median) and **{highest[unit - 1]:.2f}** at most. The network reads this picture as "
+                   f"**{int(np.argmax(probabilities))}** ({probabilities.max():.0%} sure).")
     words.caption("A dense unit sees the whole picture, so its favourite picture fills the square.")
 
 
@@ -72,7 +88,7 @@ def patterns_demo() -> None:
                 "conv1's strokes: corners, curves, crossings.")
     conv_section(result, model_key, "conv2")
     st.subheader("Dense units and the output digits")
-    dense_section(result, model_key)
+    dense_section(job, model_key)
 
 
 st.title("What a filter looks for")

@@ -61,11 +61,13 @@ def keep_section(job) -> None:
     filters = kernel_mosaic(conv_filters(result.network, 0))
     middle.download_button("conv1 filters (PNG)", data=png_bytes(filters), file_name="conv1-filters.png",
                            mime="image/png", key="share_filters_png", on_click="ignore")
-    digit = st.session_state.get(digit_input.DIGIT)
-    if digit is not None:
-        maps = feature_mosaic(layer_activations(result.network, digit)[0].output, scale=4)
-        right.download_button("conv1 maps of the current digit (PNG)", data=png_bytes(maps),
-                              file_name="conv1-maps.png", mime="image/png", key="share_maps_png", on_click="ignore")
+    if st.session_state.get(digit_input.DIGIT) is None:
+        digit_input.pick_random_digit()  # as every page that shows a digit does on a first visit
+    digit = st.session_state[digit_input.DIGIT]
+    maps = feature_mosaic(layer_activations(result.network, digit)[0].output, scale=4)
+    right.download_button("conv1 maps of the current digit (PNG)", data=png_bytes(maps),
+                          file_name="conv1-maps.png", mime="image/png", key="share_maps_png", on_click="ignore")
+    right.caption(digit_input.digit_origin_text() + " · pick another on the Activations page")
     st.image(filters, caption="The conv1 filters as saved in the PNG: blue positive, red negative weights.",
              alt="The conv1 filters")
     st.caption("Load the model in Python with `keras.models.load_model(\"….keras\")`; it expects digits as "

@@ -100,7 +100,9 @@ def data_ui() -> None:
     if choice != "upload":
         st.caption(MNIST_CREDIT)
         return
-    upload = st.file_uploader("Kaggle train.csv (label,pixel0,…,pixel783)", type=["csv"], key="train_csv")
+    # Any file is taken (a CSV saved as .txt is read too), and one that is not a digits CSV gets a sentence: with
+    # `type=` set, the browser would refuse it with a red mark whose reason shows only on hover.
+    upload = st.file_uploader("Kaggle train.csv (label,pixel0,…,pixel783)", key="train_csv")
     if upload is None:
         if st.session_state.get(model_choice.UPLOADED_DATASET) is None:
             st.info("Until a CSV is uploaded, the network learns from MNIST.")

@@ -3,11 +3,13 @@
 import numpy as np
 import streamlit as st
 
-from cnnlab.app import digit_input, model_choice
+from cnnlab.app import digit_input, model_choice, training_view
+from cnnlab.app.epoch_choice import epoch_slider
 from cnnlab.lens.filter_history import digit_through_epochs, kept_epochs
 from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.curves import epoch_probabilities
 from cnnlab.pictures.images import enlarge, feature_mosaic
+from cnnlab.words import short_name
 
 MAP_LAYERS = ("conv1", "pool", "conv2")
 LIVE_REFRESH_SECONDS = 1.0
@@ -22,23 +24,21 @@ def outputs_by_epoch(model_key: tuple, exact_last: bool, epochs: int, has_start:
                                 final_weights=_final_weights)
 
 
-def epoch_choice(epochs: range, live: bool) -> int:
-    """The epoch slider over the kept epochs; with only one kept, that epoch and a sentence saying why."""
+def epoch_choice(job, epochs: range, live: bool) -> int:
+    """The epoch slider over the kept epochs (see `epoch_choice.epoch_slider`), and a sentence on what is to come."""
     if epochs.start == 1 and not live:
         st.caption("This model was stored before CNN Lab kept the random weights a training starts from, so here "
                    "its story begins after epoch 1.")
-    if len(epochs) > 1:
-        return st.slider("Epoch (0 = random weights, before any training)", epochs.start, epochs[-1], epochs[-1],
-                         key="watch_epoch")
+    epoch = epoch_slider("Epoch (0 = random weights, before any training)", epochs, "watch_epoch", job.key, live)
     if live:
-        st.caption(f"Epoch {epochs[-1] + 1} appears here as soon as it ends.")
-    return epochs[-1]
+        st.caption(f"Waiting for epoch {epochs[-1] + 1} of {job.config.epochs}: it appears here as soon as it ends.")
+    return epoch
 
 
 def epoch_view(job, epoch_weights, initial_weights, final_weights, digit: np.ndarray, live: bool) -> None:
     """The epoch choice, the prediction then, how sure the network was at each epoch, and the maps then."""
     epochs = kept_epochs(epoch_weights, initial_weights)
-    epoch = epoch_choice(epochs, live)
+    epoch = epoch_choice(job, epochs, live)
     by_epoch = outputs_by_epoch(job.key, final_weights is not None, len(epoch_weights), initial_weights is not None,
                                 digit, job.config, epoch_weights, initial_weights, final_weights)
     layers = by_epoch[epoch]
@@ -66,25 +66,38 @@ def epoch_view(job, epoch_weights, initial_weights, final_weights, digit: np.nda
                      alt=f"The maps of {layer.name} after epoch {epoch}")
 
 
+def waiting_text(job) -> str:
+    """What a tab's training is doing before it has kept any network: waiting for its turn, or starting."""
+    return (f"Your model ({short_name(job.config)}) · {training_view.turn_text(job)}. Its random start (epoch 0) "
+            "appears here once a worker has built the network, then each epoch as it ends.")
+
+
 def watch_demo() -> None:
     digit = digit_input.current_digit("watch", hint=" · draw or upload one on the Activations page to pin it here")
+    # This tab's own training, from the moment it is queued: the page then follows it, rerunning itself every
+    # LIVE_REFRESH_SECONDS until it ends, and shows the class's model only when the tab has no training unfinished.
     job = model_choice.chosen_job()
-    # A training that runs is shown from its first kept network on: the random start it sends before any batch.
-    live = job is not None and not job.finished and (job.initial_weights is not None or bool(job.epoch_weights))
+    live = job is not None and not job.finished
     if not live:
         job = model_choice.current_job()
 
     @st.fragment(run_every=LIVE_REFRESH_SECONDS if live else None)
     def view() -> None:
+        if live and job.finished:
+            st.rerun(scope="app")  # every page changes once the model exists (or the training failed)
         kept = job if live else job.result
         epoch_weights, initial_weights = kept.epoch_weights, kept.initial_weights
+        if live and not kept_epochs(epoch_weights, initial_weights):
+            st.info(waiting_text(job))
+            return
         if not kept_epochs(epoch_weights, initial_weights):
             st.info("This model did not keep its weights after each epoch (a network this large, trained this "
                     "long, would need too much memory). Train a smaller one, or fewer epochs, to watch it learn.")
             return
+        if live:
+            st.caption(f"Your model as it trains: {short_name(job.config)}. Until it is ready, the other pages show "
+                       "the class's model.")
         epoch_view(job, epoch_weights, initial_weights, None if live else job.result.weights, digit, live)
-        if live and job.finished:
-            st.rerun(scope="app")
 
     view()
 

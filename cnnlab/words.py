@@ -110,6 +110,29 @@ def describe_config(config: TrainConfig) -> str:
     return " · ".join(parts)
 
 
+def short_name(config: TrainConfig) -> str:
+    """A model's name as what sets it apart from the reference model, in the order of `SETTING_NAMES`: "seed 123",
+    "8 + 15 filters, 1 epoch", "no hidden layers, augmented"; "the reference settings" when nothing does. Two
+    models that differ only in their seed get different names, which `describe_config`'s long line cuts off."""
+    reference = TrainConfig()
+    words = {
+        "conv_layers": filters_text,
+        **ARCHITECTURE_WORDS,
+        "epochs": lambda value: f"{value:,} epoch{'s' if value != 1 else ''}",
+        "dense_units": lambda value: ("hidden layers " if value else "") + setting_text("dense_units", value),
+        "dropout": lambda value: f"dropout {value:g}",
+        "learning_rate": lambda value: f"learning rate {value:g}",
+        "batch_size": lambda value: f"batch {value:,}",
+        "train_size": lambda value: f"{setting_text('train_size', value)} training images",
+        "augment": lambda value: "augmented" if value else "no augmentation",
+        "seed": lambda value: f"seed {value}",
+        "validation_fraction": lambda value: f"{setting_text('validation_fraction', value)} held back",
+    }
+    changes = [words[name](getattr(config, name)) for name in SETTING_NAMES
+               if getattr(config, name) != getattr(reference, name)]
+    return ", ".join(changes) if changes else "the reference settings"
+
+
 def shape_text(shape: tuple[int, ...]) -> str:
     """A layer's output size as a student reads it: (24, 24, 30) → "24 × 24 × 30", (1500,) → "1,500"."""
     return " × ".join(f"{size:,}" for size in shape)

@@ -1,7 +1,8 @@
 """A screenshot tour of CNN Lab: every page at desktop (1280 px) and phone (390 px) width, in one browser session
 per width, saved as full-page PNGs, with what a student could not read listed per page (clipped or protruding
-elements, developer words, pictures without alt text). The browser tests take the tour; run alone, it starts a
-fresh server:
+elements, developer words, pictures without alt text). A second model is trained first, in a tab of its own, so
+that The class's experiments and Compare two models show two. The browser tests take the tour; run alone, it starts
+a fresh server:
 
     python scripts/tour.py [--out artifacts/tour]
 
@@ -36,6 +37,20 @@ def page_file_name(title: str) -> str:
 def developer_words(text: str) -> list[str]:
     """Each line of `text` that holds a developer's spelling, as found."""
     return [line.strip() for line in text.splitlines() if DEVELOPER_WORDS.search(line)]
+
+
+# A second model beside the shipped one, so that The class's experiments and Compare two models show two: quick to
+# train, and named apart from the reference model by its settings.
+SECOND_MODEL = "train?epochs=1&train_size=1000&seed=7"
+
+
+def train_second_model(student: Student) -> None:
+    """Train SECOND_MODEL in `student`'s tab (a tab of its own, so the tour's tab keeps the reference model), or
+    find it trained already; returns once the Train page shows its test accuracy."""
+    student.open(SECOND_MODEL)
+    student.page.locator('[data-testid="stMain"]').get_by_role("button", name="Train", exact=True).click()
+    student.page.locator('[data-testid="stMain"] [data-testid="stMetric"]', has_text="Test accuracy").wait_for(
+        timeout=300_000)
 
 
 def take_tour(student: Student, width_name: str, folder: Path, label: str = "") -> dict[str, dict[str, list[str]]]:
@@ -74,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     found = 0
     with AppServer(work / "server.log", work / "models") as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        trainer = browser.new_context()
+        train_second_model(Student(trainer.new_page(), server.url))
+        trainer.close()
         for width_name in arguments.width or list(WIDTHS):
             width, height = WIDTHS[width_name]
             context = browser.new_context(viewport={"width": width, "height": height})

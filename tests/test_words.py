@@ -6,7 +6,7 @@ import re
 from dataclasses import fields
 
 from cnnlab.config import TrainConfig
-from cnnlab.words import SETTING_NAMES, describe_config, number_text, setting_text, shape_text
+from cnnlab.words import SETTING_NAMES, describe_config, number_text, setting_text, shape_text, short_name
 
 PYTHON_SPELLINGS = re.compile(r"\bNone\b|\bTrue\b|\bFalse\b|\(|\)|_")
 
@@ -40,6 +40,18 @@ def test_sizes_and_numbers_read_without_python_spellings():
     assert [number_text(value) for value in (-0.001, -0.004999, 0.0, -0.005, 1.234, -1.0)] == [
         "0.00", "0.00", "0.00", "-0.01", "1.23", "-1.00"]
     assert number_text(-0.00004, 4) == "0.0000" and number_text(-0.00006, 4) == "-0.0001"
+
+
+def test_a_short_name_says_what_sets_a_model_apart_from_the_reference():
+    assert short_name(TrainConfig()) == "the reference settings"
+    assert short_name(TrainConfig(seed=123)) == "seed 123"
+    assert short_name(TrainConfig(epochs=1, seed=4)) == "1 epoch, seed 4"
+    assert short_name(TrainConfig(dense_units=(), augment=True, train_size=1000, learning_rate=0.01,
+                                  validation_fraction=0.2)) == (
+        "no hidden layers, learning rate 0.01, 1,000 training images, augmented, 20 % held back")
+    # Every setting that differs is named, so two models never share a short name.
+    configs = [TrainConfig(seed=seed) for seed in range(5)] + [TrainConfig(dropout=0.5), TrainConfig(batch_size=32)]
+    assert len({short_name(config) for config in configs}) == len(configs)
 
 
 def test_the_architecture_reads_in_a_few_words_where_it_is_not_the_reference():

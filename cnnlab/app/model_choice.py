@@ -28,6 +28,7 @@ ADDRESS_READ = "address_read"
 ADDRESS_PROBLEM = "address_problem"  # a sentence on why the address's settings could not be used
 TAB_ID = "tab_id"  # an opaque id of this tab, the owner of its trainings in the service (never a name)
 DATA_PARAMETER = "data"  # the fingerprint of the data, in addresses of models trained on an uploaded CSV
+OWN_MODELS = "own_models"  # the keys of every model this tab trained or chose, so pages can mark them "yours"
 
 
 def chosen_dataset() -> Dataset:
@@ -47,8 +48,22 @@ def tab_id() -> str:
 def use_job(job: Job) -> None:
     """Make `job`'s model the one this tab uses (once it is trained), and put its settings in the address."""
     st.session_state[MODEL_KEY] = job.key
+    remember_model(job.key)
     st.session_state.pop(ADDRESS_PROBLEM, None)
     write_address()
+
+
+def remember_model(key: tuple) -> None:
+    """Note a (settings, data fingerprint) key as one of this tab's models."""
+    st.session_state[OWN_MODELS] = st.session_state.get(OWN_MODELS, frozenset()) | {key}
+
+
+def own_model_keys() -> frozenset:
+    """The keys of the models this tab trained or chose: those it chose in this session, and those whose training
+    the service knows it asked for (its tab id among the job's owners)."""
+    mine = tab_id()
+    owned = {job.key for job in get_service().finished_jobs() if mine in job.owners}
+    return st.session_state.get(OWN_MODELS, frozenset()) | owned
 
 
 def chosen_config() -> TrainConfig:
@@ -135,6 +150,7 @@ def read_address() -> None:
     mnist = get_dataset("mnist")
     fingerprint = query.get(DATA_PARAMETER, mnist.fingerprint)
     st.session_state[MODEL_KEY] = (config, fingerprint)
+    remember_model((config, fingerprint))
     dataset = dataset_with(fingerprint)
     if dataset is not None and fingerprint != mnist.fingerprint:
         # The same CSV another tab of this server uploaded: it is the training data here too.

@@ -26,6 +26,11 @@ from cnnlab.pictures.curves import training_curves
 from cnnlab.words import describe_config
 
 PROGRESS_REFRESH_SECONDS = 1.0
+# Why the first epoch's training loss sits well above its validation loss, which puzzles a class every time.
+CURVES_NOTE = ("Why is the training loss higher than the validation loss at first? The training loss is the average "
+               "over the whole epoch, while the network was still learning, and with dropout switching a share of "
+               "its values off; the validation loss is measured once, at the end of the epoch, with the whole "
+               "network.")
 
 
 def show_sidebar() -> None:
@@ -43,7 +48,8 @@ def show_sidebar() -> None:
         else:
             st.metric("Test accuracy", f"{job.result.test_accuracy:.1%}")
             st.caption(describe_config(job.config))
-            st.caption(f"{job.result.train_images:,} training images · data: {job.dataset.name}")
+            st.caption(images_text(job.result.train_images, job.result.validation_images) + f" · data: "
+                       f"{job.dataset.name}")
             if job.dataset.note:
                 st.caption(job.dataset.note)
         own_training_status()
@@ -68,8 +74,7 @@ def own_training_status() -> None:
             st.info(f"Your settings ({describe_config(key[0])}) are not trained on this server yet: the Train page "
                     f"trains them. {fallback}")
         elif job.state is JobState.QUEUED:
-            st.info(f"Your model waits for its turn (number {get_service().queue_position(job)} in the queue). "
-                    f"{fallback}")
+            st.info(f"Your model · {turn_text(job)}. {fallback}")
         elif job.state is JobState.RUNNING:
             st.progress(job.progress, text=f"Your model is training: {job.progress:.0%} done.")
             st.caption(fallback)
@@ -124,8 +129,7 @@ def follow_job(job: Job) -> None:
         service = get_service()
         time_left = time_left_text(service.seconds_left(job))
         if job.state is JobState.QUEUED:
-            position = service.queue_position(job)
-            st.info(f"Waiting for its turn: number {position} in the queue{time_left}.")
+            st.info(f"{turn_text(job)}{time_left}.")
         elif job.state is JobState.RUNNING and not job.batches_per_epoch:
             st.progress(0.0, text="Starting: the worker is building the network and reading the digits…")
         elif job.state is JobState.RUNNING:
@@ -142,6 +146,18 @@ def follow_job(job: Job) -> None:
     live_view()
 
 
+def turn_text(job: Job) -> str:
+    """Where a job that has not begun to train stands: "Waiting for its turn: number 2 in the queue", or, with
+    nothing ahead of it (a worker has it, or one is free), "Starting: …"."""
+    service = get_service()
+    if job.state is JobState.RUNNING:
+        return "Starting: the worker is building the network and reading the digits"
+    position = service.queue_position(job)
+    if job.sent or (position <= 1 and not service.running()):
+        return "Starting: a worker is taking it on"
+    return f"Waiting for its turn: number {position} in the queue"
+
+
 def time_left_text(seconds: float | None) -> str:
     """ " · about 40 s left" for an estimate in seconds, or "" when there is none."""
     if seconds is None or seconds <= 0:
@@ -155,15 +171,32 @@ def show_training_curves(epochs, total_epochs: int, chosen_epoch: int | None = N
     left, right = st.columns(2)
     left.altair_chart(loss)
     right.altair_chart(accuracy)
+    if epochs:
+        st.caption(CURVES_NOTE)
+
+
+def images_text(trained: int, validation: int) -> str:
+    """ "54,000 training images (6,000 more kept aside to validate)": the images a model learnt from, and those it
+    was checked on after each epoch (0 for a model stored before that was recorded)."""
+    return f"{trained:,} training images" + (f" ({validation:,} more kept aside to validate)" if validation else "")
 
 
 def training_times_text(config: TrainConfig, dataset: Dataset) -> str:
-    """One line with the estimated training time of every "Training images" choice, the chosen one in bold."""
+    """One line with the estimated training time of every "Training images" choice, the chosen one in bold: "ready"
+    for settings a model is already trained with here, and a word on the images kept aside to validate."""
+    service = get_service()
+    trained = {job.key for job in service.finished_jobs()}
     parts = []
     for size in TRAIN_SIZES:
         choice = replace(config, train_size=size)
-        seconds = get_service().estimated_seconds(choice, dataset)
         label = f"all {dataset.train_size:,}" if size is None else f"{size:,}"
-        text = f"{label}: {describe_duration(seconds)}"
+        if (choice, dataset.fingerprint) in trained:
+            text = f"{label}: ready"
+        else:
+            text = f"{label}: {describe_duration(service.estimated_seconds(choice, dataset))}"
         parts.append(f"**{text}**" if choice.train_size == config.train_size else text)
-    return "Time to train, roughly, by number of training images: " + " · ".join(parts)
+    learnt, validation = config.image_split(dataset.train_size)
+    return ("Time to train, roughly, by number of training images: " + " · ".join(parts)
+            + " (at the pace of this server's latest training; before its first, a guess from the computer CNN Lab "
+            f"was measured on). Of the images chosen, {config.validation_fraction:.0%} are kept aside to check the "
+            f"network after each epoch: here it learns from {learnt:,} and is checked on {validation:,}.")

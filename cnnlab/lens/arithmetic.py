@@ -117,3 +117,18 @@ def pool_arithmetic(maps: np.ndarray, channel: int, row: int, column: int, size:
     winner = np.unravel_index(int(np.argmax(window)), window.shape)
     return PoolArithmetic(channel=channel, row=row, column=column, window=window, top=top, left=left,
                           winner=(int(winner[0]), int(winner[1])), value=float(window.max()))
+
+
+def telling_position(maps: np.ndarray) -> tuple[int, int, int]:
+    """Where to start explaining a layer's output: (filter, row, column), 0-based, of the largest value of the first
+    filter whose map is not all zero (a value the ReLU kept, so every step of the sum shows); (0, centre, centre)
+    when every map is zero. maps: float (height, width, filters), one layer's output for one digit."""
+    maps = np.asarray(maps)
+    if maps.ndim != 3:
+        raise ValueError(f"A layer's maps must be (height, width, filters); got shape {maps.shape}.")
+    lit = np.flatnonzero(maps.reshape(-1, maps.shape[2]).max(axis=0) > 0)
+    if len(lit) == 0:
+        return 0, maps.shape[0] // 2, maps.shape[1] // 2
+    filter_index = int(lit[0])
+    row, column = np.unravel_index(int(np.argmax(maps[:, :, filter_index])), maps.shape[:2])
+    return filter_index, int(row), int(column)

@@ -47,6 +47,13 @@ def kept_epochs(epoch_weights: Sequence, initial_weights: list | None) -> range:
     return range(0 if initial_weights is not None else 1, len(epoch_weights) + 1)
 
 
+def kept_filter_snapshots(epoch_weights: Sequence[list], initial_weights: list | None) -> list[np.ndarray]:
+    """The conv1 kernels of every network a training kept so far (`kept_epochs` of them, in order), float32
+    (5, 5, 1, filters) each: a running training's `TrainResult.filter_snapshots`, before it has finished."""
+    kept = ([initial_weights] if initial_weights is not None else []) + list(epoch_weights)
+    return [np.asarray(weights[0], dtype=np.float32) for weights in kept]
+
+
 def weights_at_epoch(epoch_weights: Sequence[list], epoch: int, *, initial_weights: list | None = None,
                      final_weights: list[np.ndarray] | None = None) -> list[np.ndarray]:
     """The network's weights after `epoch` epochs, as `model.get_weights()` lists them, float32.

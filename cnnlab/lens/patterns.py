@@ -144,3 +144,12 @@ def preferred_inputs(network: Network, layer_name: str, units: list[int] | None 
     pixels, scores = (np.concatenate(parts) for parts in zip(*climbed, strict=True))
     images = np.rint(pixels[..., 0] * 255.0).astype(np.uint8)
     return Patterns(layer_name, images, scores.astype(np.float32), tuple(units))
+
+
+def usual_unit_values(network: Network, layer_name: str, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How strongly each unit of `layer_name` answers real digits, to set a favourite picture's value against: the
+    median and the highest of its values (after its activation, as the network passes them on) over `images`,
+    uint8 (n, 28, 28). Returns two float32 (units,) arrays; a conv filter's value is the largest in its map."""
+    values = network.layer_output(images, layer_name)
+    values = values.reshape(len(values), -1, values.shape[-1]).max(axis=1) if values.ndim == 4 else values
+    return np.median(values, axis=0).astype(np.float32), values.max(axis=0).astype(np.float32)

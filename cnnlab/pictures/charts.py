@@ -6,15 +6,20 @@ Each function takes plain arrays or lists and returns an `alt.Chart`; the pages 
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from cnnlab.pictures.palette import (
+    CATEGORY_SCHEME,
     DIGIT_SCHEME,
     HIGHLIGHT,
     MUTED,
     NEGATIVE,
+    ORDERED_SCHEME,
+    ORDERED_SCHEME_END,
     POSITIVE,
 )
 
@@ -111,26 +116,81 @@ def per_class_bars(per_class: np.ndarray) -> alt.Chart:
     )
 
 
+def accuracy_floor(accuracies) -> float:
+    """Where an accuracy axis starts: 90 %, or lower in steps of 10 % when a model scored below that. Models a seed
+    apart differ by a few tenths of a percent: an axis fitted to them would make that noise fill the chart."""
+    lowest = float(np.nanmin(accuracies)) if len(accuracies) else 1.0
+    return min(0.9, np.floor(lowest * 10) / 10)
+
+
+def ordered_values(values: pd.Series) -> list:
+    """A column's distinct values in a reader's order: numbers by size, words that hold numbers ("1,000", "128 → 50",
+    "no hidden layers") by the sum of those numbers with "all" last, other words alphabetically."""
+    def order(value) -> tuple:
+        if isinstance(value, (int, float, np.number)):
+            return (0, float(value), "")
+        text = str(value)
+        numbers = [float(number.replace(",", "")) for number in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]
+        if text == "all":
+            return (0, float("inf"), text)
+        if numbers or text.startswith("no "):
+            return (0, sum(numbers), text)
+        return (1, 0.0, text)
+
+    return sorted(pd.unique(values), key=order)
+
+
+def value_label(value) -> str:
+    """A setting's value as a legend writes it: 30, 0.001, 0.2, "128 → 50" (never "30.000000")."""
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    return str(value)
+
+
+# Settings whose values have no order worth a colour ramp: the ramp would suggest one.
+UNORDERED_COLOURS = ("seed", "augmentation", "yours", "data")
+
+
 def experiments_scatter(frame: pd.DataFrame, x: str, colour: str, log_x: bool = False,
                         name: str = "model") -> alt.Chart:
-    """Test accuracy against `x` ("parameters" or "training seconds") for every model in an experiments table
-    (`cnnlab.lens.experiments.experiments_table`), coloured by the setting `colour`; clicking a point selects its row
-    (the selection holds the row's "row" number)."""
-    data = frame.reset_index(drop=True).assign(row=lambda table: table.index)
-    numeric = pd.api.types.is_numeric_dtype(data[colour])
+    """Test accuracy against `x` ("parameters" or "training seconds") for the models of an experiments table
+    (`cnnlab.lens.experiments.experiments_table`, or some of its rows), coloured by the setting `colour`; clicking a
+    point selects it (the selection holds its "row": the frame's index).
+
+    The colours are categories written as the table writes them: ordered values (filters, epochs, dropout …) on a
+    dark-to-light ramp that stops short of white, the others (seed, augmentation) in distinct hues. The accuracy
+    axis starts at `accuracy_floor`, and each axis has a range and number format that a single model fills too.
+    """
+    data = frame.assign(row=frame.index)
+    order = ordered_values(data[colour])
+    labels = [value_label(value) for value in order]
+    data["colour"] = data[colour].map(dict(zip(order, labels, strict=True)))
+    ordered = colour not in UNORDERED_COLOURS and len(order) > 1
+    scheme = alt.SchemeParams(name=ORDERED_SCHEME, extent=[0, ORDERED_SCHEME_END]) if ordered else CATEGORY_SCHEME
+    low, high = float(data[x].min()), float(data[x].max())
+    if log_x:
+        x_scale = alt.Scale(type="log", domain=[low / 1.5, high * 1.5], nice=False)
+    else:
+        x_scale = alt.Scale(domain=[0, high * 1.1 or 1.0], nice=False)
+    # Whole numbers, but tenths on a short axis (a few seconds), whose whole-number ticks would repeat ("0 0 1 1").
+    x_format = ",.0f" if log_x or high >= 20 else ",.1f"
     pick = alt.selection_point(name=name, fields=["row"], on="click")
     return (
         alt.Chart(data)
         .mark_circle(size=90, opacity=0.85, stroke="#333", strokeWidth=0.5)
         .encode(
-            x=alt.X(x, type="quantitative", scale=alt.Scale(type="log") if log_x else alt.Scale(zero=False),
-                    title=x + (" (log scale)" if log_x else "")),
-            y=alt.Y("test accuracy", type="quantitative", scale=alt.Scale(zero=False),
-                    axis=alt.Axis(format="%"), title="test accuracy"),
-            color=alt.Color(colour, type="quantitative" if numeric else "nominal",
+            x=alt.X(x, type="quantitative", scale=x_scale, title=x + (" (log scale)" if log_x else ""),
+                    axis=alt.Axis(format=x_format, labelOverlap=True)),
+            y=alt.Y("test accuracy", type="quantitative",
+                    scale=alt.Scale(domain=[accuracy_floor(data["test accuracy"]), 1.0], nice=False),
+                    axis=alt.Axis(format=".0%"), title="test accuracy"),
+            color=alt.Color("colour", type="ordinal" if ordered else "nominal", title=colour,
+                            scale=alt.Scale(domain=labels, scheme=scheme),
                             legend=alt.Legend(orient="bottom", title=colour)),
-            tooltip=["model", alt.Tooltip("parameters", format=","), "training seconds",
-                     alt.Tooltip("test accuracy", format=".2%")],
+            tooltip=["model", "settings", alt.Tooltip("parameters", format=","),
+                     alt.Tooltip("training seconds", format=",.1f"), alt.Tooltip("test accuracy", format=".2%")],
         )
         .add_params(pick)
         .properties(height=280, autosize=FIT_WIDTH)

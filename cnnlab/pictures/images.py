@@ -13,9 +13,10 @@ import math
 import numpy as np
 from PIL import Image
 
-from cnnlab.pictures.palette import GAP, OUTLINE, STRENGTH_RAMP, rgb, signed_colours
+from cnnlab.pictures.palette import FRAME, GAP, OUTLINE, STRENGTH_RAMP, rgb, signed_colours
 
 GAP_COLOUR = rgb(GAP).astype(np.uint8)
+FRAME_COLOUR = rgb(FRAME).astype(np.uint8)
 
 
 def grid_shape(count: int, max_columns: int = 6) -> tuple[int, int]:
@@ -144,12 +145,14 @@ def kernel_mosaic(kernels: np.ndarray, channel: int = 0, scale: int = 12, gap: i
 
 
 def pattern_mosaic(patterns: np.ndarray, kernels: np.ndarray | None = None, scale: int = 8, gap: int = 6,
-                   max_columns: int = 6) -> np.ndarray:
+                   max_columns: int = 6, frame: int = 0) -> np.ndarray:
     """Pictures that units respond to, in one mosaic, each beside its kernel when `kernels` are given.
 
     patterns: uint8 (n, size, size), 0–255, drawn white on black as digits are. kernels: float (size, size, n),
     one kernel per pattern and as large (e.g. conv1's 5×5 kernels beside 5×5 patterns), drawn blue positive and
-    red negative on one shared scale. Returns uint8 (H, W, 3), tiles left to right, top to bottom.
+    red negative on one shared scale. frame: pixels of grey drawn around each picture and kernel, so that white ink
+    at a picture's edge, or a weight near zero, does not merge with the white page. Returns uint8 (H, W, 3), tiles
+    left to right, top to bottom.
     """
     patterns = np.asarray(patterns)
     if patterns.ndim != 3 or patterns.shape[1] != patterns.shape[2]:
@@ -159,15 +162,29 @@ def pattern_mosaic(patterns: np.ndarray, kernels: np.ndarray | None = None, scal
         raise ValueError(f"Kernels must be ({size}, {size}, {count}) to sit beside these patterns; "
                          f"got shape {np.shape(kernels)}.")
     limit = (float(np.abs(kernels).max()) or 1.0) if kernels is not None else 1.0
-    inner_gap = np.full((size * scale, max(2, gap // 4), 3), GAP_COLOUR, dtype=np.uint8)  # a pair sits closer
+    inner_gap = np.full((size * scale + 2 * frame, max(2, gap // 4), 3), GAP_COLOUR, dtype=np.uint8)  # pairs closer
     tiles = []
     for index in range(count):
-        tile = enlarge(np.repeat(patterns[index][..., None], 3, axis=2), scale)
+        tile = framed(enlarge(np.repeat(patterns[index][..., None], 3, axis=2), scale), frame)
         if kernels is not None:
             kernel = signed_colours(np.asarray(kernels[:, :, index], dtype=np.float32), limit)
-            tile = np.concatenate([tile, inner_gap, enlarge(kernel, scale)], axis=1)
+            tile = np.concatenate([tile, inner_gap, framed(enlarge(kernel, scale), frame)], axis=1)
         tiles.append(tile)
     return tile_mosaic(tiles, gap, max_columns)
+
+
+def framed(picture: np.ndarray, width: int) -> np.ndarray:
+    """A picture, uint8 (h, w, 3) or grey (h, w), inside a FRAME-coloured border `width` pixels wide: uint8
+    (h + 2 width, w + 2 width, 3)."""
+    picture = np.asarray(picture, dtype=np.uint8)
+    if picture.ndim == 2:
+        picture = np.repeat(picture[..., None], 3, axis=2)
+    if width <= 0:
+        return picture
+    border = np.empty((picture.shape[0] + 2 * width, picture.shape[1] + 2 * width, 3), dtype=np.uint8)
+    border[...] = FRAME_COLOUR
+    border[width:-width, width:-width] = picture
+    return border
 
 
 def png_data_urls(images: np.ndarray, scale: int = 2) -> list[str]:

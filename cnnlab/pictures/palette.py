@@ -17,12 +17,17 @@ INK_STOPS = ["#000000", "#ffffff"]
 # Counts (the confusion matrix) and the ten digits as categories: Vega's own schemes.
 COUNT_SCHEME = "blues"
 DIGIT_SCHEME = "category10"
+# Settings in the class's experiments: ordered values (epochs, filters) dark to light, cut before the light end so
+# that the smallest or largest value never fades into the white page; unordered ones (seed) in distinct hues.
+ORDERED_SCHEME, ORDERED_SCHEME_END = "viridis", 0.85
+CATEGORY_SCHEME = "tableau10"
 # One thing singled out (the prediction, the chosen cell, the validation curve) against the rest.
 HIGHLIGHT = "#e4572e"
 MUTED = "#9aa5b1"
 MARKER = "#444444"  # the dashed "you are here" rules
 OUTLINE = "#00c2ff"  # the square a filter reads
 GAP = "#ffffff"  # between the tiles of a mosaic
+FRAME = "#7b8794"  # around a picture whose edges may be white (a filter's favourite picture, its weights)
 CURVE_COLOURS = {"training": "#1f77b4", "validation": HIGHLIGHT, "training, during the epoch": "#9ecae9"}
 
 

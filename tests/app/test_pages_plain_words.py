@@ -4,6 +4,7 @@ pictures that are not digits, and the same picture types offered as accepted. Ea
 from __future__ import annotations
 
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -73,8 +74,11 @@ def test_noise_is_answered_with_a_caveat_not_a_bare_prediction(small_service):
 def test_the_uploader_offers_every_picture_type_the_reader_accepts(small_service):
     app = open_page("app_pages/activations.py", chosen=small_service.latest())
     app.segmented_control(key="activations_input").set_value("upload").run()
-    offered = set(app.get("file_uploader")[0].proto.type)
-    extensions = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF"}
+    # Any file is taken (one of another kind gets a sentence); the label names every type the reader accepts.
+    uploader = app.get("file_uploader")[0]
+    assert not uploader.proto.type
+    offered = re.search(r"\(([A-Z, ]+)\)", uploader.proto.label).group(1).split(", ")
+    extensions = {"PNG": "PNG", "JPG": "JPEG", "JPEG": "JPEG", "GIF": "GIF"}
     assert {extensions[ending] for ending in offered} == set(ACCEPTED_FORMATS)
     # And a GIF is read, as the error message for other files promises.
     buffer = io.BytesIO()

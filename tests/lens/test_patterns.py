@@ -197,3 +197,21 @@ def test_the_mosaic_puts_each_pattern_beside_its_kernel():
     np.testing.assert_allclose(mosaic[2, 12 + 2], [(255 + 33) / 2, (255 + 102) / 2, (255 + 172) / 2], atol=0.5)
     with pytest.raises(ValueError, match="Kernels must be"):
         pattern_mosaic(patterns, kernels[:, :, :3])
+
+
+def test_the_mosaic_can_frame_each_picture_and_kernel_so_white_edges_stay_visible():
+    from cnnlab.pictures.images import pattern_mosaic
+    from cnnlab.pictures.palette import FRAME, GAP
+
+    patterns = np.full((2, 5, 5), 255, dtype=np.uint8)  # all white ink, to the edges
+    kernels = np.zeros((5, 5, 2), dtype=np.float32)  # all zero: white
+    mosaic = pattern_mosaic(patterns, kernels, scale=2, gap=8, frame=1)
+    # A tile: the framed pattern (12 px), a 2-px gap, the framed kernel (12 px); 8 px between the two tiles.
+    assert mosaic.shape == (12, 2 * 26 + 8, 3)
+    grey = [int(FRAME[start : start + 2], 16) for start in (1, 3, 5)]
+    white = [int(GAP[1:3], 16)] * 3
+    for left in (0, 14, 34, 48):  # each picture's and each kernel's box
+        box = mosaic[:, left : left + 12]
+        for edge in (box[0], box[-1], box[:, 0], box[:, -1]):
+            np.testing.assert_array_equal(edge, np.tile(grey, (12, 1)))
+        np.testing.assert_array_equal(box[1:-1, 1:-1], np.full((10, 10, 3), white))

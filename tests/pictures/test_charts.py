@@ -1,11 +1,15 @@
-"""The training curves as a student reads them: each y axis fits its data, short titles, the running values of an
-epoch in progress. Checked on the Vega-Lite specifications Altair writes, against NumPy's own minimum and maximum."""
+"""The charts as a student reads them: each training curve's y axis fits its data, short titles, the running values
+of an epoch in progress; the class's experiments coloured by a setting's own words, on an accuracy axis that starts
+at a floor, with readable numbers for a single model. Checked on the Vega-Lite specifications Altair writes, against
+NumPy's own minimum and maximum and values written by hand."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from cnnlab.pictures.charts import experiments_scatter, ordered_values
 from cnnlab.pictures.curves import epoch_probabilities, training_curves
 
 # The shipped reference model's three epochs, rounded: values far from 0 and close together, where an axis that
@@ -69,3 +73,50 @@ def test_how_sure_it_was_puts_each_row_at_its_epoch_also_when_the_story_starts_a
         lines = {row["epoch"]: row["probability"] for row in rows if "digit" in row}
         assert lines == {first_epoch: 0.2, first_epoch + 1: 0.6, first_epoch + 2: 0.9}
         assert [row for row in rows if set(row) == {"epoch"}] == [{"epoch": 2}]  # the rule at the epoch shown
+
+
+def experiments_frame(rows: list[tuple]) -> pd.DataFrame:
+    """An experiments table (the columns the charts read) of (epochs, learning rate, seed, accuracy, seconds) rows."""
+    return pd.DataFrame([{"model": f"model {index}", "settings": "…", "parameters": 203_933, "epochs": epochs,
+                          "learning rate": rate, "seed": seed, "test accuracy": accuracy, "training seconds": seconds}
+                         for index, (epochs, rate, seed, accuracy, seconds) in enumerate(rows)])
+
+
+SEED_NOISE = [(3, 0.001, 0, 0.9891, 190.5), (3, 0.001, 123, 0.9900, 25.2), (1, 0.01, 7, 0.9878, 9.8)]
+
+
+def test_experiment_colours_are_the_settings_own_words_in_order_never_a_pale_continuous_scale():
+    frame = experiments_frame(SEED_NOISE)
+    for colour, labels, kind in [("epochs", ["1", "3"], "ordinal"), ("learning rate", ["0.001", "0.01"], "ordinal"),
+                                 ("seed", ["0", "7", "123"], "nominal")]:
+        encoding = experiments_scatter(frame, "parameters", colour, log_x=True).to_dict()["encoding"]["color"]
+        assert encoding["type"] == kind and encoding["scale"]["domain"] == labels, colour
+        if kind == "ordinal":  # dark to light, stopping before the light end that vanishes on a white page
+            assert encoding["scale"]["scheme"]["extent"][1] <= 0.85
+    assert ordered_values(pd.Series(["all", "1,000", "30,000", "5,000"])) == ["1,000", "5,000", "30,000", "all"]
+    assert ordered_values(pd.Series(["128 → 50", "no hidden layers", "16"])) == ["no hidden layers", "16",
+                                                                               "128 → 50"]
+
+
+def test_the_accuracy_axis_starts_at_a_floor_so_seed_noise_does_not_fill_the_chart():
+    spec = experiments_scatter(experiments_frame(SEED_NOISE), "training seconds", "epochs").to_dict()
+    low, high = spec["encoding"]["y"]["scale"]["domain"]
+    accuracies = np.array([row[3] for row in SEED_NOISE])
+    assert low <= 0.9 and high == 1.0
+    assert (accuracies.max() - accuracies.min()) / (high - low) < 0.05  # 0.2 points of noise: a sliver of the axis
+    lowest = experiments_scatter(experiments_frame([(1, 0.01, 0, 0.42, 3.0)]), "training seconds", "epochs")
+    assert lowest.to_dict()["encoding"]["y"]["scale"]["domain"][0] == pytest.approx(0.4)
+
+
+def test_one_model_gets_axes_with_readable_numbers():
+    spec = experiments_scatter(experiments_frame(SEED_NOISE[:1]), "training seconds", "epochs").to_dict()
+    x, y = spec["encoding"]["x"], spec["encoding"]["y"]
+    assert x["axis"]["format"] == ",.0f" and y["axis"]["format"] == ".0%"  # not "190.500000" and "98.909998%"
+    low, high = x["scale"]["domain"]
+    assert low < 190.5 < high
+    low, high = experiments_scatter(experiments_frame(SEED_NOISE[:1]), "parameters", "epochs",
+                                    log_x=True).to_dict()["encoding"]["x"]["scale"]["domain"]
+    assert low < 203_933 < high
+    # A training of a second and a half: tenths, so that the ticks between 0 and 2 do not read "0 0 1 1 1 2".
+    quick = experiments_scatter(experiments_frame([(1, 0.001, 7, 0.47, 1.5)]), "training seconds", "epochs")
+    assert quick.to_dict()["encoding"]["x"]["axis"]["format"] == ",.1f"
