@@ -77,8 +77,8 @@ def layers_view(result, layers: list) -> None:
     previous = None
     for layer in layers:
         st.markdown(f"#### {layer.name} · {layer.kind} · {shape_text(layer.shape)} values")
-        kernel = result.network.parameters(layer.name)[0].shape[0] if layer.kind == "Conv2D" else None
-        st.caption(layer_sentence(layer, previous, result.train_images, result.config.dropout, kernel))
+        st.caption(layer_sentence(layer, previous, result.train_images, result.config.dropout,
+                                  result.network.layer(layer.name)))
         if layer.output.ndim == 3:
             scale = max(1, TILE_PIXELS // layer.shape[0])
             if layer.kind == "Dropout" and st.toggle("Show training mode", key="activations_dropout_training"):
@@ -110,6 +110,7 @@ def layers_view(result, layers: list) -> None:
 
 def activations_demo() -> None:
     result = model_choice.current_result()
+    st.markdown("This model: **" + " → ".join(layer.name for layer in result.network.layers) + "**.")
 
     # Only this part reruns when the student draws, so the rest of the page stays put.
     @st.fragment
@@ -129,7 +130,7 @@ def activations_demo() -> None:
 
 st.title("Activations")
 st.markdown(
-    "Follow one digit through the network: **conv → pool → conv → dropout → flatten → dense**. "
-    "Each picture shows a layer's output; brighter means a larger value."
+    "Follow one digit through the network, layer by layer. Each picture shows a layer's output; brighter means a "
+    "larger value."
 )
 activations_demo()

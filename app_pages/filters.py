@@ -1,4 +1,4 @@
-"""Filters: the learnt kernels of both conv layers, on a colour scale centred on zero."""
+"""Filters: the learnt kernels of every conv layer, on a colour scale centred on zero."""
 
 import streamlit as st
 
@@ -12,13 +12,14 @@ from cnnlab.pictures.images import grid_shape
 from cnnlab.words import short_name
 
 LIVE_REFRESH_SECONDS = 1.0
+LAYER_HEADINGS = ("First", "Second", "Third")
 
 
-def kernels_view(kernels, heading: str, cell: int) -> None:
+def kernels_view(kernels, number: int, cell: int) -> None:
     """A conv layer's kernels (size, size, input maps, filters) as a grid, with what they cost in parameters. A layer
     that reads several maps holds a kernel per map in each filter: the student picks which input map's to show."""
     size, _, inputs, count = kernels.shape
-    st.subheader(heading)
+    st.subheader(f"{LAYER_HEADINGS[number - 1]} conv layer")
     if inputs == 1:
         st.markdown(
             f"**{count} filters**, each a {size}×{size} grid of weights plus one bias: "
@@ -33,7 +34,9 @@ def kernels_view(kernels, heading: str, cell: int) -> None:
             f"**{count * (inputs * size * size + 1):,} parameters**. Pick which input map's kernels to show."
         )
     # A slider needs two ends; with a single input map there is nothing to choose.
-    channel = st.slider("Input map (a filter of layer 1)", 1, inputs, 1, key="filters_channel") if inputs > 1 else 1
+    key = "filters_channel" if number == 2 else f"filters_channel_conv{number}"
+    channel = (st.slider(f"Input map (a filter of conv layer {number - 1})", 1, inputs, 1, key=key)
+               if inputs > 1 else 1)
     _, columns = grid_shape(count)
     st.altair_chart(kernel_grid(kernels, channel=channel - 1, columns=columns, cell=cell))
 
@@ -81,12 +84,12 @@ def learning_section(job, live: bool) -> None:
 
 def filters_demo() -> None:
     result = model_choice.current_result()
-    # Side by side on a wide screen, one under the other on a phone (each grid fits a phone's width).
-    first_column, second_column = st.columns(2, gap="large")
-    with first_column:
-        kernels_view(conv_filters(result.network, 0), "First conv layer", cell=16)
-    with second_column:
-        kernels_view(conv_filters(result.network, 1), "Second conv layer", cell=22)
+    # Side by side on a wide screen, one under the other on a phone (each grid fits a phone's width); a network of
+    # one conv layer keeps the second column empty, so its filters are not stretched across the page.
+    conv_count = len(result.config.conv_layers)
+    for index, column in enumerate(st.columns(max(conv_count, 2), gap="large")[:conv_count]):
+        with column:
+            kernels_view(conv_filters(result.network, index), index + 1, cell=16 if index == 0 else 22)
     # This tab's own training, from the moment it is queued, is replayed live: the section reruns itself every
     # LIVE_REFRESH_SECONDS until the training ends, and the whole page then shows the new model.
     own = model_choice.chosen_job()

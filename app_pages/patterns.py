@@ -28,10 +28,26 @@ def usual_values_for(model_key: str, _network, layer_name: str, _digits) -> tupl
 
 
 def conv_section(result, model_key: str, layer_name: str) -> None:
-    """Every filter's pattern, cut to the pixels its unit sees; conv1's beside its own 5×5 kernel."""
+    """What the layer's units see and look for, then every filter's pattern, cut to the pixels its unit sees; conv1's
+    beside its own kernel."""
     network = result.network
-    patterns = patterns_for(model_key, network, layer_name)
     top, left, size = receptive_field(network, layer_name)
+    names = [layer.name for layer in network.layers]
+    if layer_name == "conv1":
+        kernel = network.layer("conv1").kernel_size
+        st.subheader("conv1: edges and strokes")
+        st.markdown(f"Each conv1 unit sees a {kernel}×{kernel} square of the digit. Its favourite picture puts white "
+                    "ink where the filter's weights are positive and leaves black where they are negative: the "
+                    "filter *is* the pattern it looks for.")
+    else:
+        before = names[names.index(layer_name) - 1]
+        number = int(layer_name.removeprefix("conv"))
+        path = " and pooling" if before.startswith("pool") else ""
+        st.subheader(f"{layer_name}: combinations")
+        st.markdown(f"A {layer_name} unit sees a {size}×{size} square of the digit through conv{number - 1}{path}, "
+                    f"so it looks for combinations of conv{number - 1}'s patterns: "
+                    + ("corners, curves, crossings." if number == 2 else "whole parts of digits, loops and bars."))
+    patterns = patterns_for(model_key, network, layer_name)
     crops = patterns.images[:, top : top + size, left : left + size]
     if layer_name == "conv1":
         kernels = conv_filters(network, 0)[:, :, 0, :]
@@ -40,9 +56,10 @@ def conv_section(result, model_key: str, layer_name: str) -> None:
                  caption=f"Filters 1–{len(crops)}, left to right: the {size}×{size} picture that excites the filter "
                  "most (white ink on black) beside the filter's weights (blue positive, red negative).")
     else:
-        st.image(pattern_mosaic(crops, scale=5, frame=1), alt="Each conv2 filter's favourite picture",
-                 caption=f"Filters 1–{len(crops)}: the {size}×{size} pixels that one conv2 unit sees, painted to "
-                 "excite it most.")
+        st.image(pattern_mosaic(crops, scale=max(2, 50 // size), frame=1),
+                 alt=f"Each {layer_name} filter's favourite picture",
+                 caption=f"Filters 1–{len(crops)}: the {size}×{size} pixels that one {layer_name} unit sees, painted "
+                 "to excite it most.")
 
 
 def dense_section(job, model_key: str) -> None:
@@ -78,15 +95,9 @@ def dense_section(job, model_key: str) -> None:
 def patterns_demo() -> None:
     job = model_choice.current_job()
     result, model_key = job.result, repr(job.key)
-    st.subheader("conv1: edges and strokes")
-    st.markdown("Each conv1 unit sees a 5×5 square of the digit. Its favourite picture puts white ink where the "
-                "filter's weights are positive and leaves black where they are negative: the filter *is* the "
-                "pattern it looks for.")
-    conv_section(result, model_key, "conv1")
-    st.subheader("conv2: combinations")
-    st.markdown("A conv2 unit sees a 10×10 square through conv1 and pooling, so it looks for combinations of "
-                "conv1's strokes: corners, curves, crossings.")
-    conv_section(result, model_key, "conv2")
+    for layer in result.network.layers:
+        if layer.kind == "Conv2D":
+            conv_section(result, model_key, layer.name)
     st.subheader("Dense units and the output digits")
     dense_section(job, model_key)
 

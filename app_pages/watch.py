@@ -11,7 +11,8 @@ from cnnlab.pictures.curves import epoch_probabilities
 from cnnlab.pictures.images import enlarge, feature_mosaic
 from cnnlab.words import short_name
 
-MAP_LAYERS = ("conv1", "pool", "conv2")
+# The layers whose maps are drawn: every conv and pooling layer, whatever the architecture.
+MAP_KINDS = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
 LIVE_REFRESH_SECONDS = 1.0
 
 
@@ -60,7 +61,7 @@ def epoch_view(job, epoch_weights, initial_weights, final_weights, digit: np.nda
         st.caption(f"Lines: the digit it answers at the end ({answer})"
                    + (f" and the true label ({label})." if len(shown) > 1 else "."))
     for layer in layers:
-        if layer.name in MAP_LAYERS:
+        if layer.kind in MAP_KINDS:
             st.markdown(f"#### {layer.name} after epoch {epoch}")
             st.image(feature_mosaic(layer.output, scale=max(1, 96 // layer.shape[0])),
                      alt=f"The maps of {layer.name} after epoch {epoch}")

@@ -63,6 +63,7 @@ def test_the_architecture_reads_in_a_few_words_where_it_is_not_the_reference():
         "1 + 5 filters of 4×4, 2×2 · no pooling · stride 2 · sigmoid · SGD with momentum · hidden")
     assert describe_config(TrainConfig(conv_layers=((1, 7),), pooling="average")).startswith(
         "1 filter of 7×7 · average pooling · hidden")
+    assert short_name(deeper) == "16 + 32 + 64 filters of 3×3, 1 epoch, padding same, tanh, Adam"
     assert setting_text("conv_layers", ((1, 7), (2, 3))) == "1 filter 7×7, 2 filters 3×3"
     assert [setting_text("pooling", value) for value in ("max", "average", "none")] == [
         "max 2 × 2", "average 2 × 2", "none"]

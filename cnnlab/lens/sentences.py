@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnlab.lens.activations import LayerOutput
+from cnnlab.network.forward import Layer
 from cnnlab.words import shape_text
 
 # The share of a digit's 784 pixels that are ink (brighter than half), over all 70,000 MNIST digits: 1.9 % to
@@ -39,29 +40,44 @@ def answer_doubts(digit: np.ndarray, probabilities: np.ndarray) -> list[str]:
     return doubts
 
 
+# What a conv layer's activation did to its maps, as the Activations page's pictures show it.
+MAP_ACTIVATION_TEXTS = {
+    "relu": "ReLU turned every negative value into 0 (black).",
+    "tanh": "tanh squashed every value into −1 … 1, so negative values stay (the darkest) and large ones level off.",
+    "sigmoid": "sigmoid squashed every value into 0 … 1: a sum of 0 became 0.5, and large ones level off near 1.",
+}
+# How many of a hidden dense layer's units count as active, and the words for it, by activation.
+ACTIVE_UNITS = {"relu": (0.0, "active (above 0)"), "tanh": (0.0, "above 0"),
+                "sigmoid": (0.5, "above 0.5 (what a sum of 0 gives)")}
+
+
 def layer_sentence(layer: LayerOutput, previous: LayerOutput | None, train_images: int, dropout_rate: float,
-                   kernel_size: int | None = None) -> str:
+                   described: Layer | None = None) -> str:
     """One or two sentences about what `layer` did to the digit, with this model's numbers.
 
-    previous: the layer before (None for the first); train_images: how many images the model learnt
-    from; kernel_size: the side of a conv layer's kernel.
+    previous: the layer before (None for the first); train_images: how many images the model learnt from;
+    described: the layer as the network runs it (`Network.layer(name)`: a conv layer's kernel size, stride, padding
+    and activation, a dense layer's activation); without it a layer is taken to be as in the reference model.
     """
+    described = described or Layer(layer.name, layer.kind, "softmax" if layer.name == "output" else "relu")
     shape = layer.shape
     if layer.kind == "Conv2D":
         height, width, filters = shape
         inputs = previous.shape[-1] if previous is not None else 1
         source = "the 28 × 28 digit" if previous is None else f"all {inputs} maps of the layer before"
         return (
-            f"{filters} filters of {kernel_size} × {kernel_size} slide over {source}; each gives one "
-            f"{height} × {width} map (a {kernel_size} × {kernel_size} window fits {height} times across). "
+            f"{filters} filters of {described.kernel_size} × {described.kernel_size} slide over {source}"
+            f"{_steps_text(described)}; each gives one {height} × {width} map ({_fit_text(described, height)}). "
             f"Over the whole training set that is {filters} × {train_images:,} = "
             f"{filters * train_images:,} activation maps from this layer alone. Bright means the filter "
-            "found its pattern there; ReLU turned every negative value into 0 (black)."
+            f"found its pattern there; {MAP_ACTIVATION_TEXTS[described.activation]}"
         )
-    if layer.kind == "MaxPooling2D" and previous is not None:
+    if layer.kind in ("MaxPooling2D", "AveragePooling2D") and previous is not None:
         before = previous.shape
+        summary = ("keeps only its largest value" if layer.kind == "MaxPooling2D"
+                   else "is replaced by the mean of its four values")
         return (
-            f"Each 2 × 2 window keeps only its largest value, so every {before[0]} × {before[1]} map shrinks to "
+            f"Each 2 × 2 window {summary}, so every {before[0]} × {before[1]} map shrinks to "
             f"{shape[0]} × {shape[1]}: a quarter of the numbers ({np.prod(before):,} → {np.prod(shape):,}), "
             "keeping where a pattern was found, roughly, while forgetting exactly where."
         )
@@ -77,7 +93,8 @@ def layer_sentence(layer: LayerOutput, previous: LayerOutput | None, train_image
             f"{shape[0]:,} values, the form the dense layers take."
         )
     if layer.kind == "Dense" and previous is not None:
-        active = int((layer.output > 0).sum())
+        threshold, active_words = ACTIVE_UNITS.get(described.activation, ACTIVE_UNITS["relu"])
+        active = int((layer.output > threshold).sum())
         if layer.name == "output":
             return (
                 "Ten units, one per digit. Softmax turns their scores into probabilities that add up to 1; "
@@ -86,10 +103,29 @@ def layer_sentence(layer: LayerOutput, previous: LayerOutput | None, train_image
         return (
             f"Each of the {shape[0]} units weighs all {previous.shape[0]:,} values before it "
             f"({previous.shape[0]:,} × {shape[0]} weights + {shape[0]} biases = "
-            f"{(previous.shape[0] + 1) * shape[0]:,} parameters). {active} of {shape[0]} are active "
-            "(above 0) for this digit."
+            f"{(previous.shape[0] + 1) * shape[0]:,} parameters). {active} of {shape[0]} are {active_words} "
+            "for this digit."
         )
     return f"Output shape {shape_text(shape)}."
+
+
+def _steps_text(described: Layer) -> str:
+    """How a conv layer's window moves, where that is not one pixel at a time over the input alone."""
+    parts = []
+    if described.stride > 1:
+        parts.append(f"in steps of {described.stride} pixels")
+    if described.padding == "same":
+        parts.append("with a border of zeros around it (“same” padding)")
+    return (" " + " and ".join(parts)) if parts else ""
+
+
+def _fit_text(described: Layer, side: int) -> str:
+    """Why a conv layer's maps have the side they have."""
+    size = f"{described.kernel_size} × {described.kernel_size}"
+    if described.padding == "same":
+        return ("the padding keeps the side as it was" if described.stride == 1
+                else f"with the padding, a window starts every {described.stride} pixels, {side} times across")
+    return f"a {size} window fits {side} times across"
 
 
 def dropout_training_view(values: np.ndarray, rate: float, seed: int = 0) -> np.ndarray:

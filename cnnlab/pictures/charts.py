@@ -69,8 +69,9 @@ def unit_bars(values: np.ndarray, title: str) -> alt.Chart:
     )
 
 
-def channel_contributions(channel_sums: np.ndarray) -> alt.Chart:
-    """One bar per input map: how much it adds to (blue) or takes from (red) a conv2 value."""
+def channel_contributions(channel_sums: np.ndarray, kernel_size: int = 3) -> alt.Chart:
+    """One bar per input map: how much it adds to (blue) or takes from (red) a conv2 value, whose kernels are
+    kernel_size × kernel_size."""
     channel_sums = np.asarray(channel_sums, dtype=float).ravel()
     frame = pd.DataFrame({"input map": np.arange(1, len(channel_sums) + 1), "contribution": channel_sums,
                           "sign": np.where(channel_sums >= 0, "adds", "takes away")})
@@ -78,7 +79,7 @@ def channel_contributions(channel_sums: np.ndarray) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(x=alt.X("input map:O", axis=alt.Axis(labelAngle=0, labels=len(channel_sums) <= 40)),
-                y=alt.Y("contribution:Q", title="sum of its 3×3 products"),
+                y=alt.Y("contribution:Q", title=f"sum of its {kernel_size}×{kernel_size} products"),
                 color=alt.Color("sign:N", scale=alt.Scale(domain=["adds", "takes away"],
                                                           range=[POSITIVE, NEGATIVE]), title=None),
                 tooltip=["input map", alt.Tooltip("contribution:Q", format=".4f")])
