@@ -26,10 +26,12 @@ def home_demo() -> None:
     st.subheader("How to use it")
     st.markdown(
         """
-        1. **Train** — choose how many filters and epochs, press *Train*, and watch the loss fall.
-        2. **Filters** — see the 5 × 5 patterns the first layer has learnt, and replay how they formed.
+        1. **Train** — choose the conv layers (filters, kernel sizes, pooling, padding, stride, activation) and the
+           epochs, press *Train*, and watch the loss fall.
+        2. **Filters** — see the small patterns (5 × 5 in the reference model) each conv layer has learnt, and replay
+           how the first layer's formed.
         3. **Activations** — draw a digit (or pick a test digit) and follow it through every layer:
-           convolution → pooling → convolution → dropout → dense layers.
+           convolution → pooling → convolution → dropout → dense layers in the reference model.
         4. **Prediction** — the network's ten probabilities for your digit, and which pixels pushed it there.
 
         Then go further: **Watch your digit learn** shows your digit through the network after each epoch,

@@ -68,7 +68,8 @@ def check_budget(config: TrainConfig, available_images: int, budget_seconds: flo
     sentence = (f"This training would take {describe_duration(seconds)} on this server, and a training may take at "
                 f"most {describe_duration(budget_seconds)} here, so that everyone's trainings get their turn.")
     if suggestion is None:
-        sentence += " Even one epoch on the fewest images is too long: choose fewer filters or smaller dense layers."
+        sentence += (" Even one epoch on the fewest images is too long: choose fewer filters or smaller dense layers, "
+                     "smaller kernels, fewer conv layers, stride 2 or pooling.")
     else:
         sentence += f" The nearest settings that fit: {changes_text(config, suggestion)}."
     raise OverBudget(sentence, seconds, budget_seconds, suggestion)

@@ -124,12 +124,22 @@ EXTREMES = {
                            batch_size=512, learning_rate=0.001, train_size=600, seed=2**31 - 1, augment=True),
     "longest": TrainConfig(conv_layers=((1, 5), (1, 3)), dense_units=(), epochs=30, batch_size=512,
                            train_size=600),
+    # The architecture's ends: one 1 × 1 conv layer with stride 2, and three of 64 filters of 7 × 7 with padding.
+    "smallest architecture": TrainConfig(conv_layers=((1, 1),), stride=2, pooling="average", activation="sigmoid",
+                                         optimizer="sgd", dense_units=(), epochs=1, train_size=600),
+    "largest architecture": TrainConfig(conv_layers=((64, 7),) * 3, padding="same", activation="tanh",
+                                        optimizer="adam", dense_units=(256, 128, 64), epochs=1, train_size=600),
 }
 # By hand, from the layer shapes: conv1 f1×(25+1), conv2 f2×(9·f1+1), then the dense layers from 10·10·f2 inputs.
 EXPECTED_PARAMETERS = {
     "smallest": 1 * 26 + 1 * (9 * 1 + 1) + 10 * (100 * 1 + 1),
     "largest": 64 * 26 + 64 * (9 * 64 + 1) + 256 * (6400 + 1) + 128 * (256 + 1) + 64 * (128 + 1) + 10 * (64 + 1),
     "longest": 1 * 26 + 1 * (9 * 1 + 1) + 10 * (100 * 1 + 1),
+    # conv1 1 × (1 + 1) gives 14 × 14, pooled to 7 × 7 = 49 inputs to the output layer.
+    "smallest architecture": 1 * (1 + 1) + 10 * (49 + 1),
+    # 28 × 28 → pooled 14 → 14 → pooled 7 → 7: 7 × 7 × 64 = 3,136 values to the dense layers.
+    "largest architecture": 64 * (49 + 1) + 2 * 64 * (49 * 64 + 1) + 256 * (3136 + 1) + 128 * (256 + 1)
+    + 64 * (128 + 1) + 10 * (64 + 1),
 }
 
 
