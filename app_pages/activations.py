@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, kept_widgets, model_choice
+from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network
 from cnnlab.digits.preprocess import UPLOAD_EXTENSIONS, canvas_to_mnist, image_to_mnist
 from cnnlab.lens.activations import layer_activations
 from cnnlab.lens.sentences import answer_doubts, dropout_training_view, layer_sentence
@@ -62,9 +63,15 @@ def upload_ui() -> np.ndarray | None:
     return digit
 
 
+def flatten_band(values: np.ndarray) -> np.ndarray:
+    """Flatten's values as one coloured row of pixels, FLATTEN_ROW_HEIGHT tall."""
+    return np.repeat(strip(values, scale=1, max_width=len(values)), FLATTEN_ROW_HEIGHT, axis=0)
+
+
 def seen_view(digit: np.ndarray, layers: list) -> None:
     """The 28 × 28 image the network reads, where it came from, and what it answers."""
-    st.image(enlarge(digit, 6), caption="What the network sees: 28 × 28 pixels", width=168,
+    st.image(cached_png(enlarge, digit, 6), output_format="PNG",
+             caption="What the network sees: 28 × 28 pixels", width=168,
              alt="The input digit, 28 by 28 pixels, white ink on black")
     st.caption(digit_input.digit_origin_text())
     digit_input.show_prediction(layers[-1].output)
@@ -85,25 +92,27 @@ def layers_view(result, layers: list) -> None:
                 dropped = dropout_training_view(layer.output, result.config.dropout, seed=result.config.seed)
                 inference, training = st.columns(2)
                 inference.caption("Prediction time: values pass through unchanged.")
-                inference.image(feature_mosaic(layer.output, scale=scale), alt="Dropout's maps at prediction time")
+                inference.image(cached_png(feature_mosaic, layer.output, scale=scale), output_format="PNG",
+                                alt="Dropout's maps at prediction time")
                 training.caption(f"Training mode (one seeded draw): {float((dropped == 0).mean()):.0%} of "
                                  "values are 0, the rest scaled up.")
-                training.image(feature_mosaic(dropped, scale=scale),
+                training.image(cached_png(feature_mosaic, dropped, scale=scale), output_format="PNG",
                                alt="Dropout's maps in training mode, some values zeroed")
             else:
-                st.image(feature_mosaic(layer.output, scale=scale), alt=f"The feature maps of {layer.name}",
+                st.image(cached_png(feature_mosaic, layer.output, scale=scale), output_format="PNG",
+                         alt=f"The feature maps of {layer.name}",
                          caption=f"The {layer.shape[-1]} maps of "
                          f"{layer.name}, each {shape_text(layer.shape[:2])}; brighter is larger.")
         elif layer.name == "output":
-            st.altair_chart(probability_bars(layer.output))
+            st.vega_lite_chart(spec=chart_spec(probability_bars, layer.output))
         elif layer.kind == "Flatten":
             # One long row, squeezed to the page's width: the point is that the maps became a single line.
-            row = np.repeat(strip(layer.output, scale=1, max_width=layer.shape[0]), FLATTEN_ROW_HEIGHT, axis=0)
-            st.image(row, width="stretch", caption=f"All {layer.shape[0]:,} numbers in one row.",
+            st.image(cached_png(flatten_band, layer.output), output_format="PNG", width="stretch",
+                     caption=f"All {layer.shape[0]:,} numbers in one row.",
                      alt="Flatten's values as one long coloured row")
         else:
-            st.image(strip(layer.output, scale=8 if layer.shape[0] <= 128 else 5, max_width=50),
-                     alt=f"The units of {layer.name}",
+            st.image(cached_png(strip, layer.output, scale=8 if layer.shape[0] <= 128 else 5, max_width=50),
+                     output_format="PNG", alt=f"The units of {layer.name}",
                      caption=f"The {layer.shape[0]:,} units of {layer.name}; brighter is larger.")
         previous = layer
 
@@ -120,7 +129,7 @@ def activations_demo() -> None:
             digit = input_ui()
         if digit is None:
             return
-        layers = layer_activations(result.network, digit)
+        layers = per_network(layer_activations, result.network, digit)
         with seen:
             seen_view(digit, layers)
         layers_view(result, layers)

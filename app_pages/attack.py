@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
+from cnnlab.app.cached_pictures import cached_png, per_network
 from cnnlab.lens.activations import predict_proba
 from cnnlab.lens.attack import BUDGET_RANGE, DEFAULT_BUDGET, DEFAULT_STEPS, STEPS_RANGE, AttackResult, fool
 from cnnlab.pictures.images import enlarge, signed_image
@@ -46,12 +47,15 @@ def show_attack(attack: AttackResult) -> None:
         return f"reads {digit} ({probabilities[digit]:.0%})"
 
     columns = st.columns(3)
-    columns[0].image(enlarge(attack.original, 5), width=140, caption=f"Original: {read(attack.original_probabilities)}",
+    columns[0].image(cached_png(enlarge, attack.original, 5), output_format="PNG",
+                     width=140, caption=f"Original: {read(attack.original_probabilities)}",
                      alt="The original digit")
-    columns[1].image(signed_image(attack.change.astype(np.float32), scale=5), width=140, alt="The change made to it",
+    columns[1].image(cached_png(signed_image, attack.change.astype(np.float32), scale=5), output_format="PNG",
+                     width=140, alt="The change made to it",
                      caption=f"Change: up to {attack.largest_change} grey levels on {attack.changed_pixels} pixels "
                      "(blue adds ink, red removes it; strengthened to be seen)")
-    columns[2].image(enlarge(attack.attacked, 5), width=140, caption=f"Result: {read(attack.attacked_probabilities)}",
+    columns[2].image(cached_png(enlarge, attack.attacked, 5), output_format="PNG",
+                     width=140, caption=f"Result: {read(attack.attacked_probabilities)}",
                      alt="The changed digit")
     (st.success if attack.succeeded else st.warning)(attack.message)
 
@@ -60,7 +64,7 @@ def attack_demo() -> None:
     job = model_choice.current_job()
     result = job.result
     digit = digit_input.current_digit("attack", " · draw or pick another on the Activations page")
-    predicted = int(np.argmax(predict_proba(result.network, digit)[0]))
+    predicted = int(np.argmax(per_network(predict_proba, result.network, digit)[0]))
     target, budget, steps = settings_ui(predicted)
     attack = attack_for(repr(job.key), result.network, digit, target, budget, steps)
     show_attack(attack)

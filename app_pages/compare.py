@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, resources
+from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network
 from cnnlab.lens.activations import conv_filters, layer_activations
 from cnnlab.lens.comparison import compare_answers, config_differences
 from cnnlab.pictures.charts import probability_bars
@@ -45,16 +46,17 @@ def model_column(job, digit, limit: float) -> None:
     st.caption(f"{result.network.count_params():,} learnt parameters · data: {job.dataset.name}")
     with st.expander("All its settings"):
         st.markdown(describe_config(job.config))
-    layers = {layer.name: layer for layer in layer_activations(result.network, digit)}
+    layers = {layer.name: layer for layer in per_network(layer_activations, result.network, digit)}
     probabilities = layers["output"].output
     digit_input.show_prediction(probabilities)
-    st.altair_chart(probability_bars(probabilities))
+    st.vega_lite_chart(spec=chart_spec(probability_bars, probabilities))
     kernels = conv_filters(result.network, 0)
     _, columns = grid_shape(kernels.shape[3])
     st.caption("Its conv1 filters")
-    st.altair_chart(kernel_grid(kernels, columns=columns, cell=10, limit=limit))
+    st.vega_lite_chart(spec=chart_spec(kernel_grid, kernels, columns=columns, cell=10, limit=limit))
     st.caption("Its conv1 maps for this digit")
-    st.image(feature_mosaic(layers["conv1"].output, scale=2), alt="This model's conv1 maps for the digit")
+    st.image(cached_png(feature_mosaic, layers["conv1"].output, scale=2), output_format="PNG",
+             alt="This model's conv1 maps for the digit")
 
 
 def answers_text(first, second) -> str:

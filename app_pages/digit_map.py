@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
+from cnnlab.app.cached_pictures import keyed_chart_spec
 from cnnlab.lens.digit_map import DigitMap, digit_map
 from cnnlab.pictures.charts import digit_map_chart, selected_point
 from cnnlab.pictures.images import png_data_urls
@@ -47,9 +48,10 @@ def digit_map_demo() -> None:
                        for axis, share in enumerate(mapped.variance_share))
     st.caption(f"{len(mapped.indices):,} of the {len(job.dataset.y_test):,} test digits · {mistakes:,} read wrongly "
                "(crosses) · point at a digit to see it, click it to open it in Activations.")
-    chart_state = st.altair_chart(
-        digit_map_chart(mapped.coordinates, mapped.labels, mapped.predicted, mapped.indices, images,
-                        axis_titles=titles),
+    chart_state = st.vega_lite_chart(
+        # The map is named by its model and method: hashing 2,000 points and pictures on every run would cost more.
+        spec=keyed_chart_spec(f"{job.key!r} {method}", digit_map_chart, mapped.coordinates, mapped.labels,
+                              mapped.predicted, mapped.indices, images, axis_titles=titles),
         key="digit_map_chart", on_select="rerun", selection_mode="digit")
     open_clicked_digit(job.dataset, chart_state)
 

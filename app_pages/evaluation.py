@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, resources
+from cnnlab.app.cached_pictures import cached_png, chart_spec
 from cnnlab.lens.evaluation import Evaluation
 from cnnlab.pictures.charts import per_class_bars, selected_point
 from cnnlab.pictures.grids import confusion_chart
@@ -50,7 +51,7 @@ def gallery(dataset, evaluation: Evaluation, true: int, predicted: int) -> None:
         with columns[position % GALLERY_COLUMNS]:
             # The caption under the picture, not in it: an image's caption widens the picture to its own width,
             # so thumbnails with longer captions were drawn larger.
-            st.image(enlarge(dataset.x_test[index], 3), alt=f"Test digit {index:,}")
+            st.image(cached_png(enlarge, dataset.x_test[index], 3), output_format="PNG", alt=f"Test digit {index:,}")
             st.caption(f"#{index:,} · {evaluation.confidence[index]:.0%} sure")
             if st.button("Open", key=f"evaluation_open_{index}", icon=":material/layers:",
                          help="Open this digit on the Activations page"):
@@ -67,13 +68,13 @@ def evaluation_demo() -> None:
     middle.metric("Test digits", f"{len(evaluation.labels):,}")
     right.metric("Mistakes", f"{int(evaluation.confusion.sum() - evaluation.confusion.trace()):,}")
     st.subheader("Accuracy per digit")
-    st.altair_chart(per_class_bars(evaluation.per_class_accuracy))
+    st.vega_lite_chart(spec=chart_spec(per_class_bars, evaluation.per_class_accuracy))
     st.subheader("Which digits it mistakes for which")
     st.markdown("Each row is a true digit, each column the model's answer; the diagonal holds the right answers. "
                 "Click a square, or pick it below, to see those digits.")
     true, predicted = cell_ui(evaluation)
-    st.altair_chart(confusion_chart(evaluation.confusion, (true, predicted)), key="evaluation_matrix",
-                    on_select=use_clicked_square, selection_mode="cell", width="content")
+    st.vega_lite_chart(spec=chart_spec(confusion_chart, evaluation.confusion, (true, predicted)),
+                       key="evaluation_matrix", on_select=use_clicked_square, selection_mode="cell", width="content")
     gallery(dataset, evaluation, true, predicted)
 
 

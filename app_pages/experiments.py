@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnlab.app import model_choice, resources
+from cnnlab.app.cached_pictures import chart_spec
 from cnnlab.lens.experiments import COLOUR_SETTINGS, SORT_ORDERS, experiments_table, shipped_record, sorted_records
 from cnnlab.pictures.charts import experiments_scatter, selected_point
 
@@ -41,12 +42,12 @@ def use_model_ui(record) -> None:
 def charts_ui(table, colour: str) -> tuple:
     """Accuracy against size and against training time, side by side; returns both charts' selections."""
     left, right = st.columns(2)
-    by_size = left.altair_chart(experiments_scatter(table, "parameters", colour, log_x=True),
+    by_size = left.vega_lite_chart(spec=chart_spec(experiments_scatter, table, "parameters", colour, log_x=True),
                                 on_select="rerun", key="experiments_by_size")
     timed = table[table["timed here"]]
     by_time = None
     if len(timed):
-        by_time = right.altair_chart(experiments_scatter(timed, "training seconds", colour),
+        by_time = right.vega_lite_chart(spec=chart_spec(experiments_scatter, timed, "training seconds", colour),
                                      on_select="rerun", key="experiments_by_time")
     if len(timed) < len(table):
         right.caption("The reference model that ships with CNN Lab was trained on another computer, so its time "

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
+from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network
 from cnnlab.digits.format import to_model_input
 from cnnlab.lens.activations import layer_activations
 from cnnlab.lens.arithmetic import (
@@ -62,20 +63,20 @@ def conv1_section(result, digit, layers) -> tuple[int, int, int]:
     # The padding drawn grey, so that the student sees where the window reads zeros beyond the digit.
     shown = np.pad(digit, ((before, after), (before, after)), constant_values=PADDING_SHADE)
     picture, chart = st.columns([1, 2])
-    picture.image(outline_square(shown, step.top + before, step.left + before, size, scale=8),
-                  alt="The digit with the filter's square outlined",
+    picture.image(cached_png(outline_square, shown, step.top + before, step.left + before, size, scale=8),
+                  output_format="PNG", alt="The digit with the filter's square outlined",
                   caption=f"The {size}×{size} patch the filter reads for row {row + 1}, column {column + 1}."
                   + (" The grey border is the zero padding." if before or after else ""))
     with chart:
         st.caption("Filter's whole map. Click a square to explain that one.")
-        st.altair_chart(map_picker(conv1[:, :, filter_index], (row, column)), key="explorer_map",
+        st.vega_lite_chart(spec=chart_spec(map_picker, conv1[:, :, filter_index], (row, column)), key="explorer_map",
                            on_select=use_clicked_cell, selection_mode="cell", width="content")
     patch, kernel, products = st.columns(3)
-    patch.altair_chart(number_grid(step.patch[..., 0], "input patch (pixels / 255)"),
+    patch.vega_lite_chart(spec=chart_spec(number_grid, step.patch[..., 0], "input patch (pixels / 255)"),
                           width="content")
-    kernel.altair_chart(number_grid(step.kernel[..., 0], f"filter {filter_index + 1}'s weights",
+    kernel.vega_lite_chart(spec=chart_spec(number_grid, step.kernel[..., 0], f"filter {filter_index + 1}'s weights",
                                            centred=True), width="content")
-    products.altair_chart(number_grid(step.products[..., 0], "patch × weights", centred=True),
+    products.vega_lite_chart(spec=chart_spec(number_grid, step.products[..., 0], "patch × weights", centred=True),
                              width="content")
     if patch_place_text(step):
         st.markdown(patch_place_text(step))
@@ -103,7 +104,7 @@ def pool_section(result, layers, filter_index: int, row: int, column: int) -> No
         return
     step = pool_arithmetic(layers["conv1"], filter_index, row // 2, column // 2, kind=kind)
     grid, text = st.columns([1, 2])
-    grid.altair_chart(number_grid(step.window, "2×2 window of conv1",
+    grid.vega_lite_chart(spec=chart_spec(number_grid, step.window, "2×2 window of conv1",
                                          winner=step.winner if kind == "max" else None, decimals=3, cell=56),
                          width="content")
     winner_row, winner_column = step.top + step.winner[0], step.left + step.winner[1]
@@ -140,7 +141,7 @@ def conv2_section(result, layers) -> None:
         f"{size * size} products per map, {step.products.size} in all. Each bar is one map's sum of products. "
         + patch_place_text(step)
     )
-    st.altair_chart(channel_contributions(step.channel_sums, size))
+    st.vega_lite_chart(spec=chart_spec(channel_contributions, step.channel_sums, size))
     st.markdown(
         f"Total of the bars = **{step.total:.4f}**; plus the bias {step.bias:+.4f} = "
         f"**{step.before_activation:.4f}**; {activation_text(step)}. "
@@ -151,7 +152,7 @@ def conv2_section(result, layers) -> None:
 def explorer_demo() -> None:
     result = model_choice.current_result()
     digit = digit_input.current_digit("explorer", " · change it on the Activations page.")
-    layers = {layer.name: layer.output for layer in layer_activations(result.network, digit)}
+    layers = {layer.name: layer.output for layer in per_network(layer_activations, result.network, digit)}
     filter_index, row, column = conv1_section(result, digit, layers)
     pool_section(result, layers, filter_index, row, column)
     conv2_section(result, layers)

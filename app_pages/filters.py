@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnlab.app import model_choice, training_view
+from cnnlab.app.cached_pictures import chart_spec
 from cnnlab.app.epoch_choice import epoch_slider
 from cnnlab.lens.activations import conv_filters
 from cnnlab.lens.filter_history import filter_change, kept_epochs, kept_filter_snapshots
@@ -38,7 +39,7 @@ def kernels_view(kernels, number: int, cell: int) -> None:
     channel = (st.slider(f"Input map (a filter of conv layer {number - 1})", 1, inputs, 1, key=key)
                if inputs > 1 else 1)
     _, columns = grid_shape(count)
-    st.altair_chart(kernel_grid(kernels, channel=channel - 1, columns=columns, cell=cell))
+    st.vega_lite_chart(spec=chart_spec(kernel_grid, kernels, channel=channel - 1, columns=columns, cell=cell))
 
 
 def learning_section(job, live: bool) -> None:
@@ -78,7 +79,7 @@ def learning_section(job, live: bool) -> None:
     # One colour scale for every epoch, so that a weight growing shows as a colour deepening.
     limit = max(float(abs(snapshot).max()) for snapshot in snapshots)
     _, columns = grid_shape(kernels.shape[3])
-    st.altair_chart(kernel_grid(kernels, columns=columns, cell=16, limit=limit))
+    st.vega_lite_chart(spec=chart_spec(kernel_grid, kernels, columns=columns, cell=16, limit=limit))
     training_view.show_training_curves(records, job.config.epochs, chosen_epoch=epoch)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
+from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network
 from cnnlab.lens.activations import predict_proba
 from cnnlab.lens.saliency import class_gradient, saliency_map
 from cnnlab.lens.sentences import answer_doubts
@@ -16,12 +17,12 @@ GRADIENT_KINDS = {"score": "the raw score", "probability": "the probability"}
 def prediction_demo() -> None:
     result = model_choice.current_result()
     digit = digit_input.random_digit_button("prediction")
-    probabilities = predict_proba(result.network, digit)[0]
+    probabilities = per_network(predict_proba, result.network, digit)[0]
     order = np.argsort(probabilities)[::-1]
     best, runner_up = int(order[0]), int(order[1])
     left, right = st.columns([1, 3])
     with left:
-        st.image(enlarge(digit, 5), width=140, alt="The current digit")
+        st.image(cached_png(enlarge, digit, 5), output_format="PNG", width=140, alt="The current digit")
         st.caption(digit_input.digit_origin_text())
         digit_input.show_prediction(probabilities)
         for doubt in answer_doubts(digit, probabilities):
@@ -31,7 +32,7 @@ def prediction_demo() -> None:
             f"{(probabilities[best] - probabilities[runner_up]) * 100:.1f} percentage points behind."
         )
     with right:
-        st.altair_chart(probability_bars(probabilities))
+        st.vega_lite_chart(spec=chart_spec(probability_bars, probabilities))
     st.caption(
         "The last layer's softmax turns ten scores into probabilities that add up to 100 %. "
         "Draw or pick another digit on the Activations page; it appears here too."
@@ -59,10 +60,13 @@ def why_section(result, digit, predicted: int) -> None:
                 "by a ReLU), so there is nothing to show.")
         return
     pictures = st.columns(3)
-    pictures[0].image(enlarge(digit, 6), caption="The input", width=168, alt="The input digit")
-    pictures[1].image(saliency_overlay(digit, saliency_map(gradient), scale=6), alt="Where the score is decided",
+    pictures[0].image(cached_png(enlarge, digit, 6), output_format="PNG",
+                      caption="The input", width=168, alt="The input digit")
+    pictures[1].image(cached_png(saliency_overlay, digit, saliency_map(gradient), scale=6), output_format="PNG",
+                      alt="Where the score is decided",
                       caption=f"Where the {kind} of {target} is decided", width=168)
-    pictures[2].image(signed_image(gradient, scale=6), caption="More ink here: blue raises it, red lowers it",
+    pictures[2].image(cached_png(signed_image, gradient, scale=6), output_format="PNG",
+                      caption="More ink here: blue raises it, red lowers it",
                       alt="The gradient of every pixel, blue positive and red negative",
                       width=168)
 

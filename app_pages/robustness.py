@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
+from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network
 from cnnlab.digits.format import IMAGE_SIZE
 from cnnlab.digits.transform import ROTATION_RANGE, SCALE_RANGE, SHIFT_RANGE, Distortion, distort, rotation_sweep
 from cnnlab.lens.activations import predict_proba
@@ -43,6 +44,11 @@ def verdict(before: int, after: int, probability: float) -> str:
     return f"Now read as **{after}** ({probability:.0%} sure) instead of {before}."
 
 
+def sweep_probabilities(network, digit: np.ndarray, distortion: Distortion) -> np.ndarray:
+    """The ten probabilities for the digit, changed as chosen, turned to each of SWEEP_ANGLES: (angles, 10)."""
+    return predict_proba(network, rotation_sweep(digit, SWEEP_ANGLES, distortion))
+
+
 def robustness_demo() -> None:
     result = model_choice.current_result()
     digit = digit_input.current_digit("robustness", " · draw your own on the Activations page.")
@@ -52,15 +58,17 @@ def robustness_demo() -> None:
     def live() -> None:
         distortion = distortion_ui()
         changed = distort(digit, distortion)
-        original, now = predict_proba(result.network, np.stack([digit, changed]))
+        original, now = per_network(predict_proba, result.network, np.stack([digit, changed]))
         before, after = int(original.argmax()), int(now.argmax())
         left, middle, right = st.columns([1, 1, 2])
-        left.image(enlarge(digit, 5), caption=f"Original: read as {before}", width=140, alt="The original digit")
-        middle.image(enlarge(changed, 5), caption="Changed", width=140, alt="The changed digit")
+        left.image(cached_png(enlarge, digit, 5), output_format="PNG",
+                   caption=f"Original: read as {before}", width=140, alt="The original digit")
+        middle.image(cached_png(enlarge, changed, 5), output_format="PNG",
+                     caption="Changed", width=140, alt="The changed digit")
         middle.markdown(verdict(before, after, float(now[after])))
-        right.altair_chart(probability_bars(now))
-        sweep = predict_proba(result.network, rotation_sweep(digit, SWEEP_ANGLES, distortion))[:, before]
-        st.altair_chart(sweep_chart(SWEEP_ANGLES, sweep, before, distortion.rotation))
+        right.vega_lite_chart(spec=chart_spec(probability_bars, now))
+        sweep = per_network(sweep_probabilities, result.network, digit, distortion)[:, before]
+        st.vega_lite_chart(spec=chart_spec(sweep_chart, SWEEP_ANGLES, sweep, before, distortion.rotation))
 
     live()
 

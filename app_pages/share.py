@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, training_view
+from cnnlab.app.cached_pictures import per_network
 from cnnlab.lens.activations import conv_filters, layer_activations
 from cnnlab.network.keras_file import keras_file_bytes
 from cnnlab.pictures.images import feature_mosaic, kernel_mosaic, png_bytes
@@ -64,7 +65,7 @@ def keep_section(job) -> None:
     if st.session_state.get(digit_input.DIGIT) is None:
         digit_input.pick_random_digit()  # as every page that shows a digit does on a first visit
     digit = st.session_state[digit_input.DIGIT]
-    maps = feature_mosaic(layer_activations(result.network, digit)[0].output, scale=4)
+    maps = feature_mosaic(per_network(layer_activations, result.network, digit)[0].output, scale=4)
     right.download_button("conv1 maps of the current digit (PNG)", data=png_bytes(maps),
                           file_name="conv1-maps.png", mime="image/png", key="share_maps_png", on_click="ignore")
     right.caption(digit_input.digit_origin_text() + " · pick another on the Activations page")

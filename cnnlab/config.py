@@ -68,8 +68,9 @@ class TrainConfig:
     """Every setting that shapes a trained model.
 
     The defaults are the reference model: Conv2D 30@5×5 → MaxPool 2×2 → Conv2D 15@3×3 → Dropout 0.2 →
-    Flatten → Dense 128 → Dense 50 → Dense 10, trained with RMSprop (learning rate 0.001), batch 100,
-    3 epochs.
+    Flatten → Dense 128 → Dense 50 → Dense 10, ReLU, "valid" padding and stride 1, trained with RMSprop (learning
+    rate 0.001), batch 100, 3 epochs. `cnnlab.network.model.plan_layers` works out the network other settings make,
+    and refuses settings that shrink a digit to nothing.
     """
 
     # (filters, kernel size) of each conv layer, first to last: one to three layers, square kernels.

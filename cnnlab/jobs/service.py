@@ -186,7 +186,9 @@ class TrainingService:
         """Raise `OneTrainingEach` if `owner` already has its share of unfinished jobs other than `key`'s."""
         if owner is None:
             return
-        mine = [job for job in self._active.values() if owner in job.owners and job.key != key]
+        # A job being stopped (its worker finishes the batch it is on) no longer counts against its tab.
+        mine = [job for job in self._active.values()
+                if owner in job.owners and job.key != key and job.stop_reason is None]
         if len(mine) >= self._trainings_per_tab:
             raise OneTrainingEach(mine[0])
 

@@ -52,7 +52,8 @@ class DigitMap:
 def hidden_features(network: Network, images: np.ndarray) -> np.ndarray:
     """The last hidden layer's output for each digit (dropout off): float32 (n, units).
 
-    images: uint8 (n, 28, 28), 0–255. Without hidden dense layers this is the flattened conv2 maps.
+    images: uint8 (n, 28, 28), 0–255. Without hidden dense layers this is the last conv or pooling layer's maps,
+    flattened.
     """
     last_hidden = summarize_config(network.config)[-2]["layer"]  # the layer that feeds the output layer
     return network.layer_output(images, last_hidden)

@@ -15,6 +15,8 @@ layer functions take a conv stride and padding, a pooling kind and the activatio
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -85,6 +87,15 @@ class Network:
         if planned.kind in POOL_KINDS:
             return Layer(planned.name, planned.kind, pool_size=planned.window)
         return Layer(planned.name, planned.kind, planned.activation)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A digest of the settings and every weight: equal for the same network, different for any other, so it
+        names the network in caches of what it computes."""
+        digest = hashlib.sha256(repr(self.config).encode())
+        for values in self.weights:
+            digest.update(values.tobytes())
+        return digest.hexdigest()[:32]
 
     def layer(self, layer_name: str) -> Layer:
         """The layer called `layer_name`; a ValueError naming the network's layers when there is none."""

@@ -23,6 +23,7 @@ import pytest
 from cnnlab.config import TrainConfig
 from cnnlab.digits.format import to_model_input
 from cnnlab.jobs.job import JobState
+from cnnlab.jobs.service import PACE_FILE_NAME
 from cnnlab.jobs.store import ModelStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +32,8 @@ WAIT = 300  # seconds; the first training in a worker imports TensorFlow
 
 
 def stored_files(folder: Path) -> list[str]:
-    return sorted(path.name for path in folder.iterdir())
+    """The store's files, less the pace of finished trainings the service keeps beside them."""
+    return sorted(path.name for path in folder.iterdir() if path.name != PACE_FILE_NAME)
 
 
 # --- a full disk while saving --------------------------------------------------------------------------------------
@@ -71,7 +73,7 @@ import json, sys
 from pathlib import Path
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import load_dataset
-from cnnlab.jobs.service import TrainingService
+from cnnlab.jobs.service import PACE_FILE_NAME, TrainingService
 from cnnlab.jobs.store import ModelStore
 
 if __name__ == "__main__":

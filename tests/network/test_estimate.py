@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from architectures import ARCHITECTURES
 
 from cnnlab.config import TrainConfig
 from cnnlab.network.estimate import describe_duration, estimated_training_seconds, multiply_adds_per_image
@@ -25,6 +26,7 @@ def test_the_default_network_costs_1035900_multiply_adds_per_image():
         TrainConfig(conv_layers=((1, 5), (64, 3)), dense_units=()),
         TrainConfig(conv_layers=((64, 5), (1, 3)), dense_units=(7, 9, 11)),
         TrainConfig(conv_layers=((64, 5), (64, 3)), dense_units=(256, 128, 64)),
+        *(config for config, _ in ARCHITECTURES.values()),
     ],
 )
 def test_multiply_adds_agree_with_a_count_from_the_parameter_table(config):
@@ -84,3 +86,14 @@ def test_a_wrong_throughput_is_a_sentence(rate):
 )
 def test_durations_read_as_a_student_would_say_them(seconds, text):
     assert describe_duration(seconds) == text
+
+
+def test_three_conv_layers_with_same_padding_and_stride_2_cost_38496_multiply_adds():
+    # Written out by hand for tests/architectures.py's network: each conv value is a 3 × 3 × input-channels dot
+    # product (the padding's zeros included), on maps of 14 × 14, 4 × 4 and 1 × 1; then dense 32 → 32 → 10.
+    config = ARCHITECTURES["three same stride 2"][0]
+    conv1, conv2, conv3 = 14 * 14 * 8 * 3 * 3 * 1, 4 * 4 * 16 * 3 * 3 * 8, 1 * 1 * 32 * 3 * 3 * 16
+    assert multiply_adds_per_image(config) == conv1 + conv2 + conv3 + 32 * 32 + 32 * 10 == 38_496
+    # Pooling, padding and stride change the cost as the layers' sizes say: no pooling keeps the maps large.
+    unpooled = multiply_adds_per_image(TrainConfig(pooling="none"))
+    assert unpooled == 24 * 24 * 30 * 25 + 22 * 22 * 15 * 9 * 30 + 22 * 22 * 15 * 128 + 128 * 50 + 50 * 10

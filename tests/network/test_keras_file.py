@@ -71,3 +71,22 @@ def test_a_child_that_cannot_start_is_a_sentence(tiny_result, monkeypatch):
     monkeypatch.setattr(keras_file.sys, "executable", str(sys.prefix) + "/no-such-python")
     with pytest.raises(ValueError, match="The process that writes the .keras file could not start"):
         keras_file_bytes(tiny_result.config, tiny_result.weights)
+
+
+def test_the_keras_file_of_another_architecture_builds_its_layers(sample, tmp_path):
+    # Three conv layers with "same" padding, stride 2, tanh and Adam: the file holds that network, as Keras reads it.
+    from architectures import ARCHITECTURES
+
+    from cnnlab.network.forward import Network
+    from cnnlab.network.model import build_model
+
+    config, table = ARCHITECTURES["three same stride 2"]
+    weights = [np.random.default_rng(1).normal(0, 0.1, values.shape).astype(np.float32)
+               for values in build_model(config).get_weights()]
+    model = load_keras_bytes(keras_file_bytes(config, weights), tmp_path)
+    assert [layer.name for layer in model.layers] == [row[0] for row in table]
+    assert model.get_layer("conv3").padding == "same" and model.get_layer("conv3").strides == (2, 2)
+    assert type(model.optimizer).__name__ == "Adam"
+    digits = sample.x_test[:20]
+    np.testing.assert_allclose(model.predict(to_model_input(digits), verbose=0),
+                               Network(config, weights).predict_proba(digits), atol=1e-5)

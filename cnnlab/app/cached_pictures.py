@@ -1,0 +1,83 @@
+"""Charts, pictures and a network's answers made once per distinct data, then reused by every later page run and
+every session.
+
+Streamlit reruns a page's script on every click. Altair builds and validates a chart's Vega-Lite spec on every
+call, and Streamlit converts it under a lock that every session shares; a NumPy picture is encoded as a PNG on every
+`st.image`. Both depend only on their arguments, so they are cached by them: a rerun that changes nothing
+recomputes nothing, and thirty students looking at the same model's same digit share one copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+from cnnlab.network.forward import Network
+from cnnlab.pictures.images import png_bytes
+
+# Altair's default theme gives every chart a fixed 300-pixel view; Streamlit switches it off for each chart it
+# converts itself. The specs here are made by Altair directly, so it is off for the whole process.
+alt.theme.enable("none")
+
+SPECS_KEPT = 512
+PICTURES_KEPT = 1024
+RESULTS_KEPT = 512
+
+
+def chart_spec(build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> dict:
+    """The Vega-Lite spec of the chart `build(*args, **kwargs)` makes (a `cnnlab.pictures` function), for
+    `st.vega_lite_chart(spec=…)`; built once per distinct arguments."""
+    return _chart_spec(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
+
+
+def keyed_chart_spec(key: str, build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> dict:
+    """`chart_spec` for arguments too large to hash on every run (thousands of points): `key` names them, and
+    only it is hashed, so it must change whenever they do (say, the model and a setting)."""
+    return _keyed_chart_spec(f"{build.__module__}.{build.__qualname__}", key, build, args, kwargs)
+
+
+@st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
+def _chart_spec(name: str, _build, args: tuple, kwargs: dict) -> dict:
+    # `name` stands for the unhashable `_build` in the cache key, beside the hashed arguments.
+    return _vega_lite_spec(_build(*args, **kwargs))
+
+
+@st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
+def _keyed_chart_spec(name: str, key: str, _build, _args: tuple, _kwargs: dict) -> dict:
+    return _vega_lite_spec(_build(*_args, **_kwargs))
+
+
+def _vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's spec, its data sets as Arrow tables: the form Streamlit sends, so a page run converts nothing."""
+    spec = chart.to_dict()
+    spec["datasets"] = {name: pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
+                        for name, rows in spec.get("datasets", {}).items()}
+    return spec
+
+
+def cached_png(build: Callable[..., np.ndarray], *args, **kwargs) -> bytes:
+    """The PNG bytes of the picture `build(*args, **kwargs)` draws (a uint8 array from `cnnlab.pictures.images`),
+    for `st.image`; drawn and encoded once per distinct arguments."""
+    return _cached_png(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
+
+
+@st.cache_data(max_entries=PICTURES_KEPT, show_spinner=False)
+def _cached_png(name: str, _build, args: tuple, kwargs: dict) -> bytes:
+    return png_bytes(_build(*args, **kwargs))
+
+
+def per_network(function: Callable, network: Network, *args, **kwargs):
+    """`function(network, *args, **kwargs)` (a `cnnlab.lens` computation), worked out once per network and distinct
+    arguments and shared by every session: a page's rerun, or another student's view of the same digit, reads it."""
+    return _per_network(f"{function.__module__}.{function.__qualname__}", network.fingerprint, function, network,
+                        args, kwargs)
+
+
+@st.cache_data(max_entries=RESULTS_KEPT, show_spinner=False)
+def _per_network(name: str, fingerprint: str, _function, _network, args: tuple, kwargs: dict):
+    return _function(_network, *args, **kwargs)
