@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from test_student_flows import TRAINING_TIMEOUT_MS
-from tour import PAGE_TITLES
+from tour import CODE_PAGES, PAGE_TITLES, developer_words
 
 LINK = "train?conv=8x3,16x3,32x3&padding=same&activation=tanh&optimizer=adam&epochs=1&train_size=1000"
 # By hand: conv1 8 × (9 + 1) on 28 × 28, pooled to 14; conv2 16 × (9 × 8 + 1), pooled to 7; conv3 32 × (9 × 16 + 1)
@@ -33,6 +33,9 @@ def test_a_linked_architecture_trains_and_every_page_shows_it(student):
         tab.assert_no_exception()
         errors = tab.page.locator('[data-testid="stMain"] [data-testid="stAlertContentError"]')
         assert errors.count() == 0, f"{title}: {errors.first.inner_text()}"
+        # Code to take away shows Python, and Share and keep the link, whose settings are named as links name them.
+        if title not in (*CODE_PAGES, "Share and keep"):
+            assert developer_words(tab.main_text()) == [], title
         if title == "Filters":
             assert "Third conv layer" in tab.main_text()
         if title == "What a filter looks for":
