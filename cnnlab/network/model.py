@@ -1,4 +1,5 @@
-"""The CNN itself: building it from a `TrainConfig`, and the one conversion from digits to its input."""
+"""The CNN itself: its layers worked out from a `TrainConfig` by arithmetic alone (`plan_layers`), the Keras model
+built from them (`build_model`), and the summary table students read."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ POOL_CLASSES = {"max": "MaxPooling2D", "average": "AveragePooling2D"}
 # keep the numbers the seed's network gave them, so its settings still draw the same weights; a third conv layer,
 # added later, takes one no other layer has.
 OUTPUT_SEED_NUMBER = 99
-SGD_MOMENTUM = 0.9
 CONV3_SEED_NUMBER = 7
+# SGD steps with momentum, as courses usually teach it; RMSprop and Adam use Keras's defaults.
+SGD_MOMENTUM = 0.9
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,7 @@ def _keras_layer(keras, config: TrainConfig, layer: PlannedLayer):
 
 
 def _optimizer(keras, config: TrainConfig):
-    """The optimiser the settings name, at their learning rate; SGD with momentum 0.9, as courses usually teach it."""
+    """The optimiser the settings name, at their learning rate (SGD with SGD_MOMENTUM)."""
     if config.optimizer == "adam":
         return keras.optimizers.Adam(learning_rate=config.learning_rate)
     if config.optimizer == "sgd":
