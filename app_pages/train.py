@@ -64,7 +64,8 @@ def settings_ui(dataset: Dataset) -> TrainConfig:
     times = st.empty()
     architecture_view.conv_layers_ui()
     architecture_view.layer_choices_ui()
-    with st.expander("More settings: dropout, batch size, learning rate, seed, hidden layers, augmentation"):
+    with st.expander("More settings: dropout, batch size, learning rate, optimiser, seed, hidden layers, "
+                     "augmentation"):
         left, middle, right = st.columns(3)
         left.slider("Dropout", *DROPOUT_RANGE, step=0.05, key=keys["dropout"],
                     help="The share of the last conv layer's values switched off at random during each "

@@ -62,7 +62,8 @@ def experiments_ui() -> None:
                     "above; then press Train), and open **Compare two models** to see them side by side.")
         for index, experiment in enumerate(EXPERIMENTS):
             first, second = experiment_settings(experiment)
-            st.markdown(f"{index + 1}. *{experiment.question}* {experiment.first_name.capitalize()} against "
+            first_name = experiment.first_name[0].upper() + experiment.first_name[1:]  # "ReLU" stays "ReLU"
+            st.markdown(f"{index + 1}. *{experiment.question}* {first_name} against "
                         f"{experiment.second_name}, on {first.train_size:,} training images: watch how "
                         f"{experiment.watch}")
             left, right = st.columns(2)

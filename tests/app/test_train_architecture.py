@@ -123,7 +123,8 @@ def test_a_link_opens_its_architecture_on_the_train_page(empty_service):
 
 def test_an_experiment_to_try_fills_in_its_settings(empty_service):
     app = open_page(TRAIN)
-    assert "Experiments to try" in page_text(app)
+    text = page_text(app)
+    assert "Experiments to try" in text and "*Why did ReLU replace sigmoid?* ReLU against sigmoid" in text
     app.button(key="train_experiment_0_second").click().run()
     assert not app.exception
     assert app.radio(key="train_activation").value == "sigmoid"
