@@ -8,15 +8,17 @@ from cnnlab.app.epoch_choice import epoch_slider
 from cnnlab.lens.activations import conv_filters
 from cnnlab.lens.filter_history import filter_change, kept_epochs, kept_filter_snapshots
 from cnnlab.network.training import history_records
+from cnnlab.pictures.charts import PHONE_CHART_WIDTH
 from cnnlab.pictures.grids import kernel_grid
 from cnnlab.pictures.images import grid_shape
 from cnnlab.words import short_name
 
 LIVE_REFRESH_SECONDS = 1.0
 LAYER_HEADINGS = ("First", "Second", "Third")
+THREE_COLUMN_WIDTH = 250  # pixels: a third of the page's width on a desktop, less the gaps between the columns
 
 
-def kernels_view(kernels, number: int, cell: int) -> None:
+def kernels_view(kernels, number: int, cell: int, max_width: int = PHONE_CHART_WIDTH) -> None:
     """A conv layer's kernels (size, size, input maps, filters) as a grid, with what they cost in parameters. A layer
     that reads several maps holds a kernel per map in each filter: the student picks which input map's to show."""
     size, _, inputs, count = kernels.shape
@@ -39,7 +41,8 @@ def kernels_view(kernels, number: int, cell: int) -> None:
     channel = (st.slider(f"Input map (a filter of conv layer {number - 1})", 1, inputs, 1, key=key)
                if inputs > 1 else 1)
     _, columns = grid_shape(count)
-    st.vega_lite_chart(spec=chart_spec(kernel_grid, kernels, channel=channel - 1, columns=columns, cell=cell))
+    st.vega_lite_chart(spec=chart_spec(kernel_grid, kernels, channel=channel - 1, columns=columns, cell=cell,
+                                       max_width=max_width))
 
 
 def learning_section(job, live: bool) -> None:
@@ -88,9 +91,11 @@ def filters_demo() -> None:
     # Side by side on a wide screen, one under the other on a phone (each grid fits a phone's width); a network of
     # one conv layer keeps the second column empty, so its filters are not stretched across the page.
     conv_count = len(result.config.conv_layers)
+    # Three columns are narrower than a phone: their grids are drawn to fit them.
+    width = THREE_COLUMN_WIDTH if conv_count > 2 else PHONE_CHART_WIDTH
     for index, column in enumerate(st.columns(max(conv_count, 2), gap="large")[:conv_count]):
         with column:
-            kernels_view(conv_filters(result.network, index), index + 1, cell=16 if index == 0 else 22)
+            kernels_view(conv_filters(result.network, index), index + 1, cell=16 if index == 0 else 22, max_width=width)
     # This tab's own training, from the moment it is queued, is replayed live: the section reruns itself every
     # LIVE_REFRESH_SECONDS until the training ends, and the whole page then shows the new model.
     own = model_choice.chosen_job()
