@@ -329,7 +329,8 @@ def test_compare_page_puts_two_models_side_by_side(two_models, digit_state):
     app.selectbox(key="compare_second").set_value(configs.index(TINY)).run()
     assert no_exception(app), [item.value for item in app.exception]
     text = page_text(app)
-    assert "**filters in conv layer 1**: 3 vs 6" in text and "**epochs**: 1 vs 2" in text
+    assert ("**conv layers**: 3 filters 5×5, 4 filters 3×3 vs 6 filters 5×5, 4 filters 3×3" in text
+            and "**epochs**: 1 vs 2" in text)
     dataset = resources.get_dataset("mnist")
     right = {}
     for job in two_models.finished_jobs():
