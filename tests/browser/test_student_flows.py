@@ -322,7 +322,8 @@ def test_the_confusion_gallery_opens_a_digit_in_activations(student):
     evaluation.go_to("Evaluation")
     evaluation.wait_for_pictures()
     assert "Test accuracy" in evaluation.main_text()
-    caption = evaluation.page.locator('[data-testid="stMain"] [data-testid="stImageCaption"]',
+    # Each thumbnail's caption sits under it, as its own text (an image's caption would widen the thumbnail).
+    caption = evaluation.page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]',
                                       has_text=re.compile(r"^#[\d,]+ · ")).first
     caption.scroll_into_view_if_needed()
     index = re.match(r"#([\d,]+)", caption.inner_text()).group(1)
