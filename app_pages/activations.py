@@ -4,11 +4,10 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, kept_widgets, model_choice
-from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network
+from cnnlab.app.cached_pictures import cached_png, per_network, probability_spec
 from cnnlab.digits.preprocess import UPLOAD_EXTENSIONS, canvas_to_mnist, image_to_mnist
 from cnnlab.lens.activations import layer_activations
 from cnnlab.lens.sentences import answer_doubts, dropout_training_view, layer_sentence
-from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.images import enlarge, feature_mosaic, strip
 from cnnlab.words import shape_text
 
@@ -104,7 +103,7 @@ def layers_view(result, layers: list) -> None:
                          caption=f"The {layer.shape[-1]} maps of "
                          f"{layer.name}, each {shape_text(layer.shape[:2])}; brighter is larger.")
         elif layer.name == "output":
-            st.vega_lite_chart(spec=chart_spec(probability_bars, layer.output))
+            st.vega_lite_chart(spec=probability_spec(layer.output))
         elif layer.kind == "Flatten":
             # One long row, squeezed to the page's width: the point is that the maps became a single line.
             st.image(cached_png(flatten_band, layer.output), output_format="PNG", width="stretch",

@@ -3,10 +3,9 @@
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, resources
-from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network
+from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network, probability_spec
 from cnnlab.lens.activations import conv_filters, layer_activations
 from cnnlab.lens.comparison import compare_answers, config_differences
-from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.grids import kernel_grid
 from cnnlab.pictures.images import feature_mosaic, grid_shape
 from cnnlab.words import describe_config, short_name
@@ -49,7 +48,7 @@ def model_column(job, digit, limit: float) -> None:
     layers = {layer.name: layer for layer in per_network(layer_activations, result.network, digit)}
     probabilities = layers["output"].output
     digit_input.show_prediction(probabilities)
-    st.vega_lite_chart(spec=chart_spec(probability_bars, probabilities))
+    st.vega_lite_chart(spec=probability_spec(probabilities))
     kernels = conv_filters(result.network, 0)
     _, columns = grid_shape(kernels.shape[3])
     st.caption("Its conv1 filters")

@@ -4,11 +4,10 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
-from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network
+from cnnlab.app.cached_pictures import cached_png, per_network, probability_spec
 from cnnlab.lens.activations import predict_proba
 from cnnlab.lens.saliency import class_gradient, saliency_map
 from cnnlab.lens.sentences import answer_doubts
-from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.images import enlarge, saliency_overlay, signed_image
 
 GRADIENT_KINDS = {"score": "the raw score", "probability": "the probability"}
@@ -32,7 +31,7 @@ def prediction_demo() -> None:
             f"{(probabilities[best] - probabilities[runner_up]) * 100:.1f} percentage points behind."
         )
     with right:
-        st.vega_lite_chart(spec=chart_spec(probability_bars, probabilities))
+        st.vega_lite_chart(spec=probability_spec(probabilities))
     st.caption(
         "The last layer's softmax turns ten scores into probabilities that add up to 100 %. "
         "Draw or pick another digit on the Activations page; it appears here too."

@@ -4,11 +4,10 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
-from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network
+from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network, probability_spec
 from cnnlab.digits.format import IMAGE_SIZE
 from cnnlab.digits.transform import ROTATION_RANGE, SCALE_RANGE, SHIFT_RANGE, Distortion, distort, rotation_sweep
 from cnnlab.lens.activations import predict_proba
-from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.curves import sweep_chart
 from cnnlab.pictures.images import enlarge
 
@@ -66,7 +65,7 @@ def robustness_demo() -> None:
         middle.image(cached_png(enlarge, changed, 5), output_format="PNG",
                      caption="Changed", width=140, alt="The changed digit")
         middle.markdown(verdict(before, after, float(now[after])))
-        right.vega_lite_chart(spec=chart_spec(probability_bars, now))
+        right.vega_lite_chart(spec=probability_spec(now))
         sweep = per_network(sweep_probabilities, result.network, digit, distortion)[:, before]
         st.vega_lite_chart(spec=chart_spec(sweep_chart, SWEEP_ANGLES, sweep, before, distortion.rotation))
 

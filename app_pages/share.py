@@ -3,10 +3,10 @@
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, training_view
-from cnnlab.app.cached_pictures import per_network
+from cnnlab.app.cached_pictures import cached_png, per_network
 from cnnlab.lens.activations import conv_filters, layer_activations
 from cnnlab.network.keras_file import keras_file_bytes
-from cnnlab.pictures.images import feature_mosaic, kernel_mosaic, png_bytes
+from cnnlab.pictures.images import feature_mosaic, kernel_mosaic
 from cnnlab.pictures.links import config_to_query
 from cnnlab.words import describe_config
 
@@ -59,18 +59,18 @@ def keep_section(job) -> None:
     name = "-".join(["cnnlab", *(f"{setting}{value}" for setting, value in config_to_query(job.config).items())])
     left, middle, right = st.columns(3)
     keras_section(left, job, f"{name}.keras")
-    filters = kernel_mosaic(conv_filters(result.network, 0))
-    middle.download_button("conv1 filters (PNG)", data=png_bytes(filters), file_name="conv1-filters.png",
+    filters = cached_png(kernel_mosaic, conv_filters(result.network, 0))
+    middle.download_button("conv1 filters (PNG)", data=filters, file_name="conv1-filters.png",
                            mime="image/png", key="share_filters_png", on_click="ignore")
     if st.session_state.get(digit_input.DIGIT) is None:
         digit_input.pick_random_digit()  # as every page that shows a digit does on a first visit
     digit = st.session_state[digit_input.DIGIT]
-    maps = feature_mosaic(per_network(layer_activations, result.network, digit)[0].output, scale=4)
-    right.download_button("conv1 maps of the current digit (PNG)", data=png_bytes(maps),
+    maps = cached_png(feature_mosaic, per_network(layer_activations, result.network, digit)[0].output, scale=4)
+    right.download_button("conv1 maps of the current digit (PNG)", data=maps,
                           file_name="conv1-maps.png", mime="image/png", key="share_maps_png", on_click="ignore")
     right.caption(digit_input.digit_origin_text() + " · pick another on the Activations page")
-    st.image(filters, caption="The conv1 filters as saved in the PNG: blue positive, red negative weights.",
-             alt="The conv1 filters")
+    st.image(filters, output_format="PNG", alt="The conv1 filters",
+             caption="The conv1 filters as saved in the PNG: blue positive, red negative weights.")
     st.caption("Load the model in Python with `keras.models.load_model(\"….keras\")`; it expects digits as "
                "float32 (n, 28, 28, 1) with pixels / 255.")
 

@@ -4,10 +4,9 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, training_view
-from cnnlab.app.cached_pictures import cached_png, chart_spec
+from cnnlab.app.cached_pictures import cached_png, chart_spec, probability_spec
 from cnnlab.app.epoch_choice import epoch_slider
 from cnnlab.lens.filter_history import digit_through_epochs, kept_epochs
-from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.curves import epoch_probabilities
 from cnnlab.pictures.images import enlarge, feature_mosaic
 from cnnlab.words import short_name
@@ -55,7 +54,7 @@ def epoch_view(job, epoch_weights, initial_weights, final_weights, digit: np.nda
         st.subheader(f"After epoch {epoch}: {predicted}")
         st.caption(f"with probability {float(layers[-1].output[predicted]):.1%}"
                    + (" · training goes on" if live else ""))
-        st.vega_lite_chart(spec=chart_spec(probability_bars, layers[-1].output))
+        st.vega_lite_chart(spec=probability_spec(layers[-1].output))
     with right:
         st.markdown("**How sure it was, epoch by epoch**")
         shown = [answer] + ([label] if label is not None and label != answer else [])

@@ -28,6 +28,10 @@ from cnnlab.jobs.cluster import DASK_SETTINGS
 # is set for the whole process.
 LOST_WORKER_TIMEOUT = "30 days"
 PARENT_CHECK_SECONDS = 1.0
+# Trainings are batch work and page runs are a student waiting, yet on a small host both want the same cores (a
+# worker's TensorFlow alone can keep two busy). The whole cluster runs this much nicer than the web server, so the
+# kernel gives the server a core whenever it has pages to run and the training every cycle left over.
+TRAINING_NICENESS = 10
 
 
 def main() -> None:
@@ -36,6 +40,7 @@ def main() -> None:
     parser.add_argument("--address-file", type=Path, required=True)
     arguments = parser.parse_args()
     parent = os.getppid()
+    os.nice(TRAINING_NICENESS)  # before the cluster starts, so the worker processes it spawns inherit it
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -32,17 +32,22 @@ FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 PHONE_CHART_WIDTH = 330
 
 
-def probability_bars(probabilities: np.ndarray) -> alt.Chart:
-    """Ten bars, one per digit, the predicted digit highlighted; tooltips give exact percentages."""
+def probability_frame(probabilities: np.ndarray) -> pd.DataFrame:
+    """`probability_bars`' data: ten rows (digit as text, probability in [0, 1], "prediction" or "other")."""
     probabilities = np.asarray(probabilities, dtype=float).ravel()
     predicted = int(probabilities.argmax())
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         "digit": [str(digit) for digit in range(10)],
         "probability": probabilities,
         "predicted": ["prediction" if digit == predicted else "other" for digit in range(10)],
     })
+
+
+def probability_bars(probabilities: np.ndarray) -> alt.Chart:
+    """Ten bars, one per digit, the predicted digit highlighted; tooltips give exact percentages.
+    probabilities: float (10,), summing to 1. Everything that depends on them is in `probability_frame`."""
     return (
-        alt.Chart(frame)
+        alt.Chart(probability_frame(probabilities))
         .mark_bar()
         .encode(
             x=alt.X("digit:N", title="digit", sort=None, axis=alt.Axis(labelAngle=0)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import zlib
 
 import numpy as np
 from PIL import Image
@@ -194,6 +195,17 @@ def png_data_urls(images: np.ndarray, scale: int = 2) -> list[str]:
             for image in np.asarray(images)]
 
 
+def fit_width(picture: np.ndarray, max_width: int) -> np.ndarray:
+    """The picture scaled down (bilinear) to `max_width` pixels wide, its proportions kept; as it is when it fits.
+    picture: uint8 (height, width) or (height, width, 3)."""
+    picture = np.asarray(picture)
+    height, width = picture.shape[:2]
+    if width <= max_width:
+        return picture
+    size = (max_width, max(1, int(height * max_width / width)))
+    return np.asarray(Image.fromarray(picture).resize(size, resample=Image.Resampling.BILINEAR))
+
+
 def png_bytes(picture: np.ndarray) -> bytes:
     """A picture as PNG file bytes. picture: uint8 (height, width) grey or (height, width, 3) colour."""
     picture = np.asarray(picture)
@@ -201,5 +213,7 @@ def png_bytes(picture: np.ndarray) -> bytes:
         raise ValueError(f"A PNG needs uint8 (height, width) or (height, width, 3); got {picture.dtype} "
                          f"{picture.shape}.")
     buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, format="PNG")
+    # The pictures are enlarged arrays: runs of equal pixels. zlib's run-length strategy encodes them a third faster
+    # than its default, and smaller, and the server encodes one for every new digit a student looks at.
+    Image.fromarray(picture).save(buffer, format="PNG", compress_type=zlib.Z_RLE)
     return buffer.getvalue()

@@ -1,16 +1,32 @@
-"""The web server never imports TensorFlow or Keras: every page, visited in one fresh server process with the shipped
-model and a digit chosen, runs on NumPy alone (trainings and the .keras file are made in other processes)."""
+"""Every page, visited in one fresh server process with the shipped model and a digit chosen:
+
+- runs on NumPy alone: the web server never imports TensorFlow or Keras (trainings and the .keras file are made in
+  other processes);
+- hands `st.image` finished PNGs that it sends as they are: Streamlit encodes an array, or scales down and encodes
+  again a picture wider than the page allows, on every run, where a cached PNG is made once.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "app_pages").glob("*.py"))
 
 EVERY_PAGE = """
 import sys
+from streamlit.elements.lib import image_utils
 from streamlit.testing.v1 import AppTest
+encode = image_utils._pil_to_bytes
+def counted(image, *args, **kwargs):  # what Streamlit calls to encode an array, or a picture it scaled
+    print("Streamlit encoded", image.size)
+    return encode(image, *args, **kwargs)
+image_utils._pil_to_bytes = counted
 pages = sys.argv[1:]
 app = AppTest.from_file("streamlit_app.py", default_timeout=120)
 app.run()
@@ -24,12 +40,25 @@ print("tensorflow imported:", "tensorflow" in sys.modules, "keras imported:", "k
 """
 
 
-def test_every_page_runs_without_importing_tensorflow_or_keras(earlier_process, tmp_path):
-    # A process of its own, as a fresh server: this test process may have imported TensorFlow long ago. The teacher's
-    # page is in the navigation because a passcode is set.
-    finished = earlier_process(f"import os; os.environ['CNNLAB_MODEL_DIR'] = {str(tmp_path)!r}\n"
-                               "os.environ['CNNLAB_TEACHER_PASSCODE'] = 'a passcode'\n" + EVERY_PAGE, *PAGES)
+@pytest.fixture(scope="module")
+def every_page(tmp_path_factory) -> str:
+    """What one fresh server process printed while visiting every page. A process of its own, as a fresh server:
+    this test process may have imported TensorFlow long ago. The teacher's page is in the navigation because a
+    passcode is set."""
+    code = (f"import os; os.environ['CNNLAB_MODEL_DIR'] = {str(tmp_path_factory.mktemp('models'))!r}\n"
+            "os.environ['CNNLAB_TEACHER_PASSCODE'] = 'a passcode'\n" + EVERY_PAGE)
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    finished = subprocess.run([sys.executable, "-c", code, *PAGES], cwd=ROOT, env=environment, capture_output=True,
+                              text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr[-3000:]
     visited = [line for line in finished.stdout.splitlines() if line.startswith("visited")]
     assert len(visited) == len(PAGES) >= 17, finished.stdout
-    assert "tensorflow imported: False keras imported: False" in finished.stdout, finished.stdout
+    return finished.stdout
+
+
+def test_every_page_runs_without_importing_tensorflow_or_keras(every_page):
+    assert "tensorflow imported: False keras imported: False" in every_page, every_page
+
+
+def test_no_page_leaves_a_picture_for_streamlit_to_encode(every_page):
+    assert "Streamlit encoded" not in every_page, every_page

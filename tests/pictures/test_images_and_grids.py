@@ -8,7 +8,7 @@ import pytest
 from cnnlab.pictures.charts import channel_contributions, per_class_bars, selected_point
 from cnnlab.pictures.curves import sweep_chart
 from cnnlab.pictures.grids import confusion_chart, map_picker, number_grid
-from cnnlab.pictures.images import outline_square, saliency_overlay, signed_image
+from cnnlab.pictures.images import fit_width, outline_square, saliency_overlay, signed_image
 
 
 def chart_rows(chart) -> list[dict]:
@@ -113,3 +113,14 @@ def test_sweep_chart_marks_the_current_angle():
     assert [layer.get("title") for layer in spec["layer"]][0] == "Probability of 7 as the digit turns"
     rows = [row for rows in spec["datasets"].values() for row in rows]
     assert {"angle": 15.0} in rows and {"angle": 0.0, "probability": 0.9} in rows
+
+
+def test_fit_width_scales_a_wide_picture_down_and_keeps_a_narrow_one():
+    band = np.zeros((40, 1500, 3), dtype=np.uint8)
+    band[:, 750:] = (200, 100, 50)
+    fitted = fit_width(band, 1460)
+    assert fitted.shape == (38, 1460, 3) and fitted.dtype == np.uint8  # 40 × 1460 / 1500 = 38.9, rounded down
+    # The two halves keep their colours away from the seam.
+    assert (fitted[:, :700] == 0).all() and (fitted[:, 760:] == (200, 100, 50)).all()
+    narrow = np.arange(28 * 28, dtype=np.uint8).reshape(28, 28)
+    assert fit_width(narrow, 1460) is narrow
