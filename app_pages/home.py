@@ -8,7 +8,7 @@ from cnnlab.app.cached_pictures import cached_png
 from cnnlab.pictures.images import enlarge
 
 
-def sample_digits_strip(dataset, per_digit: int = 1) -> np.ndarray:
+def sample_digits_strip(dataset) -> np.ndarray:
     """The first test digit of each class, side by side: uint8 (28, 280)."""
     picks = [np.flatnonzero(dataset.y_test == digit)[0] for digit in range(10)]
     return np.hstack([dataset.x_test[index] for index in picks])

@@ -48,7 +48,7 @@ def choices_with(choices: list, value) -> list:
                   if isinstance(choice, tuple) else choice)
 
 
-def _check_int(name: str, value: object, low: int, high: int, what: str) -> None:
+def _check_int(value: object, low: int, high: int, what: str) -> None:
     # bool is an int subclass; True filters would be a bug, not a setting.
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{what} must be a whole number, not {value!r}.")
@@ -110,18 +110,18 @@ class TrainConfig:
         _check_choice(self.activation, ACTIVATIONS, "The activation")
         _check_choice(self.optimizer, OPTIMIZERS, "The optimiser")
         _check_float(self.dropout, *DROPOUT_RANGE, "Dropout")
-        _check_int("epochs", self.epochs, *EPOCHS_RANGE, "Epochs")
-        _check_int("batch_size", self.batch_size, *BATCH_SIZE_RANGE, "Batch size")
+        _check_int(self.epochs, *EPOCHS_RANGE, "Epochs")
+        _check_int(self.batch_size, *BATCH_SIZE_RANGE, "Batch size")
         _check_float(self.learning_rate, *LEARNING_RATE_RANGE, "The learning rate")
-        _check_int("seed", self.seed, *SEED_RANGE, "The seed")
+        _check_int(self.seed, *SEED_RANGE, "The seed")
         _check_float(self.validation_fraction, *VALIDATION_FRACTION_RANGE, "The validation fraction")
         units = self.dense_units
         if not isinstance(units, tuple) or len(units) > MAX_DENSE_LAYERS:
             raise ValueError(f"Dense units must be a tuple of at most {MAX_DENSE_LAYERS} layer sizes, not {units!r}.")
         for size in units:
-            _check_int("dense_units", size, *DENSE_UNITS_RANGE, "Each hidden dense layer's size")
+            _check_int(size, *DENSE_UNITS_RANGE, "Each hidden dense layer's size")
         if self.train_size is not None:
-            _check_int("train_size", self.train_size, MIN_TRAIN_SIZE, 10_000_000, "The number of training images")
+            _check_int(self.train_size, MIN_TRAIN_SIZE, 10_000_000, "The number of training images")
         if not isinstance(self.augment, bool):
             raise ValueError(f"Augment must be True or False, not {self.augment!r}.")
 
@@ -179,8 +179,8 @@ def _check_conv_layers(conv_layers: object) -> None:
         raise ValueError(f"The conv layers must be {low} to {high} pairs of (filters, kernel size), not "
                          f"{conv_layers!r}.")
     for number, (filters, kernel_size) in enumerate(conv_layers, start=1):
-        _check_int("filters", filters, *FILTERS_RANGE, f"Conv layer {number}'s filter count")
-        _check_int("kernel_size", kernel_size, *KERNEL_SIZE_RANGE, f"Conv layer {number}'s kernel size")
+        _check_int(filters, *FILTERS_RANGE, f"Conv layer {number}'s filter count")
+        _check_int(kernel_size, *KERNEL_SIZE_RANGE, f"Conv layer {number}'s kernel size")
 
 
 # The settings that choose the architecture beyond the filter counts and dense layers, added after the first

@@ -15,10 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnlab.digits.csv_reader import MAX_CSV_ROWS as MAX_CSV_ROWS
-
-# Reading CSV files is `cnnlab.digits.csv_reader`'s job; its reader and the digit format it defines (28×28
-# pixels, labels 0–9) are imported here, and stay importable from `cnnlab.digits.datasets` as before.
 from cnnlab.digits.csv_reader import read_digits_csv
 from cnnlab.digits.format import IMAGE_SIZE, NUM_CLASSES
 

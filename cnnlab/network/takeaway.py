@@ -18,7 +18,6 @@ from cnnlab.network.model import SGD_MOMENTUM, PlannedLayer, plan_layers
 from cnnlab.words import describe_config
 
 DIGITS_VARIABLE = "CNNLAB_DIGITS"
-NOTEBOOK_FORMAT = 4
 # Each optimiser setting as the program builds it, at its LEARNING_RATE.
 OPTIMIZER_CODE = {"rmsprop": "keras.optimizers.RMSprop(learning_rate=LEARNING_RATE)",
                   "adam": "keras.optimizers.Adam(learning_rate=LEARNING_RATE)",
@@ -51,6 +50,7 @@ def program_sections(config: TrainConfig) -> list[Section]:
         '\n        layers.RandomZoom(0.1, fill_mode="constant", seed=SEED + 2),'
         if config.augment else ""
     )
+    augment_note = ", and random turns, shifts and zooms of the training digits" if config.augment else ""
     return [
         Section("Imports", "Keras for the network, NumPy for the digits and matplotlib for the pictures.", """\
 import os
@@ -61,10 +61,8 @@ import numpy as np
 import keras
 from keras import layers"""),
         Section("Settings", "The settings of the model trained in CNN Lab.", f"""\
-# The layers are written out one by one in "The network" below; these three say what they are.
-CONV_LAYERS = {config.conv_layers!r}  # (filters, kernel size) of each conv layer
-POOLING = "{config.pooling}"  # 2 × 2, after every conv layer but the last: "max", "average" or "none"
-DENSE_UNITS = {config.dense_units!r}  # the hidden dense layers' sizes
+# The layers are written out one by one in "The network" below: conv layers (filters, kernel size)
+# {config.conv_layers!r}, {config.pooling} pooling, hidden dense layers {config.dense_units!r}{augment_note}.
 PADDING = "{config.padding}"
 STRIDE = {config.stride}
 ACTIVATION = "{config.activation}"
@@ -75,7 +73,6 @@ LEARNING_RATE = {config.learning_rate!r}
 SEED = {config.seed}
 TRAIN_SIZE = {config.train_size!r}  # None: every training digit
 VALIDATION_FRACTION = {config.validation_fraction!r}
-AUGMENT = {config.augment!r}
 
 keras.utils.set_random_seed(SEED)"""),
         Section("The digits",

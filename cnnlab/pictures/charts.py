@@ -61,19 +61,6 @@ def probability_bars(probabilities: np.ndarray) -> alt.Chart:
     )
 
 
-def unit_bars(values: np.ndarray, title: str) -> alt.Chart:
-    """A dense layer's units as bars (unit number → activation)."""
-    values = np.asarray(values, dtype=float).ravel()
-    frame = pd.DataFrame({"unit": np.arange(1, len(values) + 1), "activation": values})
-    return (
-        alt.Chart(frame, title=title)
-        .mark_bar()
-        .encode(x=alt.X("unit:O", axis=alt.Axis(labels=len(values) <= 50, ticks=False)),
-                y=alt.Y("activation:Q"), tooltip=["unit", alt.Tooltip("activation:Q", format=".3f")])
-        .properties(height=140, autosize=FIT_WIDTH)
-    )
-
-
 def channel_contributions(channel_sums: np.ndarray, kernel_size: int = 3) -> alt.Chart:
     """One bar per input map: how much it adds to (blue) or takes from (red) a conv2 value, whose kernels are
     kernel_size × kernel_size."""

@@ -32,7 +32,7 @@ def test_takeaway_offers_the_models_script_and_notebook(trained_service):
     labels = [button.proto.label for button in app.get("download_button")]
     assert labels == ["Jupyter notebook (.ipynb)", "Python script (.py)"]
     shown = app.code[0].value
-    assert "CONV_LAYERS = ((6, 5), (4, 3))" in shown and "DENSE_UNITS = (16,)" in shown
+    assert "# ((6, 5), (4, 3)), max pooling, hidden dense layers (16,)." in shown
     assert "EPOCHS = 2" in shown and "TRAIN_SIZE = 600" in shown
     # The page names the same parameter count as the hand-made sum for these settings.
     total = 6 * 26 + 4 * (9 * 6 + 1) + (400 + 1) * 16 + (16 + 1) * 10
