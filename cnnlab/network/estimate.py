@@ -12,18 +12,12 @@ import math
 from cnnlab.config import TrainConfig
 from cnnlab.network.model import plan_layers
 
-# Training throughput on the machine CNN Lab was developed on, counted in forward-pass multiply-adds: a training
-# that passes N images through the network (forward and backward) in S seconds, beyond its per-step cost below,
-# runs at N × multiply_adds_per_image(config) / S. Measured on 26 November 2026 on a 2-core x86-64 VM (TensorFlow
-# 2.21 CPU) shared with two other engineers' TensorFlow jobs (load average 3–5): `cnnlab.network.training.train`
-# for one epoch of 10,000 full-MNIST images (100 steps of 100), after a warm-up training, at three sizes. Fit times:
-# 4 + 4 filters with one dense layer of 16 (78,560 multiply-adds per image) 6.2 s; the default network (1,035,900)
-# 15.3–21.8 s; 64 + 64 filters with 256 → 128 (6.3 M) 43–47 s. Scoring 10,000 test digits with the smallest
-# network took 5.3 s, so each step costs about 50 ms whatever the network (reading and converting the batch,
-# Keras's per-step work). The rate below, with that step cost, gives 6 s, 17 s and 75 s for the three: the default
-# network right, larger ones on the slow side. The default settings on all 60,000 digits come out at 294 s; the
-# shipped reference model took 402 s on that busy machine. On the same machine when quiet, trainings ran about
-# five times faster (README, Performance), so the training service should pass the throughput it measures.
+# The pace a server assumes before it has measured its own, counted in forward-pass multiply-adds: a training that
+# passes N images through the network (forward and backward) in S seconds, beyond its per-step cost below, runs at
+# N × multiply_adds_per_image(config) / S. Fitted to one-epoch trainings of three network sizes (78,560 to 6.3 M
+# multiply-adds an image) on a busy 2-core VM, so a fresh server's first estimates err on the slow side; the
+# training service replaces this with the pace it measures (`cnnlab.jobs.pace`). Every step also costs about 50 ms
+# whatever the network (reading and converting the batch, Keras's per-step work).
 DEFAULT_MULTIPLY_ADDS_PER_SECOND = 0.9e9
 SECONDS_PER_STEP = 0.05
 # Building the model and tracing its training graph, once per training (measured: about 2 s).

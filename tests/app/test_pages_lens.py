@@ -1,5 +1,5 @@
-"""The pages that look into a trained network (issue 14, items 3–6) through Streamlit's AppTest: first visit
-without a model, then with a small trained one."""
+"""The pages that look into a trained network through Streamlit's AppTest: first visit without a model, then with a
+small trained one."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A student's afternoon, page by page, through AppTest: no developer spellings on any page, honest answers on
-pictures that are not digits, and the same picture types offered as accepted. Each case failed before its fix."""
+pictures that are not digits, and the same picture types offered as accepted."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The teaching pages (issue 5) through Streamlit's AppTest: first visit without a model, then with one."""
+"""The teaching pages through Streamlit's AppTest: first visit without a model, then with one."""
 
 from __future__ import annotations
 
