@@ -70,6 +70,8 @@ def pca_2d(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if features.ndim != 2 or len(features) < 2:
         raise ValueError(f"PCA needs at least two rows of features; got an array of shape {features.shape}.")
     centred = features - features.mean(axis=0)
+    # scikit-learn's PCA gives the same axes (the tests compare), but importing it costs the web server about 78 MiB
+    # and a second, for one SVD; only the t-SNE map, which has no short NumPy form, loads scikit-learn.
     _, singular_values, axes = np.linalg.svd(centred, full_matrices=False)
     axes = axes[:2]
     # Fewer than two feature columns (or all digits alike) still gives a 2-D map: the missing axis is all zeros.

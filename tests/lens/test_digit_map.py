@@ -31,6 +31,19 @@ def test_pca_matches_the_covariance_eigenvectors(features):
     np.testing.assert_allclose(share, [top, second] / eigenvalues.sum(), rtol=1e-3)
 
 
+def test_pca_matches_scikit_learns(features):
+    from sklearn.decomposition import PCA
+
+    coordinates, share = pca_2d(features)
+    pca = PCA(n_components=2, svd_solver="full").fit(features.astype(np.float64))
+    theirs = pca.transform(features.astype(np.float64))
+    tolerance = 1e-3 * np.abs(theirs).max()
+    for axis in range(2):  # an axis's sign is a convention; ours makes its largest loading positive
+        sign = np.sign(theirs[:, axis] @ coordinates[:, axis])
+        np.testing.assert_allclose(coordinates[:, axis], sign * theirs[:, axis], rtol=1e-3, atol=tolerance)
+    np.testing.assert_allclose(share, pca.explained_variance_ratio_, rtol=1e-4)
+
+
 def test_the_map_rows_are_the_test_digits_with_their_labels_and_the_models_answers(reference_result, sample):
     model = reference_result.model
     result = digit_map(reference_result.network, sample.x_test, sample.y_test, "pca", limit=300, seed=4)

@@ -26,9 +26,13 @@ def test_confusion_matrix_on_known_labels():
 
 
 def test_confusion_matrix_on_many_random_labels():
+    from sklearn.metrics import confusion_matrix as scikit_learn_confusion_matrix
+
     generator = np.random.default_rng(3)
     labels, predictions = generator.integers(0, 10, 5000), generator.integers(0, 10, 5000)
     np.testing.assert_array_equal(confusion_matrix(labels, predictions), counted_by_hand(labels, predictions))
+    np.testing.assert_array_equal(confusion_matrix(labels, predictions),
+                                  scikit_learn_confusion_matrix(labels, predictions, labels=range(10)))
 
 
 def test_bad_labels_are_a_sentence():
