@@ -12,6 +12,7 @@ from cnnlab.pictures.curves import sweep_chart
 from cnnlab.pictures.images import enlarge
 
 SWEEP_ANGLES = np.arange(ROTATION_RANGE[0], ROTATION_RANGE[1] + 1, 5)
+# "No change", the sliders' first values and what Reset puts back.
 DEFAULTS = {"robustness_shift_right": 0, "robustness_shift_down": 0, "robustness_rotation": 0,
             "robustness_scale": 1.0, "robustness_erase_on": False}
 
@@ -24,10 +25,13 @@ def reset() -> None:
 def distortion_ui() -> Distortion:
     """The sliders; returns the chosen changes."""
     left, right = st.columns(2)
-    shift_right = left.slider("Shift right (pixels)", *SHIFT_RANGE, 0, key="robustness_shift_right")
-    shift_down = right.slider("Shift down (pixels)", *SHIFT_RANGE, 0, key="robustness_shift_down")
-    rotation = left.slider("Rotate (degrees, anticlockwise)", *ROTATION_RANGE, 0, key="robustness_rotation")
-    scale = right.slider("Scale", *SCALE_RANGE, 1.0, 0.05, key="robustness_scale")
+    shift_right = left.slider("Shift right (pixels)", *SHIFT_RANGE, DEFAULTS["robustness_shift_right"],
+                              key="robustness_shift_right")
+    shift_down = right.slider("Shift down (pixels)", *SHIFT_RANGE, DEFAULTS["robustness_shift_down"],
+                              key="robustness_shift_down")
+    rotation = left.slider("Rotate (degrees, anticlockwise)", *ROTATION_RANGE, DEFAULTS["robustness_rotation"],
+                           key="robustness_rotation")
+    scale = right.slider("Scale", *SCALE_RANGE, DEFAULTS["robustness_scale"], 0.05, key="robustness_scale")
     erase = None
     direction = "rows"
     if left.checkbox("Erase a band", key="robustness_erase_on"):
