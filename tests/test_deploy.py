@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from dockerfile_parse import DockerfileParser
 
+from cnnlab.jobs.cluster import settings_as_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
 CONFIG = ROOT / ".streamlit" / "config.toml"
@@ -206,8 +208,6 @@ def test_compose_runs_every_part_from_the_one_image():
 
 
 def test_compose_points_the_apps_at_the_scheduler_the_workers_use_with_the_settings_the_tests_run():
-    from test_dask_processes import DEPLOY_ENVIRONMENT
-
     services = compose_services()
     scheduler = services["scheduler"]
     port = scheduler["command"][scheduler["command"].index("--port") + 1]
@@ -217,9 +217,15 @@ def test_compose_points_the_apps_at_the_scheduler_the_workers_use_with_the_setti
     assert services["worker"]["command"][services["worker"]["command"].index("--nthreads") + 1] == "1"
     apps = [service for name, service in services.items() if name.startswith("app")]
     assert all(app["environment"]["CNNLAB_SCHEDULER"] == address for app in apps)
-    # The same settings as the scheduler and worker processes tests/jobs/test_dask_processes.py starts.
+    # The embedded cluster's settings, which tests/jobs/test_dask_processes.py also gives its scheduler and worker.
     settings = {**scheduler["environment"], **services["worker"]["environment"]}
-    assert settings == DEPLOY_ENVIRONMENT
+    assert settings == settings_as_environment()
+
+
+def test_the_deployment_guide_starts_the_scheduler_and_workers_with_the_embedded_clusters_settings():
+    guide = (ROOT / "docs" / "DEPLOY.md").read_text()
+    for variable, value in settings_as_environment().items():
+        assert f"{variable}={value}" in guide or f"{variable}='{value}'" in guide, variable
 
 
 def test_compose_shares_one_model_volume_where_the_image_keeps_its_models():

@@ -43,6 +43,15 @@ DASK_SETTINGS = {
 }
 
 
+def settings_as_environment(settings: dict | None = None) -> dict[str, str]:
+    """Dask settings as the environment variables that set them in a `dask scheduler` or `dask worker` started by
+    hand (compose.yaml, docs/DEPLOY.md): {"distributed.scheduler.allowed-failures": 0} →
+    {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}. Dask reads each value back as a Python literal."""
+    settings = DASK_SETTINGS if settings is None else settings
+    return {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): json.dumps(value)
+            for key, value in settings.items()}
+
+
 def embedded_worker_count(cores: int | None = None) -> int:
     """One worker process per two cores, at least one: a training uses two cores well, and the web server
     needs some CPU of its own to stay responsive while students draw."""

@@ -16,7 +16,7 @@ import pytest
 from distributed import Client
 
 from cnnlab.config import TrainConfig
-from cnnlab.jobs.cluster import connect
+from cnnlab.jobs.cluster import connect, settings_as_environment
 from cnnlab.jobs.job import WORKER_RESTARTED_NOTE, JobState
 from cnnlab.jobs.service import PACE_FILE_NAME, TrainingService
 from cnnlab.jobs.store import ModelStore
@@ -29,11 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY = TrainConfig(conv_layers=((5, 5), (3, 3)), dense_units=(8,), epochs=2, train_size=400, seed=3)
 SLOW = TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=40, train_size=3000, seed=3)
 MEDIUM = TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=4, train_size=3000, seed=3)
-# The settings docs/DEPLOY.md gives the scheduler and the workers, as environment variables.
-DEPLOY_ENVIRONMENT = {
-    "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
-    "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": '{"MALLOC_TRIM_THRESHOLD_": 65536}',
-}
 
 
 def free_port() -> int:
@@ -52,7 +47,7 @@ def external_scheduler(tmp_path_factory):
     """A `dask scheduler` and one `dask worker` (with its nanny) as processes of their own; yields the address."""
     address = f"tcp://127.0.0.1:{free_port()}"
     environment = {key: value for key, value in os.environ.items() if key != "CNNLAB_SCHEDULER"}
-    environment.update(DEPLOY_ENVIRONMENT, PYTHONPATH=str(ROOT))
+    environment.update(settings_as_environment(), PYTHONPATH=str(ROOT))  # as docs/DEPLOY.md starts them
     logs = tmp_path_factory.mktemp("dask_logs")
     processes = []
     try:
