@@ -17,46 +17,27 @@ start_loading("mnist")
 import streamlit as st  # noqa: E402 - after the digits have started loading
 
 from cnnlab.app import kept_widgets, model_choice, resources, training_view  # noqa: E402
+from cnnlab.app.page_list import PAGES, TEACHER_PAGE, page_at  # noqa: E402
 from cnnlab.app.run_times import timed_run  # noqa: E402
-
-# The pages that work without a trained model; every other page is only run once a model exists, so it can
-# take `model_choice.current_result()` as given.
-NEEDS_NO_MODEL = {"", "train", "experiments", "share", "teacher"}
 
 
 def main() -> None:
     started = time.perf_counter()
     st.set_page_config(page_title="CNN Lab", page_icon=":material/biotech:", layout="wide")
-    pages = [
-        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
-        st.Page("app_pages/filters.py", title="Filters", icon=":material/grid_on:"),
-        st.Page("app_pages/activations.py", title="Activations", icon=":material/layers:"),
-        st.Page("app_pages/prediction.py", title="Prediction", icon=":material/bar_chart:"),
-        st.Page("app_pages/watch.py", title="Watch your digit learn", icon=":material/timelapse:"),
-        st.Page("app_pages/explorer.py", title="How one number is made", icon=":material/calculate:"),
-        st.Page("app_pages/evaluation.py", title="Evaluation", icon=":material/fact_check:"),
-        st.Page("app_pages/robustness.py", title="What it tolerates", icon=":material/rotate_right:"),
-        st.Page("app_pages/patterns.py", title="What a filter looks for", icon=":material/visibility:"),
-        st.Page("app_pages/attack.py", title="Fool the network", icon=":material/theater_comedy:"),
-        st.Page("app_pages/digit_map.py", title="All digits at once", icon=":material/scatter_plot:"),
-        st.Page("app_pages/compare.py", title="Compare two models", icon=":material/compare:"),
-        st.Page("app_pages/experiments.py", title="The class's experiments", icon=":material/insights:"),
-        st.Page("app_pages/takeaway.py", title="Code to take away", icon=":material/code:"),
-        st.Page("app_pages/share.py", title="Share and keep", icon=":material/share:"),
-    ]
-    if resources.get_passcode_gate() is not None:  # only a server with a teacher's passcode has the page
-        pages.append(st.Page("app_pages/teacher.py", title="For the teacher", icon=":material/school:"))
+    shown = [*PAGES, TEACHER_PAGE] if resources.get_passcode_gate() is not None else PAGES
+    pages = [st.Page(page.file, title=page.title, icon=page.icon, default=page is PAGES[0]) for page in shown]
     kept_widgets.keep_widget_values()
     model_choice.sync_address()
     page = st.navigation(pages)
     with timed_run(page.url_path, started):
         kept_widgets.note_page(page.url_path)
-        if page.url_path in NEEDS_NO_MODEL or model_choice.current_result() is not None:
+        shown_page = page_at(page.url_path)
+        st.title(shown_page.shown_heading)
+        # A page that shows a model runs only once one exists, so it can take `model_choice.current_result()` as given.
+        if not shown_page.needs_model or model_choice.current_result() is not None:
             page.run()
         else:
             # Only when the shipped model is missing and nothing is trained yet: an offer to train one, in its place.
-            st.title(page.title)
             training_view.require_model(page.url_path)
         # After the page, so that it shows the model the page's buttons may just have chosen.
         training_view.show_sidebar()

@@ -136,7 +136,6 @@ def activations_demo() -> None:
     digit_and_layers()
 
 
-st.title("Activations")
 st.markdown(
     "Follow one digit through the network, layer by layer. Each picture shows a layer's output; brighter means a "
     "larger value."

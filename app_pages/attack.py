@@ -77,7 +77,6 @@ def attack_demo() -> None:
     st.markdown(LESSON.format(weights=result.network.count_params()))
 
 
-st.title("Fool the network")
 st.markdown(
     "How much must a digit change before the network reads another one? Pick the digit it should read, and a "
     "gradient-sign attack changes every pixel a little, step by step, in the direction that pushes the answer "

@@ -92,7 +92,6 @@ def compare_demo() -> None:
         model_column(second, digit, limit)
 
 
-st.title("Compare two models")
 st.markdown(
     "Does a network with more filters, or more epochs, really read digits better, and where? Pick two trained "
     "models: both read the same digit, and both are scored on the same test digits."

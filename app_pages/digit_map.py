@@ -56,7 +56,6 @@ def digit_map_demo() -> None:
     open_clicked_digit(job.dataset, chart_state)
 
 
-st.title("All digits at once")
 st.markdown(
     "Just before its answer, the network describes each digit with the numbers of its last hidden layer. Here "
     "every test digit is a point placed by that description: digits the network finds alike sit together. "

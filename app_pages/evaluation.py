@@ -78,7 +78,6 @@ def evaluation_demo() -> None:
     gallery(dataset, evaluation, true, predicted)
 
 
-st.title("Evaluation")
 st.markdown(
     "How good is the model on digits it never trained on? The test digits were kept apart during training, "
     "so they show what the network has really learnt, and where it still fails."

@@ -85,7 +85,6 @@ def experiments_demo() -> None:
         use_model_ui(records[row])
 
 
-st.title("The class's experiments")
 st.markdown(
     "Every model trained on this server, whoever trained it (no names are kept; your own are marked *yours*). "
     "Each point is one model: **higher is better**, further **left** is a smaller network or a shorter training. "

@@ -158,7 +158,6 @@ def explorer_demo() -> None:
     conv2_section(result, layers)
 
 
-st.title("How one number is made")
 st.markdown(
     "Every value in a feature map comes from the same small recipe: multiply a patch of the input by the "
     "filter's weights, add everything up, add the bias, and pass the result through the activation (ReLU keeps it "

@@ -110,5 +110,4 @@ def filters_demo() -> None:
     replay()
 
 
-st.title("Filters")
 filters_demo()

@@ -53,6 +53,5 @@ def home_demo() -> None:
     st.page_link("app_pages/train.py", label="Start on the Train page", icon=":material/arrow_forward:")
 
 
-st.title("CNN Lab")
 st.caption("See what a convolutional neural network does, one layer at a time.")
 home_demo()

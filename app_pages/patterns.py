@@ -104,7 +104,6 @@ def patterns_demo() -> None:
     dense_section(job, model_key)
 
 
-st.title("What a filter looks for")
 st.markdown(
     "Which picture would make a filter respond most? Start from faint noise and let the gradient change the "
     "pixels, a step at a time, in the direction that raises the filter's value; a little fading and blurring "

@@ -70,5 +70,4 @@ def why_section(result, digit, predicted: int) -> None:
                       width=168)
 
 
-st.title("Prediction")
 prediction_demo()

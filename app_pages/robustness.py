@@ -76,7 +76,6 @@ def robustness_demo() -> None:
     live()
 
 
-st.title("What it tolerates")
 st.markdown(
     "A person reads a 7 whether it is small, tilted or off-centre. Does the network? Move, turn, shrink or "
     "partly erase the digit and watch its answer. The network only ever saw MNIST's centred, upright digits "

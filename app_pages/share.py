@@ -81,7 +81,6 @@ def share_demo() -> None:
         keep_section(model_choice.current_job())
 
 
-st.title("Share and keep")
 st.markdown(
     "Send a class the exact network you used: this page's address carries the model's settings. "
     "Keep the trained model itself as a `.keras` file, and the pictures as PNG files."

@@ -39,7 +39,6 @@ def takeaway_demo() -> None:
         st.code(script, language="python", line_numbers=True)
 
 
-st.title("Code to take away")
 st.markdown(
     "Everything CNN Lab does with your network fits in about a hundred lines of Keras. Download them, run them "
     "in Colab or Jupyter, change them: the same layers and settings, the training, the filter grid and the "

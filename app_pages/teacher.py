@@ -132,7 +132,6 @@ def teacher_demo() -> None:
         st.rerun()
 
 
-st.title("For the teacher")
 st.markdown(
     "Every training on this server, as students see it in words (no names are kept). Cancel any of them, set how "
     "long a training may take, and choose what the class's experiments board shows."

@@ -216,7 +216,6 @@ def train_demo() -> None:
     architecture_view.experiments_ui()
 
 
-st.title("Train")
 st.markdown(
     "Choose the network's layers and how long it learns. The table shows what your choice does to each layer's "
     "size and to the number of learnt parameters **before** you train. Training runs on the server: switch pages "

@@ -104,7 +104,6 @@ def watch_demo() -> None:
     view()
 
 
-st.title("Watch your digit learn")
 st.markdown(
     "The same digit, read by the network as it was **after each epoch** of its training: at epoch 0 its weights "
     "are random and its answer a guess; move the slider to see the maps sharpen and the answer settle. While a "

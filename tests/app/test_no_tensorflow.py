@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from cnnlab.app.page_list import PAGES, TEACHER_PAGE
+
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "app_pages").glob("*.py"))
+PAGE_FILES = [page.file for page in (*PAGES, TEACHER_PAGE)]
 
 EVERY_PAGE = """
 import sys
@@ -35,7 +37,7 @@ app.button(key="activations_random").click().run()  # a digit for the pages that
 for page in pages:
     app.switch_page(page).run()
     assert not app.exception, (page, [item.value for item in app.exception])
-    print("visited", page, "titled", [title.value for title in app.title])
+    print("visited", page, "titled", repr([title.value for title in app.title]))
 print("tensorflow imported:", "tensorflow" in sys.modules, "keras imported:", "keras" in sys.modules)
 """
 
@@ -48,16 +50,21 @@ def every_page(tmp_path_factory) -> str:
     code = (f"import os; os.environ['CNNLAB_MODEL_DIR'] = {str(tmp_path_factory.mktemp('models'))!r}\n"
             "os.environ['CNNLAB_TEACHER_PASSCODE'] = 'a passcode'\n" + EVERY_PAGE)
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    finished = subprocess.run([sys.executable, "-c", code, *PAGES], cwd=ROOT, env=environment, capture_output=True,
+    finished = subprocess.run([sys.executable, "-c", code, *PAGE_FILES], cwd=ROOT, env=environment, capture_output=True,
                               text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr[-3000:]
     visited = [line for line in finished.stdout.splitlines() if line.startswith("visited")]
-    assert len(visited) == len(PAGES) >= 17, finished.stdout
+    assert len(visited) == len(PAGE_FILES) >= 17, finished.stdout
     return finished.stdout
 
 
 def test_every_page_runs_without_importing_tensorflow_or_keras(every_page):
     assert "tensorflow imported: False keras imported: False" in every_page, every_page
+
+
+def test_every_page_shows_its_heading_from_the_page_list(every_page):
+    for page in (*PAGES, TEACHER_PAGE):
+        assert f"visited {page.file} titled {[page.shown_heading]!r}" in every_page, page
 
 
 def test_no_page_leaves_a_picture_for_streamlit_to_encode(every_page):
