@@ -53,7 +53,7 @@ def conv1_section(result, digit, layers) -> tuple[int, int, int]:
     """The first conv layer: one value from the digit's pixels, with the patch outlined on the digit (and on its
     zero padding, drawn grey, when the layer has some)."""
     step_layer = result.network.layer("conv1")
-    size = step_layer.kernel_size
+    size = step_layer.window
     st.subheader(f"1 · A conv1 value: {size * size} multiplications, a sum, a bias, "
                  f"{ACTIVATION_NAMES[step_layer.activation]}")
     conv1 = layers["conv1"]
@@ -135,7 +135,7 @@ def conv2_section(result, layers) -> None:
     st.subheader("3 · A conv2 value: a sum over every input map")
     filter_index, row, column = position_ui("explorer_conv2_", conv2, "conv2")
     step = conv_arithmetic(result.network, "conv2", reads, filter_index, row, column)
-    size = step_layer.kernel_size
+    size = step_layer.window
     st.markdown(
         f"A conv2 filter reads a {size}×{size} patch of **each** of the {reads.shape[2]} maps of {source}: "
         f"{size * size} products per map, {step.products.size} in all. Each bar is one map's sum of products. "

@@ -35,7 +35,7 @@ def conv_section(result, model_key: str, layer_name: str) -> None:
     top, left, size = receptive_field(network, layer_name)
     names = [layer.name for layer in network.layers]
     if layer_name == "conv1":
-        kernel = network.layer("conv1").kernel_size
+        kernel = network.layer("conv1").window
         st.subheader("conv1: edges and strokes")
         st.markdown(f"Each conv1 unit sees a {kernel}×{kernel} square of the digit. Its favourite picture puts white "
                     "ink where the filter's weights are positive and leaves black where they are negative: the "

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from cnnlab.network.backend import load_keras
-from cnnlab.network.forward import Layer, Network
+from cnnlab.network.forward import Network
+from cnnlab.network.model import PlannedLayer
 
 # A whole network's output gradients agree to about 8 float32 epsilons (1.2e-7) of the picture's largest score
 # gradient (`score_gradient_scales`): the probabilities near 1 are rounded that much, differently by NumPy and by
@@ -102,18 +103,24 @@ class KerasTwin(Network):
 
         self.layers = []
         for layer in model.layers:
+            # Keras's own shapes and counts; the multiply-adds are left at 0, which the NumPy passes never read.
+            shapes = {"input_shape": tuple(layer.input.shape[1:]), "output_shape": tuple(layer.output.shape[1:]),
+                      "parameters": layer.count_params(), "multiply_adds": 0}
             kind = type(layer).__name__
             if isinstance(layer, keras.layers.Conv2D):
-                self.layers.append(Layer(layer.name, kind, activation(layer), kernel_size=layer.kernel_size[0],
-                                         stride=layer.strides[0], padding=layer.padding))
+                self.layers.append(PlannedLayer(layer.name, kind, **shapes, activation=activation(layer),
+                                                window=layer.kernel_size[0], stride=layer.strides[0],
+                                                padding=layer.padding, units=layer.filters))
             elif isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
                 if tuple(layer.strides) != tuple(layer.pool_size) or layer.padding != "valid":
                     raise ValueError("CNN Lab's pooling windows sit side by side, with no padding.")
-                self.layers.append(Layer(layer.name, kind, pool_size=layer.pool_size[0]))
+                self.layers.append(PlannedLayer(layer.name, kind, **shapes, window=layer.pool_size[0],
+                                                stride=layer.pool_size[0]))
             elif isinstance(layer, keras.layers.Dense):
-                self.layers.append(Layer(layer.name, kind, activation(layer)))
+                self.layers.append(PlannedLayer(layer.name, kind, **shapes, activation=activation(layer),
+                                                units=layer.units))
             else:
-                self.layers.append(Layer(layer.name, kind))
+                self.layers.append(PlannedLayer(layer.name, kind, **shapes))
         self.given = {layer.name: tuple(np.asarray(values, dtype=np.float32) for values in layer.get_weights())
                       for layer in model.layers if layer.get_weights()}
 

@@ -98,7 +98,7 @@ def conv_arithmetic(
     if layer.kind != "Conv2D":
         raise ValueError(f"{layer_name} is not a conv layer of this network.")
     kernels, biases = network.parameters(layer_name)
-    size, stride = layer.kernel_size, layer.stride
+    size, stride = layer.window, layer.stride
     layer_input = np.asarray(layer_input, dtype=np.float32)
     if layer_input.ndim != 3 or layer_input.shape[2] != kernels.shape[2]:
         raise ValueError(f"{layer_name} reads maps with {kernels.shape[2]} channels; got shape {layer_input.shape}.")

@@ -24,7 +24,7 @@ from cnnlab.digits.format import IMAGE_SIZE
 from cnnlab.lens.scores import is_conv, scored_layer
 from cnnlab.network.backward import unit_gradient
 from cnnlab.network.blas import one_blas_thread
-from cnnlab.network.forward import FORWARD_CHUNK, POOL_KINDS, Network, conv_output_size, cross_correlate, same_padding
+from cnnlab.network.forward import FORWARD_CHUNK, POOL_KINDS, Network, cross_correlate, same_padding
 
 # Measured on the reference model: 30 steps bring every conv1 filter's pattern to at least 91 % of the best value
 # any picture can give it (the sum of its positive weights plus its bias); more steps add little.
@@ -100,22 +100,15 @@ def receptive_field(network: Network, layer_name: str) -> tuple[int, int, int]:
     if not is_conv(layer):
         return 0, 0, IMAGE_SIZE
     path = network.layers[: network.layers.index(layer) + 1]
-    # The input size of every layer on the way: square maps, so one side says it.
-    sides = [IMAGE_SIZE]
-    for item in path:
-        if is_conv(item):
-            sides.append(conv_output_size(sides[-1], item.kernel_size, item.stride, item.padding))
-        elif item.kind in POOL_KINDS:
-            sides.append(sides[-1] // item.pool_size)
-        else:
-            sides.append(sides[-1])
+    # The input size of every layer on the way, and the last one's output: square maps, so one side says it.
+    sides = [item.input_shape[0] for item in path] + [path[-1].output_shape[0]]
     first = last = sides[-1] // 2
     for item, side in zip(reversed(path), reversed(sides[:-1]), strict=True):
         if is_conv(item):
-            before = same_padding(side, item.kernel_size, item.stride)[0] if item.padding == "same" else 0
-            first, last = first * item.stride - before, last * item.stride - before + item.kernel_size - 1
+            before = same_padding(side, item.window, item.stride)[0] if item.padding == "same" else 0
+            first, last = first * item.stride - before, last * item.stride - before + item.window - 1
         elif item.kind in POOL_KINDS:
-            first, last = first * item.pool_size, last * item.pool_size + item.pool_size - 1
+            first, last = first * item.window, last * item.window + item.window - 1
     first, last = max(first, 0), min(last, IMAGE_SIZE - 1)
     return first, first, last - first + 1
 

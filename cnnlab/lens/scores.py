@@ -7,7 +7,8 @@ units, with the backward pass of `cnnlab.network.backward` (`scores_and_backward
 
 from __future__ import annotations
 
-from cnnlab.network.forward import Layer, Network
+from cnnlab.network.forward import Network
+from cnnlab.network.model import PlannedLayer
 
 SCORED_KINDS = ("Conv2D", "Dense")
 
@@ -18,11 +19,11 @@ def scored_layer_names(network: Network, dense_only: bool = False) -> list[str]:
     return [layer.name for layer in network.layers if layer.kind in kinds]
 
 
-def is_conv(layer: Layer) -> bool:
+def is_conv(layer: PlannedLayer) -> bool:
     return layer.kind == "Conv2D"
 
 
-def scored_layer(network: Network, layer_name: str) -> Layer:
+def scored_layer(network: Network, layer_name: str) -> PlannedLayer:
     """The network's layer `layer_name`, which must be a Conv2D or Dense layer; else a ValueError naming them."""
     names = scored_layer_names(network)
     if layer_name not in names:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnlab.lens.activations import LayerOutput
-from cnnlab.network.forward import Layer
+from cnnlab.network.model import PlannedLayer
 from cnnlab.words import shape_text
 
 # The share of a digit's 784 pixels that are ink (brighter than half), over all 70,000 MNIST digits: 1.9 % to
@@ -52,21 +52,20 @@ ACTIVE_UNITS = {"relu": (0.0, "active (above 0)"), "tanh": (0.0, "above 0"),
 
 
 def layer_sentence(layer: LayerOutput, previous: LayerOutput | None, train_images: int, dropout_rate: float,
-                   described: Layer | None = None) -> str:
+                   described: PlannedLayer) -> str:
     """One or two sentences about what `layer` did to the digit, with this model's numbers.
 
     previous: the layer before (None for the first); train_images: how many images the model learnt from;
     described: the layer as the network runs it (`Network.layer(name)`: a conv layer's kernel size, stride, padding
-    and activation, a dense layer's activation); without it a layer is taken to be as in the reference model.
+    and activation, a dense layer's activation).
     """
-    described = described or Layer(layer.name, layer.kind, "softmax" if layer.name == "output" else "relu")
     shape = layer.shape
     if layer.kind == "Conv2D":
         height, width, filters = shape
         inputs = previous.shape[-1] if previous is not None else 1
         source = "the 28 × 28 digit" if previous is None else f"all {inputs} maps of the layer before"
         return (
-            f"{filters} filters of {described.kernel_size} × {described.kernel_size} slide over {source}"
+            f"{filters} filters of {described.window} × {described.window} slide over {source}"
             f"{_steps_text(described)}; each gives one {height} × {width} map ({_fit_text(described, height)}). "
             f"Over the whole training set that is {filters} × {train_images:,} = "
             f"{filters * train_images:,} activation maps from this layer alone. Bright means the filter "
@@ -109,7 +108,7 @@ def layer_sentence(layer: LayerOutput, previous: LayerOutput | None, train_image
     return f"Output shape {shape_text(shape)}."
 
 
-def _steps_text(described: Layer) -> str:
+def _steps_text(described: PlannedLayer) -> str:
     """How a conv layer's window moves, where that is not one pixel at a time over the input alone."""
     parts = []
     if described.stride > 1:
@@ -119,9 +118,9 @@ def _steps_text(described: Layer) -> str:
     return (" " + " and ".join(parts)) if parts else ""
 
 
-def _fit_text(described: Layer, side: int) -> str:
+def _fit_text(described: PlannedLayer, side: int) -> str:
     """Why a conv layer's maps have the side they have."""
-    size = f"{described.kernel_size} × {described.kernel_size}"
+    size = f"{described.window} × {described.window}"
     if described.padding == "same":
         return ("the padding keeps the side as it was" if described.stride == 1
                 else f"with the padding, a window starts every {described.stride} pixels, {side} times across")

@@ -161,7 +161,7 @@ def _pre_activation_backward(network: Network, layer, gradient: np.ndarray, valu
         kernel = network.parameters(layer.name)[0]
         return cross_correlate_backward(gradient, kernel, values.shape, layer.stride, layer.padding)
     if layer.kind in POOL_KINDS:
-        return pool_backward(gradient, values, layer.pool_size, POOL_KINDS[layer.kind])
+        return pool_backward(gradient, values, layer.window, POOL_KINDS[layer.kind])
     if layer.kind == "Flatten":
         return gradient.reshape(values.shape)
     if layer.kind == "Dense":

@@ -7,10 +7,10 @@ of megabytes on its first visit. The gradients the lens pages take (saliency, a 
 the network) run backwards through the same layers in `cnnlab.network.backward`. The tests check every layer against
 Keras's own outputs for the same weights.
 
-Each layer is described by a `Layer`, and its work split in two: `Network.pre_activation` (the convolution, pooling,
-weighted sum, …) and `activate` (the activation function), so the backward pass can undo them one at a time. The
-layer functions take a conv stride and padding, a pooling kind and the activations relu, tanh and sigmoid, although
-`cnnlab.network.model.plan_layers` says which of them the settings chose.
+Each layer is a `cnnlab.network.model.PlannedLayer`, and its work split in two: `Network.pre_activation` (the
+convolution, pooling, weighted sum, …) and `activate` (the activation function), so the backward pass can undo them
+one at a time. The layer functions take a conv stride and padding, a pooling kind and the activations relu, tanh and
+sigmoid, although `cnnlab.network.model.plan_layers` says which of them the settings chose.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -39,25 +38,6 @@ FORWARD_CHUNK = 256
 POOL_KINDS = {"MaxPooling2D": "max", "AveragePooling2D": "average"}
 
 
-@dataclass(frozen=True)
-class Layer:
-    """One layer of a network, as the NumPy passes run it.
-
-    name: as `plan_layers` lists it ("conv1", "pool", …, "output"). kind: Keras's class name ("Conv2D",
-    "MaxPooling2D", "AveragePooling2D", "Dropout", "Flatten", "Dense"). activation: a Conv2D's or Dense layer's
-    activation function ("relu", "tanh", "sigmoid", "softmax"), None for the others. kernel_size, stride,
-    padding ("valid" or "same"): a Conv2D's. pool_size: a pooling layer's window, which is also its stride.
-    """
-
-    name: str
-    kind: str
-    activation: str | None = None
-    kernel_size: int = 0
-    stride: int = 1
-    padding: str = "valid"
-    pool_size: int = 0
-
-
 class Network:
     """The weights of a trained network of `config`'s shape, as `keras.Model.get_weights()` lists them.
 
@@ -76,17 +56,7 @@ class Network:
         names = [name for name, _, _ in weight_shapes(config)]
         self._parameters = {name: (self.weights[2 * index], self.weights[2 * index + 1])
                             for index, name in enumerate(names)}
-        self.layers = [self._layer(planned) for planned in plan_layers(config)]
-
-    @staticmethod
-    def _layer(planned: PlannedLayer) -> Layer:
-        """A layer of the settings' network, as `cnnlab.network.model.build_model` makes it in Keras."""
-        if planned.kind == "Conv2D":
-            return Layer(planned.name, planned.kind, planned.activation, kernel_size=planned.window,
-                         stride=planned.stride, padding=planned.padding)
-        if planned.kind in POOL_KINDS:
-            return Layer(planned.name, planned.kind, pool_size=planned.window)
-        return Layer(planned.name, planned.kind, planned.activation)
+        self.layers = plan_layers(config)
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -97,7 +67,7 @@ class Network:
             digest.update(values.tobytes())
         return digest.hexdigest()[:32]
 
-    def layer(self, layer_name: str) -> Layer:
+    def layer(self, layer_name: str) -> PlannedLayer:
         """The layer called `layer_name`; a ValueError naming the network's layers when there is none."""
         for layer in self.layers:
             if layer.name == layer_name:
@@ -149,14 +119,14 @@ class Network:
             outputs.append(values)
         return outputs
 
-    def pre_activation(self, layer: Layer, values: np.ndarray) -> np.ndarray:
+    def pre_activation(self, layer: PlannedLayer, values: np.ndarray) -> np.ndarray:
         """What `layer` computes from its input `values` (float32, batch axis first) before its activation function:
         the whole output of a layer that has none. Dropout only acts while training: at inference it passes values
         through unchanged."""
         if layer.kind == "Conv2D":
             return cross_correlate(values, *self.parameters(layer.name), layer.stride, layer.padding)
         if layer.kind in POOL_KINDS:
-            return pool(values, layer.pool_size, POOL_KINDS[layer.kind])
+            return pool(values, layer.window, POOL_KINDS[layer.kind])
         if layer.kind == "Flatten":
             return values.reshape(len(values), int(np.prod(values.shape[1:])))
         if layer.kind == "Dense":

@@ -152,7 +152,7 @@ def test_conv_values_with_padding_stride_and_any_activation_equal_keras(name, sa
         reads = digit[..., None] / 255.0 if layer_name == "conv1" else outputs[names[names.index(layer_name) - 1]]
         kernels, biases = network.parameters(layer_name)
         side = outputs[layer_name].shape[0]
-        before = (same_padding(reads.shape[0], described.kernel_size, described.stride)[0]
+        before = (same_padding(reads.shape[0], described.window, described.stride)[0]
                   if described.padding == "same" else 0)
         for row, column in {(0, 0), (side - 1, side - 1), (0, side - 1), (side // 2, side // 3)}:
             for filter_index in (0, kernels.shape[3] - 1):

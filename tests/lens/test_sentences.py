@@ -7,7 +7,7 @@ import pytest
 
 from cnnlab.lens.activations import LayerOutput
 from cnnlab.lens.sentences import dropout_training_view, layer_sentence
-from cnnlab.network.forward import Layer
+from cnnlab.network.model import plan_layers
 from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.curves import history_frame
 from cnnlab.pictures.grids import kernel_frame
@@ -32,12 +32,13 @@ def test_sentences_carry_the_models_numbers():
     pool = LayerOutput("pool", "MaxPooling2D", np.zeros((12, 12, 30), dtype=np.float32))
     dense = LayerOutput("dense1", "Dense", np.array([0.0, 1.0, 2.0], dtype=np.float32))
     flatten = LayerOutput("flatten", "Flatten", np.zeros(1500, dtype=np.float32))
-    assert "30 × 4,000 = 120,000 activation maps" in layer_sentence(conv1, None, 4000, 0.2,
-                                                                     Layer("conv1", "Conv2D", "relu", kernel_size=5))
-    assert "shrinks to 12 × 12" in layer_sentence(pool, conv1, 4000, 0.2)
-    assert "17,280 → 4,320" in layer_sentence(pool, conv1, 4000, 0.2)
-    assert "2 of 3 are active" in layer_sentence(dense, flatten, 4000, 0.2)
-    assert "4,503 parameters" in layer_sentence(dense, flatten, 4000, 0.2)
+    reference = {layer.name: layer for layer in plan_layers()}
+    assert "30 × 4,000 = 120,000 activation maps" in layer_sentence(conv1, None, 4000, 0.2, reference["conv1"])
+    assert "5 × 5" in layer_sentence(conv1, None, 4000, 0.2, reference["conv1"])
+    assert "shrinks to 12 × 12" in layer_sentence(pool, conv1, 4000, 0.2, reference["pool"])
+    assert "17,280 → 4,320" in layer_sentence(pool, conv1, 4000, 0.2, reference["pool"])
+    assert "2 of 3 are active" in layer_sentence(dense, flatten, 4000, 0.2, reference["dense1"])
+    assert "4,503 parameters" in layer_sentence(dense, flatten, 4000, 0.2, reference["dense1"])
 
 
 @pytest.mark.parametrize(("count", "shape"), [(30, (5, 6)), (15, (3, 5)), (8, (2, 4)), (1, (1, 1)), (64, (11, 6))])
