@@ -124,31 +124,3 @@ def test_digit_map_page_maps_every_test_digit_and_a_click_opens_one_in_activatio
     assert app.session_state[digit_input.DIGIT_LABEL] == int(dataset.y_test[123])
     assert (app.session_state[digit_input.DIGIT] == dataset.x_test[123]).all()
     assert "Activations" in [title.value for title in app.title]
-
-
-GRADIENT_PAGES_WITHOUT_TENSORFLOW = """
-import sys
-from streamlit.testing.v1 import AppTest
-app = AppTest.from_file("streamlit_app.py", default_timeout=120)
-app.run()
-for page in ("app_pages/prediction.py", "app_pages/patterns.py", "app_pages/attack.py"):
-    app.switch_page(page).run()
-    assert not app.exception, [item.value for item in app.exception]
-    captions = [caption for element in app.get("image") for caption in element.captions]
-    boxes = [box.value for box in [*app.success, *app.warning]]
-    print(page, "shows:", " | ".join([*captions, *boxes]))
-print("tensorflow imported:", "tensorflow" in sys.modules, "keras imported:", "keras" in sys.modules)
-"""
-
-
-def test_the_gradient_pages_run_on_a_fresh_server_without_importing_tensorflow(earlier_process, tmp_path):
-    # A fresh server process (this one imported TensorFlow long ago), with the shipped model: the saliency map, the
-    # patterns and the attack are computed in NumPy.
-    finished = earlier_process(f"import os; os.environ['CNNLAB_MODEL_DIR'] = {str(tmp_path)!r}\n"
-                               + GRADIENT_PAGES_WITHOUT_TENSORFLOW)
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    shown = finished.stdout
-    assert "app_pages/prediction.py shows: " in shown and "is decided" in shown, shown
-    assert "Filters 1–30, left to right" in shown and "Filters 1–15: the 10×10 pixels" in shown, shown
-    assert "the network reads" in shown or "did not make the network read" in shown, shown
-    assert "tensorflow imported: False keras imported: False" in shown, shown

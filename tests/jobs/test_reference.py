@@ -154,33 +154,6 @@ def test_on_a_first_visit_the_service_has_the_default_model_and_train_reuses_it(
         resources.get_service.clear()
 
 
-FIRST_VISIT_WITHOUT_TENSORFLOW = """
-import sys
-from streamlit.testing.v1 import AppTest
-app = AppTest.from_file("streamlit_app.py", default_timeout=120)
-app.run()
-for page in ("app_pages/activations.py", "app_pages/filters.py", "app_pages/explorer.py"):
-    app.switch_page(page).run()
-    assert not app.exception, [item.value for item in app.exception]
-text = " ".join(str(item.value) for item in [*app.markdown, *app.subheader, *app.caption])
-activations = AppTest.from_file("streamlit_app.py", default_timeout=120)
-activations.run()
-activations.switch_page("app_pages/activations.py").run()
-headings = " ".join(str(item.value) for item in activations.subheader)
-print("prediction shown:", "Prediction:" in headings)
-print("tensorflow imported:", "tensorflow" in sys.modules)
-"""
-
-
-def test_a_first_visit_shows_the_shipped_model_without_importing_tensorflow(earlier_process, tmp_path):
-    # In a process of its own, as a fresh server: this test process has imported TensorFlow long ago.
-    finished = earlier_process(f"import os; os.environ['CNNLAB_MODEL_DIR'] = {str(tmp_path)!r}\n"
-                               + FIRST_VISIT_WITHOUT_TENSORFLOW)
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    assert "prediction shown: True" in finished.stdout
-    assert "tensorflow imported: False" in finished.stdout, finished.stdout
-
-
 def load_script():
     path = ROOT / "scripts" / "make_reference_model.py"
     spec = importlib.util.spec_from_file_location("make_reference_model", path)

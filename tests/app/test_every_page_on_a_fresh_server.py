@@ -1,5 +1,6 @@
 """Every page, visited in one fresh server process with the shipped model and a digit chosen:
 
+- shows the shipped model, and the gradient pages their pictures,
 - runs on NumPy alone: the web server never imports TensorFlow or Keras (trainings and the .keras file are made in
   other processes);
 - hands `st.image` finished PNGs that it sends as they are: Streamlit encodes an array, or scales down and encodes
@@ -33,11 +34,14 @@ pages = sys.argv[1:]
 app = AppTest.from_file("streamlit_app.py", default_timeout=120)
 app.run()
 app.switch_page("app_pages/activations.py").run()
+print("first visit to Activations:", " | ".join(str(item.value) for item in app.subheader))
 app.button(key="activations_random").click().run()  # a digit for the pages that show one
 for page in pages:
     app.switch_page(page).run()
     assert not app.exception, (page, [item.value for item in app.exception])
     print("visited", page, "titled", repr([title.value for title in app.title]))
+    captions = [caption for element in app.get("image") for caption in element.captions]
+    print(page, "shows:", " | ".join([*captions, *(box.value for box in [*app.success, *app.warning])]))
 print("tensorflow imported:", "tensorflow" in sys.modules, "keras imported:", "keras" in sys.modules)
 """
 
@@ -60,6 +64,16 @@ def every_page(tmp_path_factory) -> str:
 
 def test_every_page_runs_without_importing_tensorflow_or_keras(every_page):
     assert "tensorflow imported: False keras imported: False" in every_page, every_page
+
+
+def test_a_first_visit_to_activations_shows_the_shipped_models_prediction(every_page):
+    assert "first visit to Activations: Prediction:" in every_page, every_page
+
+
+def test_the_gradient_pages_show_what_they_worked_out(every_page):
+    assert "app_pages/prediction.py shows: " in every_page and "is decided" in every_page, every_page
+    assert "Filters 1–30, left to right" in every_page and "Filters 1–15: the 10×10 pixels" in every_page
+    assert "the network reads" in every_page or "did not make the network read" in every_page, every_page
 
 
 def test_every_page_shows_its_heading_from_the_page_list(every_page):
