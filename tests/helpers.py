@@ -3,7 +3,8 @@ name whatever other conftest files pytest has loaded:
 
 - known digits and CSV text that digits/test_datasets.py and digits/test_csv_reader.py build their files from,
   written with the standard `csv` module, independently of the reader under test;
-- opening the app's pages with Streamlit's AppTest, and reading what they say.
+- opening the app's pages with Streamlit's AppTest, and reading what they say;
+- the app's own training service, with models of given settings trained.
 """
 
 from __future__ import annotations
@@ -16,6 +17,33 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.config import TrainConfig
+
+
+def choose_train_settings(app: AppTest, config: TrainConfig) -> AppTest:
+    """Set the Train page's widgets to `config`'s epochs, two conv layers' filters, dense layers, training images and
+    learning rate, as a student would, then run the page once."""
+    app.slider(key="train_epochs").set_value(config.epochs)
+    app.slider(key="train_conv1_filters").set_value(config.conv_layers[0][0])
+    app.slider(key="train_conv2_filters").set_value(config.conv_layers[1][0])
+    app.selectbox(key="train_dense_units").set_value(config.dense_units)
+    app.select_slider(key="train_size").set_value(config.train_size)
+    app.select_slider(key="train_learning_rate").set_value(config.learning_rate)
+    return app.run()
+
+
+def trained_in_app_service(configs: dict[str, TrainConfig]) -> dict:
+    """The app's training service, started afresh, after training each of `configs` on the bundled MNIST: the
+    finished jobs by the same names. The caller clears `resources.get_service` when done."""
+    from cnnlab.app import resources
+
+    resources.get_service.clear()
+    service = resources.get_service()
+    dataset = resources.get_dataset("mnist")
+    jobs = {name: service.submit(config, dataset) for name, config in configs.items()}
+    for name, job in jobs.items():
+        assert service.wait(job, 600), f"{name} did not finish within 10 minutes"
+    return jobs
+
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 HOME = "app_pages/home.py"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import training_fakes
-from helpers import APP, APP_TIMEOUT, open_page, page_text
+from helpers import APP, APP_TIMEOUT, choose_train_settings, open_page, page_text
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.app import model_choice, resources
@@ -51,12 +51,8 @@ def test_a_second_train_press_in_the_same_tab_says_so_and_offers_to_swap(empty_s
     # Trainings that never end by themselves (a stand-in), so the first is still running whatever the host's speed.
     monkeypatch.setattr(empty_service, "_train", training_fakes.endless)
     app = open_page("app_pages/train.py")
-    app.slider(key="train_epochs").set_value(40)
-    app.slider(key="train_conv1_filters").set_value(8)
-    app.slider(key="train_conv2_filters").set_value(6)
-    app.selectbox(key="train_dense_units").set_value((16,))
-    app.select_slider(key="train_size").set_value(1000)
-    app.run()
+    choose_train_settings(app, TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=40,
+                                           train_size=1000))
     app.button(key="train_start").click().run()
     first = empty_service.own_job(app.session_state[model_choice.TAB_ID])
     assert first is not None and not first.finished

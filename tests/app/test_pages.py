@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from helpers import APP, APP_TIMEOUT, PAGE_MODEL, open_page, page_text, state_with_test_digit
+from helpers import APP, APP_TIMEOUT, PAGE_MODEL, choose_train_settings, open_page, page_text, state_with_test_digit
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.app import model_choice, resources
@@ -90,12 +90,7 @@ def test_train_page_offers_1000_to_all_training_images_with_the_time_each_takes(
 
 def test_train_page_reuses_a_model_with_the_same_settings(trained_service):
     app = open_page("app_pages/train.py", chosen=trained_service.latest())
-    app.slider(key="train_epochs").set_value(TINY.epochs)
-    app.slider(key="train_conv1_filters").set_value(TINY.conv_layers[0][0])
-    app.slider(key="train_conv2_filters").set_value(TINY.conv_layers[1][0])
-    app.selectbox(key="train_dense_units").set_value(TINY.dense_units)
-    app.select_slider(key="train_size").set_value(TINY.train_size)
-    app.run()
+    choose_train_settings(app, TINY)
     assert int(app.dataframe[0].value["parameters"].iloc[-1]) == TINY_PARAMETERS
     app.button(key="train_start").click().run()
     assert not app.exception

@@ -9,10 +9,11 @@ import re
 
 import numpy as np
 import pytest
-from helpers import APP, APP_TIMEOUT, keras_layer_outputs, open_page, page_text
+from helpers import APP, APP_TIMEOUT, keras_layer_outputs, open_page, page_text, trained_in_app_service
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.app import resources
+from cnnlab.app.page_list import PAGES
 from cnnlab.config import TrainConfig
 from cnnlab.network.model import build_model
 
@@ -27,19 +28,14 @@ PAGE_ARCHITECTURES = {
                                            dense_units=(16,), epochs=2, train_size=600),
 }
 # Every page that shows a model, by its file name; Train, Experiments, Share and Teacher have tests of their own too.
-MODEL_PAGES = ["home", "train", "filters", "activations", "prediction", "watch", "explorer", "evaluation",
-               "robustness", "patterns", "attack", "digit_map", "compare", "experiments", "takeaway", "share"]
+MODEL_PAGES = [page.file for page in PAGES]
 
 
 @pytest.fixture(scope="module")
 def architecture_jobs():
     """The app's service holding one trained model of each of PAGE_ARCHITECTURES, by name."""
-    resources.get_service.clear()
-    service = resources.get_service()
-    dataset = resources.get_dataset("mnist")
-    jobs = {name: service.submit(config, dataset) for name, config in PAGE_ARCHITECTURES.items()}
-    for job in jobs.values():
-        assert service.wait(job, 600) and job.error == "", job.error
+    jobs = trained_in_app_service(PAGE_ARCHITECTURES)
+    assert all(job.error == "" for job in jobs.values()), [job.error for job in jobs.values()]
     yield jobs
     resources.get_service.clear()
 
@@ -48,7 +44,7 @@ def architecture_jobs():
 @pytest.mark.parametrize("page", MODEL_PAGES)
 def test_every_page_shows_a_model_of_another_architecture(page, name, architecture_jobs, digit_state):
     job = architecture_jobs[name]
-    app = open_page(f"app_pages/{page}.py", chosen=job, **digit_state)
+    app = open_page(page, chosen=job, **digit_state)
     assert not app.exception, [item.value for item in app.exception]
     assert not app.error, [item.value for item in app.error]
     assert page_text(app)

@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 import pytest
-from helpers import PAGE_MODEL, open_page
+from helpers import PAGE_MODEL, choose_train_settings, open_page, trained_in_app_service
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -146,13 +146,7 @@ EXPECTED_PARAMETERS = {
 @pytest.fixture(scope="module")
 def extreme_jobs():
     """The app's service after training every extreme configuration on 600 MNIST digits."""
-    resources.get_service.clear()
-    service = resources.get_service()
-    dataset = resources.get_dataset("mnist")
-    jobs = {name: service.submit(config, dataset) for name, config in EXTREMES.items()}
-    for job in jobs.values():
-        assert service.wait(job, 600)
-    yield jobs
+    yield trained_in_app_service(EXTREMES)
     resources.get_service.clear()
 
 
@@ -200,13 +194,7 @@ def test_the_train_page_shows_why_a_diverging_training_stopped():
     resources.get_service.clear()
     try:
         app = open_page("app_pages/train.py")
-        app.slider(key="train_epochs").set_value(1)
-        app.slider(key="train_conv1_filters").set_value(4)
-        app.slider(key="train_conv2_filters").set_value(4)
-        app.selectbox(key="train_dense_units").set_value((16,))
-        app.select_slider(key="train_size").set_value(1000)
-        app.select_slider(key="train_learning_rate").set_value(1.0)
-        app.run()
+        choose_train_settings(app, DIVERGING)
         app.button(key="train_start").click().run()
         assert not app.exception, [item.value for item in app.exception]
         service = resources.get_service()

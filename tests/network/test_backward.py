@@ -217,18 +217,24 @@ def other_networks():
     }
 
 
-@pytest.mark.parametrize("name", ["stride 2 same tanh, average pool, sigmoid", "three conv layers, 7×7 stride 2",
-                                  "no pooling"])
-def test_networks_of_other_shapes_match_tensorflow_forward_and_backward(name, pictures, sample):
-    model = random_keras_network(other_networks()[name], seed=len(name))
-    network = KerasTwin(model)
-    for index, digit in enumerate(sample.x_test[:2]):
+def check_network_against_keras(network, model, digits, pictures) -> None:
+    """Every layer's output for `digits`, then the gradients of the outputs and of every conv and dense unit, against
+    the Keras model holding the same weights."""
+    for index, digit in enumerate(digits):
         ours = network.layer_outputs(digit)
         for layer, mine, theirs in zip(network.layers, ours, keras_layer_outputs(model, digit), strict=True):
             np.testing.assert_allclose(mine[0], theirs, rtol=RTOL, atol=ATOL, err_msg=f"{layer.name}, digit {index}")
     check_output_gradients(network, model, pictures)
     check_unit_gradients(network, model, pictures, [layer.name for layer in network.layers
                                                     if layer.kind in ("Conv2D", "Dense")])
+
+
+@pytest.mark.parametrize("name", ["stride 2 same tanh, average pool, sigmoid", "three conv layers, 7×7 stride 2",
+                                  "no pooling"])
+def test_networks_of_other_shapes_match_tensorflow_forward_and_backward(name, pictures, sample):
+    model = random_keras_network(other_networks()[name], seed=len(name))
+    network = KerasTwin(model)
+    check_network_against_keras(network, model, sample.x_test[:2], pictures)
 
 
 @pytest.mark.parametrize("name", [name for name in ARCHITECTURES if name != "reference"])
@@ -242,13 +248,7 @@ def test_networks_the_settings_build_match_tensorflow_forward_and_backward(name,
     model.set_weights([values + generator.normal(0, 0.05, values.shape).astype(np.float32)
                        for values in model.get_weights()])
     network = Network(config, model.get_weights())
-    for index, digit in enumerate(sample.x_test[:2]):
-        ours = network.layer_outputs(digit)
-        for layer, mine, theirs in zip(network.layers, ours, keras_layer_outputs(model, digit), strict=True):
-            np.testing.assert_allclose(mine[0], theirs, rtol=RTOL, atol=ATOL, err_msg=f"{layer.name}, digit {index}")
-    check_output_gradients(network, model, pictures)
-    check_unit_gradients(network, model, pictures, [layer.name for layer in network.layers
-                                                    if layer.kind in ("Conv2D", "Dense")])
+    check_network_against_keras(network, model, sample.x_test[:2], pictures)
 
 
 def test_output_gradient_asks_for_a_known_kind(reference_result, pictures):
