@@ -9,17 +9,15 @@ from helpers import keras_layer_outputs
 from cnnlab.config import TrainConfig
 from cnnlab.lens.filter_history import filter_change, filters_at_epoch
 from cnnlab.network.backend import load_keras
-from cnnlab.network.model import build_model
+from cnnlab.network.model import CONV3_SEED_NUMBER, OUTPUT_SEED_NUMBER, build_model, weight_shapes
 from cnnlab.network.training import history_records
 from cnnlab.pictures.curves import training_curves
 
 
 def test_epoch_0_is_the_random_start_and_the_last_is_the_trained_model(tiny_result):
-    # Independently: the same seed builds the same untrained network, whose conv1 weights epoch 0 must show.
-    load_keras().utils.set_random_seed(tiny_result.config.seed)
-    untrained = build_model(tiny_result.config)
+    # Independently: Keras's initializer with the settings' seed gives the conv1 kernels epoch 0 must show.
     np.testing.assert_array_equal(filters_at_epoch(tiny_result.filter_snapshots, 0),
-                                  untrained.get_layer("conv1").get_weights()[0])
+                                  keras_start(tiny_result.config)[0])
     last = len(tiny_result.filter_snapshots) - 1
     assert last == tiny_result.config.epochs
     np.testing.assert_array_equal(filters_at_epoch(tiny_result.filter_snapshots, last),
@@ -96,10 +94,21 @@ def weights_reports(three_epochs_reported):
 
 
 def keras_start(config: TrainConfig) -> list[np.ndarray]:
-    """The weights Keras gives a fresh network of `config` after seeding as a training does: the independent
-    reference for epoch 0."""
-    load_keras().utils.set_random_seed(config.seed)
-    return build_model(config).get_weights()
+    """The weights a fresh network of `config` starts from, drawn straight from Keras's initializer as the settings
+    promise (`cnnlab.network.model._initializer`): each kernel Glorot uniform with the seed × 1000 + the layer's
+    number (conv layers 1 and 2, a third conv layer CONV3_SEED_NUMBER, dense layers 3, 4, …, the output
+    OUTPUT_SEED_NUMBER), each bias zero. The reference for epoch 0, built without `build_model`."""
+    keras = load_keras()
+    weights = []
+    for name, kernel_shape, bias_shape in weight_shapes(config):
+        if name.startswith("conv"):
+            number = int(name.removeprefix("conv"))
+            number = number if number <= 2 else CONV3_SEED_NUMBER
+        else:
+            number = OUTPUT_SEED_NUMBER if name == "output" else 2 + int(name.removeprefix("dense"))
+        initializer = keras.initializers.GlorotUniform(seed=config.seed * 1000 + number)
+        weights += [np.asarray(initializer(kernel_shape), dtype=np.float32), np.zeros(bias_shape, dtype=np.float32)]
+    return weights
 
 
 def test_epoch_0_is_keras_own_start_for_the_seed_kept_as_float16(three_epochs):
