@@ -4,7 +4,9 @@
 
 The app (`cnnlab.jobs.cluster.EmbeddedCluster`) starts it, reads the scheduler's address from PATH, and stops it
 with SIGTERM. It also stops by itself once the app is gone (its parent changes), so a killed app leaves nothing
-behind. One process for the scheduler and the nannies costs about 100 MB less than one each.
+behind. One process for the scheduler and the nannies costs about 100 MB less than one each. Once a second it also
+replaces a worker that trainings have made too large (`cnnlab.jobs.recycle`; the limit is $CNNLAB_WORKER_RECYCLE_MIB,
+1,200 MiB by default).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import dask
 from distributed import LocalCluster
 
 from cnnlab.jobs.cluster import DASK_SETTINGS
+from cnnlab.jobs.recycle import DEFAULT_LIMIT_MIB, LIMIT_VARIABLE, WorkerRecycler
 
 # A LocalCluster closes a worker's nanny for good when no worker of the same name has come back 15 s (Dask's
 # default) after one was lost. Our nannies restart a dead worker themselves, but a worker killed twice in a row
@@ -54,8 +57,11 @@ def main() -> None:
         written = arguments.address_file.with_suffix(".partial")
         written.write_text(json.dumps({"address": cluster.scheduler_address}))
         written.replace(arguments.address_file)  # whole, so the app never reads half an address
+        limit_mib = float(os.environ.get(LIMIT_VARIABLE, DEFAULT_LIMIT_MIB))
+        recycler = WorkerRecycler(cluster.scheduler, int(limit_mib * 2**20))
         while not stop.wait(PARENT_CHECK_SECONDS) and os.getppid() == parent:
-            pass
+            for address in cluster.sync(recycler.check):
+                print(f"Restarted the worker at {address}: it had grown past {limit_mib:g} MiB.", flush=True)
     finally:
         cluster.close(timeout=20)
 
