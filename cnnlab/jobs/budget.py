@@ -124,6 +124,6 @@ def overrun_sentence(elapsed_seconds: float, estimate_seconds: float, budget_sec
     if elapsed_seconds >= budget_seconds:
         why = f"the longest a training may run on this server is {describe_duration(budget_seconds)}"
     else:
-        why = f"that is more than twice the {describe_duration(estimate_seconds)} it was expected to take"
+        why = f"that is more than twice the time it was expected to take ({describe_duration(estimate_seconds)})"
     return (f"This training was stopped after {describe_duration(elapsed_seconds)}: {why}, so that the other "
             "trainings get their turn. Try fewer epochs or training images.")
