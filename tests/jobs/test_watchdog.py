@@ -35,7 +35,8 @@ def test_a_training_is_stopped_at_the_budget_whatever_its_estimate():
 def test_a_training_is_stopped_at_twice_its_measured_estimate_but_never_within_the_slack():
     long = running(started_at=0.0, estimate=300.0)
     assert overrun(long, budget_seconds=3600, now=600.0) is None
-    assert "more than twice the time it was expected to take (about 5 min)" in overrun(long, budget_seconds=3600, now=601.0)
+    sentence = overrun(long, budget_seconds=3600, now=601.0)
+    assert "more than twice the time it was expected to take (about 5 min)" in sentence
     short = running(started_at=0.0, estimate=10.0)  # twice 10 s is less than the estimate plus the slack
     assert overrun(short, budget_seconds=3600, now=10.0 + OVERRUN_SLACK_SECONDS) is None
     assert overrun(short, budget_seconds=3600, now=10.0 + OVERRUN_SLACK_SECONDS + 1) is not None
