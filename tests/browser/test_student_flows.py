@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 
 import pytest
 from app_server import PAGE_HEADINGS
@@ -78,11 +77,9 @@ def prediction_text(student) -> str:
     return student.page.locator('[data-testid="stMain"] h3', has_text="Prediction:").first.inner_text()
 
 
-def wait_for_prediction(student, digit: int, timeout_ms: int = 30_000) -> float:
-    """Seconds from now until the page says "Prediction: <digit>"."""
-    started = time.perf_counter()
+def wait_for_prediction(student, digit: int, timeout_ms: int = 30_000) -> None:
+    """Wait until the page says "Prediction: <digit>"."""
     student.page.locator('[data-testid="stMain"] h3', has_text=f"Prediction: {digit}").wait_for(timeout=timeout_ms)
-    return time.perf_counter() - started
 
 
 def saved_models(directory) -> set:
@@ -150,7 +147,7 @@ def test_filters_page_shows_the_learnt_filter_grid(student):
     filters.screenshot("filters-desktop")
 
 
-def test_activations_reads_a_drawn_one_and_zero_and_a_random_digit(student, record_property):
+def test_activations_reads_a_drawn_one_and_zero_and_a_random_digit(student):
     activations = student().open("activations")
     activations.page.get_by_text("Draw", exact=True).click()
     activations.page.locator("canvas.upper-canvas").wait_for()
@@ -158,7 +155,7 @@ def test_activations_reads_a_drawn_one_and_zero_and_a_random_digit(student, reco
     assert "Draw one digit" in activations.main_text()
 
     draw(activations, [(140, 40), (138, 120), (140, 240)])
-    one_seconds = wait_for_prediction(activations, 1)
+    wait_for_prediction(activations, 1)
     activations.wait_until_idle()
     assert "Input: your drawing" in activations.main_text()
     activations.screenshot("activations-drawn-one-desktop")
@@ -170,9 +167,8 @@ def test_activations_reads_a_drawn_one_and_zero_and_a_random_digit(student, reco
     loop = [(140 + 70 * math.sin(turn), 140 - 95 * math.cos(turn)) for turn in
             (step / 24 * 2 * math.pi for step in range(26))]
     draw(activations, loop)
-    zero_seconds = wait_for_prediction(activations, 0)
+    wait_for_prediction(activations, 0)
     activations.wait_until_idle()
-    record_property("stroke_to_prediction_seconds", [round(one_seconds, 3), round(zero_seconds, 3)])
 
     activations.page.get_by_text("Test digit", exact=True).click()
     activations.wait_until_idle()
@@ -209,8 +205,7 @@ def test_a_training_goes_on_while_the_student_visits_other_pages(student):
     # The main area's bar (the sidebar has one too while the tab's own model trains).
     train.page.locator('[data-testid="stMain"] [data-testid="stProgress"]').wait_for(timeout=60_000)
 
-    train.go_to("Home")
-    time.sleep(2)
+    train.go_to("Home")  # each switch waits for the page's heading: the training goes on meanwhile
     train.go_to("Filters")
     train.go_to("Train")
     # Back on the Train page, the sliders are as the student left them, so it shows the same training.
@@ -222,8 +217,7 @@ def test_a_training_goes_on_while_the_student_visits_other_pages(student):
     train.assert_no_exception()
 
 
-def test_two_students_share_one_training_while_a_third_switches_pages_and_draws(student, server_model_directory,
-                                                                                record_property):
+def test_two_students_share_one_training_while_a_third_switches_pages_and_draws(student, server_model_directory):
     first, second, third = student(), student(), student()
     for tab in (first, second):
         tab.open("train")
@@ -237,12 +231,10 @@ def test_two_students_share_one_training_while_a_third_switches_pages_and_draws(
     press_train(first)
     press_train(second)
     first.page.locator('[data-testid="stMain"] [data-testid="stProgress"]').first.wait_for(timeout=TRAINING_TIMEOUT_MS)
-    # Meanwhile a third student goes on working with the model already there: pages and a drawn digit.
-    seconds = []
+    # Meanwhile a third student goes on working with the model already there: pages and a drawn digit, twice.
+    # (How fast is for scripts/load_test.py and scripts/load_class.py to measure, with budgets.)
     for _ in range(2):
-        started = time.perf_counter()
         third.go_to("Activations")
-        seconds.append(time.perf_counter() - started)
         if not third.page.locator("canvas.upper-canvas").is_visible():  # the tab remembers its choice of input
             third.page.get_by_text("Draw", exact=True).click()
         third.page.locator("canvas.upper-canvas").wait_for()
@@ -251,22 +243,15 @@ def test_two_students_share_one_training_while_a_third_switches_pages_and_draws(
         third.page.get_by_role("button", name="Reset canvas & history").click()
         third.wait_until_idle()
         draw(third, [(140, 40), (138, 120), (140, 240)])
-        seconds.append(wait_for_prediction(third, 1))
-        started = time.perf_counter()
+        wait_for_prediction(third, 1)
         third.go_to("Filters")
-        seconds.append(time.perf_counter() - started)
-    # Page switch, stroke to prediction, page switch; twice.
-    record_property("third_student_seconds", [round(value, 2) for value in seconds])
     third.assert_no_exception()
     accuracies = [wait_for_test_accuracy(tab) for tab in (first, second)]
     assert accuracies[0] == accuracies[1]
     # One training, shared: both tabs show the very same run, down to its time to a tenth of a second.
     assert time_taken(first) == time_taken(second)
-    # The model arrives in the server's store once: one new file.
-    deadline = time.monotonic() + 30
-    while len(saved_models(server_model_directory) - models_before) < 1 and time.monotonic() < deadline:
-        time.sleep(0.5)
-    time.sleep(1)
+    # The model arrived in the server's store once: one new file. The service stores a model before it calls the
+    # training done, so with the accuracy on both pages every file there will be is there.
     new_models = saved_models(server_model_directory) - models_before
     assert len(new_models) == 1, new_models
 
