@@ -43,6 +43,18 @@ def test_a_link_opens_the_same_settings(config):
     assert config_from_query(config_to_query(config)) == config
 
 
+def test_a_learning_rate_of_many_digits_opens_the_same_model():
+    config = TrainConfig(learning_rate=0.0012345678)
+    assert config_to_query(config) == {"learning_rate": "0.0012345678"}
+    assert config_from_query(config_to_query(config)).learning_rate == 0.0012345678
+
+
+def test_ordinary_numbers_stay_short():
+    config = TrainConfig(learning_rate=1.0, dropout=0.5, validation_fraction=0.25)
+    assert config_to_query(config) == {"learning_rate": "1", "dropout": "0.5", "validation_fraction": "0.25"}
+    assert config_to_query(TrainConfig(learning_rate=1e-5)) == {"learning_rate": "1e-05"}
+
+
 def test_a_hand_written_link_is_read():
     query = {"conv": "16x3,32x3,64X3", "padding": "same", "activation": "Tanh", "optimizer": "adam", "epochs": "1"}
     assert config_from_query(query) == TrainConfig(conv_layers=((16, 3), (32, 3), (64, 3)), padding="same",
@@ -53,6 +65,8 @@ def test_a_link_written_before_the_conv_layers_could_be_chosen_still_opens_its_m
     query = {"conv1_filters": "8", "dense_units": "none", "train_size": "all", "augment": "no", "utm": "x"}
     assert config_from_query(query) == TrainConfig(conv_layers=((8, 5), (15, 3)), dense_units=())
     assert config_from_query({"conv2_filters": "4"}) == TrainConfig(conv_layers=((30, 5), (4, 3)))
+    # Edited by hand to name the conv layers both ways: the newer form wins.
+    assert config_from_query({"conv": "7x7", "conv1_filters": "8"}) == TrainConfig(conv_layers=((7, 7),))
 
 
 @pytest.mark.parametrize(("query", "message"), [
