@@ -4,11 +4,16 @@ network/test_keras_file.py)."""
 from __future__ import annotations
 
 import io
+from dataclasses import fields
+from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
+from cnnlab import config as ranges
 from cnnlab.config import TrainConfig
 from cnnlab.pictures.images import kernel_mosaic, png_bytes
 from cnnlab.pictures.links import config_from_query, config_to_query
@@ -41,6 +46,38 @@ def test_changed_settings_are_written_as_plain_text():
 ])
 def test_a_link_opens_the_same_settings(config):
     assert config_from_query(config_to_query(config)) == config
+
+
+# Every valid value of each setting, drawn from cnnlab.config's own ranges and choices.
+SETTINGS = {
+    "conv_layers": st.lists(st.tuples(st.integers(*ranges.FILTERS_RANGE), st.integers(*ranges.KERNEL_SIZE_RANGE)),
+                            min_size=ranges.CONV_LAYERS_RANGE[0], max_size=ranges.CONV_LAYERS_RANGE[1]).map(tuple),
+    "pooling": st.sampled_from(ranges.POOLINGS),
+    "padding": st.sampled_from(ranges.PADDINGS),
+    "stride": st.sampled_from(ranges.STRIDES),
+    "activation": st.sampled_from(ranges.ACTIVATIONS),
+    "dropout": st.floats(*ranges.DROPOUT_RANGE),
+    "dense_units": st.lists(st.integers(*ranges.DENSE_UNITS_RANGE), max_size=ranges.MAX_DENSE_LAYERS).map(tuple),
+    "optimizer": st.sampled_from(ranges.OPTIMIZERS),
+    "epochs": st.integers(*ranges.EPOCHS_RANGE),
+    "batch_size": st.integers(*ranges.BATCH_SIZE_RANGE),
+    "learning_rate": st.floats(*ranges.LEARNING_RATE_RANGE),
+    "seed": st.integers(*ranges.SEED_RANGE),
+    "train_size": st.none() | st.integers(ranges.MIN_TRAIN_SIZE, 10_000_000),  # TrainConfig's own upper bound
+    "augment": st.booleans(),
+    "validation_fraction": st.floats(*ranges.VALIDATION_FRACTION_RANGE),
+}
+
+
+def test_every_setting_has_values_to_try():
+    assert set(SETTINGS) == {field.name for field in fields(TrainConfig)}, "a new setting needs a strategy here"
+
+
+@given(st.fixed_dictionaries(SETTINGS).map(lambda values: TrainConfig(**values)))
+def test_any_valid_settings_survive_the_address_bar(config):
+    # Through the URL's own encoding too, as a shared link travels.
+    query = dict(parse_qsl(urlencode(config_to_query(config)), keep_blank_values=True))
+    assert config_from_query(query) == config
 
 
 def test_a_learning_rate_of_many_digits_opens_the_same_model():
