@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -49,7 +49,7 @@ def test_a_link_opens_the_same_settings(config):
 
 
 # Every valid value of each setting, drawn from cnnlab.config's own ranges and choices.
-SETTINGS = {
+VALID_VALUES = {
     "conv_layers": st.lists(st.tuples(st.integers(*ranges.FILTERS_RANGE), st.integers(*ranges.KERNEL_SIZE_RANGE)),
                             min_size=ranges.CONV_LAYERS_RANGE[0], max_size=ranges.CONV_LAYERS_RANGE[1]).map(tuple),
     "pooling": st.sampled_from(ranges.POOLINGS),
@@ -70,10 +70,12 @@ SETTINGS = {
 
 
 def test_every_setting_has_values_to_try():
-    assert set(SETTINGS) == {field.name for field in fields(TrainConfig)}, "a new setting needs a strategy here"
+    assert set(VALID_VALUES) == {field.name for field in fields(TrainConfig)}, "a new setting needs a strategy here"
 
 
-@given(st.fixed_dictionaries(SETTINGS).map(lambda values: TrainConfig(**values)))
+# No deadline: each example takes microseconds, and a busy shared host must not make the test flaky.
+@settings(deadline=None)
+@given(st.fixed_dictionaries(VALID_VALUES).map(lambda values: TrainConfig(**values)))
 def test_any_valid_settings_survive_the_address_bar(config):
     # Through the URL's own encoding too, as a shared link travels.
     query = dict(parse_qsl(urlencode(config_to_query(config)), keep_blank_values=True))
