@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-# Strength (activations, saliency): a perceptually even dark-to-bright ramp (black → purple → orange → pale
-# yellow, close to matplotlib's magma), so a bright cell always means a strong value, also for colour-blind readers.
-STRENGTH_STOPS = ["#000004", "#3c0f6e", "#8c2882", "#dc505a", "#faa03c", "#fcfdbf"]
+from cnnlab.pictures.magma import MAGMA
+
+# Strength (activations, saliency): matplotlib's magma, a perceptually even dark-to-bright ramp (black → purple →
+# orange → pale yellow), so a bright cell always means a strong value, also for colour-blind readers. The pictures
+# use all 256 colours (STRENGTH_RAMP, below); the charts take every tenth of the way, which Vega joins with straight
+# lines in RGB, within 4 of 255 of magma everywhere.
+STRENGTH_STOPS = [MAGMA[round(step * 255 / 10)] for step in range(11)]
 # Signed values (weights, contributions): negative red, zero white, positive blue (ColorBrewer's RdBu ends).
 NEGATIVE, ZERO, POSITIVE = "#b2182b", "#ffffff", "#2166ac"
 SIGNED_STOPS = [NEGATIVE, ZERO, POSITIVE]
@@ -36,15 +40,7 @@ def rgb(colour: str) -> np.ndarray:
     return np.array([int(colour[index : index + 2], 16) for index in (1, 3, 5)], dtype=np.float32)
 
 
-def _ramp(stops: list[str], size: int = 256) -> np.ndarray:
-    """`stops` spread evenly and interpolated into uint8 (size, 3)."""
-    points = np.stack([rgb(stop) for stop in stops])
-    positions = np.linspace(0, 1, len(stops))
-    return np.stack([np.interp(np.linspace(0, 1, size), positions, points[:, channel]) for channel in range(3)],
-                    axis=1).astype(np.uint8)  # truncated, as the ramp always was
-
-
-STRENGTH_RAMP = _ramp(STRENGTH_STOPS)  # uint8 (256, 3): index 0 weakest, 255 strongest
+STRENGTH_RAMP = np.stack([rgb(colour) for colour in MAGMA]).astype(np.uint8)  # uint8 (256, 3): 0 weakest, 255 strongest
 
 
 def signed_colours(values: np.ndarray, limit: float) -> np.ndarray:
