@@ -47,7 +47,8 @@ from cnnlab.jobs.model_file import (  # noqa: E402
 from cnnlab.jobs.reference import REFERENCE_MODEL_PATH  # noqa: E402
 from cnnlab.network.backend import load_keras  # noqa: E402
 from cnnlab.network.model import build_model  # noqa: E402
-from cnnlab.network.training import TrainResult, train  # noqa: E402
+from cnnlab.network.result import TrainResult  # noqa: E402
+from cnnlab.network.training import train  # noqa: E402
 
 MIN_TEST_ACCURACY = 0.985
 MAX_FILE_BYTES = 3_000_000

@@ -30,7 +30,7 @@ import numpy as np
 
 from cnnlab.config import TrainConfig
 from cnnlab.network.model import weight_shapes
-from cnnlab.network.training import TrainResult
+from cnnlab.network.result import TrainResult
 
 # Bump when the layout of a stored file changes; files of another version are set aside and retrained.
 # 3: the weights as `weights.npz`, no longer a whole `model.keras` (read without TensorFlow).

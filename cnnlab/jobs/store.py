@@ -24,7 +24,7 @@ from pathlib import Path
 
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.model_file import ModelRecord, UnusableFile, model_file_bytes, read_model_file, read_record
-from cnnlab.network.training import TrainResult
+from cnnlab.network.result import TrainResult
 
 logger = logging.getLogger(__name__)
 

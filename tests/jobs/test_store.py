@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.store import ModelStore
-from cnnlab.network.training import TrainResult
+from cnnlab.network.result import TrainResult
 
 config = TrainConfig.from_dict(json.loads(sys.argv[2]))
 store = ModelStore(Path(sys.argv[1]))
