@@ -20,6 +20,7 @@ import dask
 from distributed import LocalCluster
 
 from cnnlab.jobs.cluster import DASK_SETTINGS
+from cnnlab.jobs.files import write_atomically
 
 # A LocalCluster closes a worker's nanny for good when no worker of the same name has come back 15 s (Dask's
 # default) after one was lost. Our nannies restart a dead worker themselves, but a worker killed twice in a row
@@ -51,9 +52,8 @@ def main() -> None:
         dashboard_address="127.0.0.1:0",
     )
     try:
-        written = arguments.address_file.with_suffix(".partial")
-        written.write_text(json.dumps({"address": cluster.scheduler_address}))
-        written.replace(arguments.address_file)  # whole, so the app never reads half an address
+        # Whole, so the app never reads half an address.
+        write_atomically(arguments.address_file, json.dumps({"address": cluster.scheduler_address}).encode())
         while not stop.wait(PARENT_CHECK_SECONDS) and os.getppid() == parent:
             pass
     finally:

@@ -167,7 +167,7 @@ def fail_writing_the_model(monkeypatch):
         def __exit__(self, *exception):
             self.file.close()
 
-    monkeypatch.setattr("cnnlab.jobs.store.open", HalfWriter, raising=False)
+    monkeypatch.setattr("cnnlab.jobs.files.open", HalfWriter, raising=False)
 
 
 @pytest.mark.parametrize("fill_disk", [fail_replace, fail_fsync, fail_writing_the_model])
