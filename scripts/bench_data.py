@@ -40,9 +40,10 @@ def shipped_reference_model(dataset):
     from cnnlab.jobs.store import ModelStore
 
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-") as folder:
-        if not install_reference_model(Path(folder), dataset.fingerprint):
+        store = ModelStore(Path(folder))
+        if not install_reference_model(store, dataset.fingerprint):
             raise RuntimeError("The shipped reference model could not be installed; see the log.")
-        result = ModelStore(Path(folder)).load(TrainConfig(), dataset.fingerprint)
+        result = store.load(TrainConfig(), dataset.fingerprint)
     if result is None:
         raise RuntimeError("The model store could not load the shipped reference model.")
     return result
