@@ -105,7 +105,7 @@ def open_model_file(data: bytes | Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data))
     except Exception as error:  # noqa: BLE001 - not a zip, a damaged one, or a path that cannot be read
-        raise UnusableFile(f"it is not a complete zip file ({error})") from error
+        raise UnusableFile(f"it cannot be opened as a zip file ({error})") from error
 
 
 def read_metadata(archive: zipfile.ZipFile, config: TrainConfig | None = None,

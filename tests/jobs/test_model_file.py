@@ -146,7 +146,7 @@ def test_a_sound_record_reads_the_same_through_every_reader():
 
 
 @pytest.mark.parametrize(("data", "reason"), [
-    (b"PK\x03\x04 cut short", "not a complete zip file"),
+    (b"PK\x03\x04 cut short", "cannot be opened as a zip file"),
     (with_entry(record_only_file(), METADATA_NAME, None), "metadata.json cannot be read"),
     (with_entry(record_only_file(), METADATA_NAME, b"{not json"), "metadata.json cannot be read"),
     (with_entry(record_only_file(), METADATA_NAME, b"[1, 2]"), "metadata.json is not a JSON object"),
