@@ -7,7 +7,7 @@ from cnnlab.app.cached_pictures import chart_spec
 from cnnlab.app.epoch_choice import epoch_slider
 from cnnlab.lens.activations import conv_filters
 from cnnlab.lens.filter_history import filter_change, kept_epochs, kept_filter_snapshots
-from cnnlab.network.training import history_records
+from cnnlab.network.result import history_records
 from cnnlab.pictures.charts import PHONE_CHART_WIDTH
 from cnnlab.pictures.grids import kernel_grid
 from cnnlab.pictures.images import grid_shape

@@ -40,9 +40,10 @@ def shipped_reference_model(dataset):
     from cnnlab.jobs.store import ModelStore
 
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-") as folder:
-        if not install_reference_model(Path(folder), dataset.fingerprint):
+        store = ModelStore(Path(folder))
+        if not install_reference_model(store, dataset.fingerprint):
             raise RuntimeError("The shipped reference model could not be installed; see the log.")
-        result = ModelStore(Path(folder)).load(TrainConfig(), dataset.fingerprint)
+        result = store.load(TrainConfig(), dataset.fingerprint)
     if result is None:
         raise RuntimeError("The model store could not load the shipped reference model.")
     return result
@@ -87,8 +88,9 @@ def bench_default_training(dataset) -> tuple[float, float, float]:
     from cnnlab.config import TrainConfig
     from cnnlab.digits.format import to_model_input
     from cnnlab.network.backend import load_keras
+    from cnnlab.network.batches import split_indices
     from cnnlab.network.model import build_model
-    from cnnlab.network.training import split_indices, train
+    from cnnlab.network.training import train
 
     keras = load_keras()
     config = TrainConfig()

@@ -44,8 +44,9 @@ def bench_training(dataset, rounds: int) -> tuple[float, float]:
     from cnnlab.config import TrainConfig
     from cnnlab.digits.format import to_model_input
     from cnnlab.network.backend import load_keras
+    from cnnlab.network.batches import split_indices
     from cnnlab.network.model import build_model
-    from cnnlab.network.training import split_indices, train
+    from cnnlab.network.training import train
 
     keras = load_keras()
     config = TrainConfig(epochs=1, validation_fraction=0.0)

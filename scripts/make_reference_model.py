@@ -22,9 +22,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -35,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from cnnlab.config import TrainConfig  # noqa: E402 - after the path set-up above, so the script runs from anywhere
 from cnnlab.digits.datasets import load_dataset  # noqa: E402
+from cnnlab.jobs.files import write_atomically  # noqa: E402
 from cnnlab.jobs.model_file import (  # noqa: E402
     FILTERS_NAME,
     INITIAL_NAME,
@@ -47,7 +46,8 @@ from cnnlab.jobs.model_file import (  # noqa: E402
 from cnnlab.jobs.reference import REFERENCE_MODEL_PATH  # noqa: E402
 from cnnlab.network.backend import load_keras  # noqa: E402
 from cnnlab.network.model import build_model  # noqa: E402
-from cnnlab.network.training import TrainResult, train  # noqa: E402
+from cnnlab.network.result import TrainResult  # noqa: E402
+from cnnlab.network.training import train  # noqa: E402
 
 MIN_TEST_ACCURACY = 0.985
 MAX_FILE_BYTES = 3_000_000
@@ -122,11 +122,8 @@ def write_reference_file(content: bytes) -> None:
     """Replace the shipped file with `content`, after checking its size."""
     if len(content) >= MAX_FILE_BYTES:
         raise ValueError(f"The model file is {len(content):,} bytes; it must stay under {MAX_FILE_BYTES:,} to ship.")
-    # Written to a temporary file and renamed, so a failed run never leaves half a file in the package.
-    descriptor, name = tempfile.mkstemp(dir=REFERENCE_MODEL_PATH.parent, suffix=".tmp")
-    with open(descriptor, "wb") as handle:
-        handle.write(content)
-    os.replace(name, REFERENCE_MODEL_PATH)
+    # Whole, so a failed run never leaves half a file in the package.
+    write_atomically(REFERENCE_MODEL_PATH, content)
 
 
 def main() -> int:

@@ -17,7 +17,7 @@ from cnnlab.app.resources import get_dataset, get_service
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.job import Job, JobState
-from cnnlab.network.training import TrainResult
+from cnnlab.network.result import TrainResult
 from cnnlab.pictures.links import QUERY_FIELDS, config_from_query, config_to_query
 
 # Session-state keys, shared by every page.

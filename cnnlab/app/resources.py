@@ -32,8 +32,9 @@ def get_service() -> TrainingService:
     ~/.cache/cnnlab/models), so a server restart does not lose them. An empty folder first gets the reference
     model that ships with CNN Lab, so every page works on a server's first visit.
     """
-    install_reference_model(default_store_directory(), get_dataset("mnist").fingerprint)
-    return TrainingService(store=ModelStore(default_store_directory()), budget_minutes=training_budget_minutes())
+    store = ModelStore(default_store_directory())
+    install_reference_model(store, get_dataset("mnist").fingerprint)
+    return TrainingService(store=store, budget_minutes=training_budget_minutes())
 
 
 def training_budget_minutes() -> float | None:

@@ -22,7 +22,7 @@ from cnnlab.config import TRAIN_SIZES, TrainConfig
 from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.job import Job, JobState
 from cnnlab.network.estimate import describe_duration
-from cnnlab.network.training import TrainResult
+from cnnlab.network.result import TrainResult
 from cnnlab.pictures.curves import training_curves
 from cnnlab.words import describe_config
 

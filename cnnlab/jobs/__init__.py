@@ -6,6 +6,7 @@
 - `pace`: how long trainings take on these workers.
 - `service`: the app's view of all jobs: shared by settings and data, queued, followed, cancelled.
 - `store`, `model_file`: finished models on disk, one zip file each, written atomically.
+- `files`: writing a file whole (models, the class board, the pace, the cluster's address), never half of it.
 - `reference`: puts the reference model that ships with CNN Lab into an empty store.
 
 Nothing here imports Streamlit; `cnnlab.app.resources` holds the one service a server process shares.

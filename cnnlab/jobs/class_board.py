@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 
 from cnnlab.config import TrainConfig
+from cnnlab.jobs.files import write_atomically
 from cnnlab.jobs.job import JobKey
 from cnnlab.jobs.store import key_digest
 
@@ -74,9 +73,6 @@ class ClassBoard:
                                                     "fingerprint": self._pinned[1]}
         text = json.dumps({"hidden": sorted(self._hidden), "pinned": pinned})
         try:
-            descriptor, name = tempfile.mkstemp(dir=self._path.parent, prefix=".partial-", suffix=".tmp")
-            with open(descriptor, "w") as handle:
-                handle.write(text)
-            os.replace(name, self._path)
+            write_atomically(self._path, text.encode())
         except OSError as error:
             logger.error("The class board could not be saved to %s (%s); it holds until a restart.", self._path, error)

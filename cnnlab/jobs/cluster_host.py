@@ -22,6 +22,7 @@ import dask
 from distributed import LocalCluster
 
 from cnnlab.jobs.cluster import DASK_SETTINGS
+from cnnlab.jobs.files import write_atomically
 from cnnlab.jobs.recycle import DEFAULT_LIMIT_MIB, LIMIT_VARIABLE, WorkerRecycler
 
 # A LocalCluster closes a worker's nanny for good when no worker of the same name has come back 15 s (Dask's
@@ -54,9 +55,8 @@ def main() -> None:
         dashboard_address="127.0.0.1:0",
     )
     try:
-        written = arguments.address_file.with_suffix(".partial")
-        written.write_text(json.dumps({"address": cluster.scheduler_address}))
-        written.replace(arguments.address_file)  # whole, so the app never reads half an address
+        # Whole, so the app never reads half an address.
+        write_atomically(arguments.address_file, json.dumps({"address": cluster.scheduler_address}).encode())
         limit_mib = float(os.environ.get(LIMIT_VARIABLE, DEFAULT_LIMIT_MIB))
         recycler = WorkerRecycler(cluster.scheduler, int(limit_mib * 2**20))
         while not stop.wait(PARENT_CHECK_SECONDS) and os.getppid() == parent:

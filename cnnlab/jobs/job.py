@@ -16,7 +16,8 @@ from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.model_file import epoch_weights_from_bytes
 from cnnlab.network.estimate import FORWARD_SHARE
-from cnnlab.network.training import TrainingCancelled, TrainResult, history_records
+from cnnlab.network.result import TrainResult, history_records
+from cnnlab.network.training import TrainingCancelled
 
 if TYPE_CHECKING:  # Dask is imported with the first training, not by a page that only shows a model
     from distributed import Future

@@ -10,8 +10,9 @@
   (`TrainResult.initial_weights`). Files written before CNN Lab kept them have no such entry.
 
 `write_model_file` writes one to an open binary file; `read_model_file` checks one read back and rebuilds the
-`TrainResult`, or raises `UnusableFile` with the reason. Where the files live, and how they are named, replaced
-and evicted, is `cnnlab.jobs.store`'s business. A worker sends a finished model to the app as these bytes
+`TrainResult`, or raises `UnusableFile` with the reason; `read_record` reads only what it says about its model.
+Every reader checks the record the same way, with `read_metadata`. Where the files live, and how they are named,
+replaced and evicted, is `cnnlab.jobs.store`'s business. A worker sends a finished model to the app as these bytes
 (`model_file_bytes`), so the app never sees half a model either. The `.keras` file a student downloads is another
 format, written by Keras (`cnnlab.network.keras_file`).
 """
@@ -30,7 +31,7 @@ import numpy as np
 
 from cnnlab.config import TrainConfig
 from cnnlab.network.model import weight_shapes
-from cnnlab.network.training import TrainResult
+from cnnlab.network.result import TrainResult
 
 # Bump when the layout of a stored file changes; files of another version are set aside and retrained.
 # 3: the weights as `weights.npz`, no longer a whole `model.keras` (read without TensorFlow).
@@ -82,13 +83,11 @@ class ModelRecord:
 def read_record(data: bytes | Path) -> ModelRecord:
     """The record of a model file, given as bytes or a path (its metadata only: from a path, only that entry of
     the zip is read, not the model's megabytes); raises `UnusableFile` saying what is wrong."""
+    with open_model_file(data) as archive:
+        metadata, config = read_metadata(archive)
     try:
-        with zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data)) as archive:
-            metadata = json.loads(archive.read(METADATA_NAME))
-        if metadata["format"] != FORMAT_VERSION:
-            raise ValueError(f"format {metadata['format']!r}")
         return ModelRecord(
-            config=TrainConfig.from_dict(metadata["config"]),
+            config=config,
             fingerprint=str(metadata["fingerprint"]),
             test_accuracy=float(metadata["test_accuracy"]),
             seconds=float(metadata["seconds"]),
@@ -96,8 +95,50 @@ def read_record(data: bytes | Path) -> ModelRecord:
             dataset_name=str(metadata["dataset_name"]),
             saved_at=metadata.get("saved_at"),
         )
-    except Exception as error:  # noqa: BLE001 - a damaged zip, missing keys, bad values: all one answer
-        raise UnusableFile(f"its record cannot be read ({error})") from error
+    except (TypeError, ValueError) as error:
+        raise UnusableFile(f"its record holds values of the wrong kind ({error})") from error
+
+
+def open_model_file(data: bytes | Path) -> zipfile.ZipFile:
+    """A model file, given as bytes or a path, opened as the zip it must be; raises `UnusableFile` when it is not
+    one (cut short, another kind of file) or cannot be read."""
+    try:
+        return zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data))
+    except Exception as error:  # noqa: BLE001 - not a zip, a damaged one, or a path that cannot be read
+        raise UnusableFile(f"it cannot be opened as a zip file ({error})") from error
+
+
+def read_metadata(archive: zipfile.ZipFile, config: TrainConfig | None = None,
+                  fingerprint: str | None = None) -> tuple[dict, TrainConfig]:
+    """A model file's record (`metadata.json`), checked: the one check every reader of a model file makes.
+
+    The record must be a JSON object holding every METADATA_KEYS entry, in FORMAT_VERSION, with valid settings;
+    when `config` or `fingerprint` is given, it must also be the model of those settings or that data. Returns
+    (the record as read, its settings). Raises `UnusableFile` saying what is wrong.
+    """
+    try:
+        metadata = json.loads(archive.read(METADATA_NAME))
+    except Exception as error:  # noqa: BLE001 - missing entry, bad CRC, bad deflate data, bad JSON
+        raise UnusableFile(f"its {METADATA_NAME} cannot be read ({error})") from error
+    if not isinstance(metadata, dict):
+        raise UnusableFile(f"its {METADATA_NAME} is not a JSON object")
+    missing = [key for key in METADATA_KEYS if key not in metadata]
+    if missing:
+        raise UnusableFile(f"its {METADATA_NAME} lacks {', '.join(missing)}")
+    if metadata["format"] != FORMAT_VERSION:
+        raise UnusableFile(f"it is in format {metadata['format']!r}; this version reads {FORMAT_VERSION}")
+    try:
+        stored_config = TrainConfig.from_dict(metadata["config"])
+    except (TypeError, ValueError) as error:
+        raise UnusableFile(f"its settings are not valid ({error})") from error
+    # Compared by value: `streamlit run` re-imports CNN Lab's modules when their source changes, after which a
+    # running server holds settings of the old `TrainConfig` class, which never equal the new class's.
+    if config is not None and stored_config.to_dict() != config.to_dict():
+        raise UnusableFile(f"it holds the model of other settings ({stored_config}) than asked for ({config})")
+    if fingerprint is not None and metadata["fingerprint"] != fingerprint:
+        raise UnusableFile(f"it holds a model trained on data with fingerprint {metadata['fingerprint']}, not on "
+                           f"the data asked for ({fingerprint})")
+    return metadata, stored_config
 
 
 def write_model_file(handle: BinaryIO, result: TrainResult, fingerprint: str) -> None:
@@ -195,32 +236,8 @@ def epoch_weights_from_bytes(data: bytes) -> list[list[np.ndarray]]:
 
 def read_model_file(data: bytes, config: TrainConfig, fingerprint: str) -> TrainResult:
     """Rebuild a `TrainResult` from a stored file's bytes; raises `UnusableFile` saying what is wrong."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as error:
-        raise UnusableFile(f"it is not a complete zip file ({error})") from error
-    with archive:
-        try:
-            metadata = json.loads(archive.read(METADATA_NAME))
-        except Exception as error:  # noqa: BLE001 - missing entry, bad CRC, bad deflate data, bad JSON
-            raise UnusableFile(f"its {METADATA_NAME} cannot be read ({error})") from error
-        if not isinstance(metadata, dict):
-            raise UnusableFile(f"its {METADATA_NAME} is not a JSON object")
-        missing = [key for key in METADATA_KEYS if key not in metadata]
-        if missing:
-            raise UnusableFile(f"its {METADATA_NAME} lacks {', '.join(missing)}")
-        if metadata["format"] != FORMAT_VERSION:
-            raise UnusableFile(f"it is in format {metadata['format']!r}; this version reads {FORMAT_VERSION}")
-        try:
-            stored_config = TrainConfig.from_dict(metadata["config"])
-        except (TypeError, ValueError) as error:
-            raise UnusableFile(f"its settings are not valid ({error})") from error
-        # Compared by value: `streamlit run` re-imports CNN Lab's modules when their source changes, after which a
-        # running server holds settings of the old `TrainConfig` class, which never equal the new class's.
-        if stored_config.to_dict() != config.to_dict() or metadata["fingerprint"] != fingerprint:
-            raise UnusableFile(f"it holds the model of other settings or other data than its name says (settings "
-                               f"{stored_config}, data {metadata['fingerprint']}; asked for {config}, data "
-                               f"{fingerprint})")
+    with open_model_file(data) as archive:
+        metadata, _ = read_metadata(archive, config, fingerprint)
         try:
             history = {str(name): [float(value) for value in values] for name, values in metadata["history"].items()}
             numbers = {key: float(metadata[key]) for key in ("test_accuracy", "test_loss", "seconds")}

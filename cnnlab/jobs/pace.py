@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset
+from cnnlab.jobs.files import write_atomically
 from cnnlab.jobs.job import Job
 from cnnlab.network.estimate import FORWARD_SHARE, estimated_training_seconds
 
@@ -51,9 +52,7 @@ class Pace:
         if self._path is None:
             return
         try:
-            partial = self._path.with_suffix(".partial")
-            partial.write_text(json.dumps({"factor": self.factor}))
-            partial.replace(self._path)
+            write_atomically(self._path, json.dumps({"factor": self.factor}).encode())
         except OSError as error:
             logger.warning("The training pace could not be kept in %s (%s).", self._path, error)
 

@@ -1,11 +1,11 @@
 """A folder of finished models that outlives the server process, so a restart never loses a training.
 
 Each model is one zip file (its format is `cnnlab.jobs.model_file`'s) named by a hash of its key (TrainConfig,
-dataset fingerprint). Files are written to a temporary file in the same folder and renamed into place with
-`os.replace`, so neither a reader nor a crash ever sees half a model: a process killed while writing leaves at
-most a temporary file, which a later store removes. A file that cannot be used is reported, moved aside and
-treated as missing: the model is then retrained on demand. The folder is bounded; the least recently used
-models go first. Several server processes (a school's replicas) may share one folder.
+dataset fingerprint). Files are written whole (`cnnlab.jobs.files.write_atomically`: a temporary file in the same
+folder, renamed into place), so neither a reader nor a crash ever sees half a model: a process killed while
+writing leaves at most a temporary file, which a later store removes. A file that cannot be used is reported,
+moved aside and treated as missing: the model is then retrained on demand. The folder is bounded; the least
+recently used models go first. Several server processes (a school's replicas) may share one folder.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 import time
 from contextlib import suppress
@@ -23,15 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnnlab.config import TrainConfig
+from cnnlab.jobs.files import TEMPORARY_PREFIX, TEMPORARY_SUFFIX, write_atomically
 from cnnlab.jobs.model_file import ModelRecord, UnusableFile, model_file_bytes, read_model_file, read_record
-from cnnlab.network.training import TrainResult
+from cnnlab.network.result import TrainResult
 
 logger = logging.getLogger(__name__)
 
 MODEL_DIR_VARIABLE = "CNNLAB_MODEL_DIR"
 MODELS_ON_DISK = 20  # the most recently used are kept; older files are removed
-TEMPORARY_PREFIX = ".partial-"
-TEMPORARY_SUFFIX = ".tmp"
 # A temporary file older than this was left by a process that died while writing (a write takes well under a
 # second): removing it cannot disturb a live writer in another process sharing the folder.
 STALE_TEMPORARY_SECONDS = 600
@@ -120,19 +118,8 @@ class ModelStore:
         if not self.available:
             return False
         path = self.path_for(config, fingerprint)
-        temporary: Path | None = None
         try:
-            descriptor, name = tempfile.mkstemp(dir=self.directory, prefix=TEMPORARY_PREFIX, suffix=TEMPORARY_SUFFIX)
-            temporary = Path(name)
-            with open(descriptor, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-            temporary = None
-            with suppress(OSError):  # the model is saved; only its place in the eviction order is uncertain
-                self._touch(path)
-            _sync_directory(self.directory)
+            write_atomically(path, data)
         except OSError as error:
             logger.error(
                 "The trained model could not be saved to %s (%s); it stays available until the server restarts.",
@@ -140,10 +127,8 @@ class ModelStore:
                 error,
             )
             return False
-        finally:
-            if temporary is not None:
-                with suppress(OSError):
-                    temporary.unlink()
+        with suppress(OSError):  # the model is saved; only its place in the eviction order is uncertain
+            self._touch(path)
         self._prune(keep=path)
         return True
 
@@ -271,14 +256,3 @@ class ModelStore:
             where[0].upper() + where[1:],
         )
 
-
-def _sync_directory(directory: Path) -> None:
-    """Make a rename in `directory` durable (POSIX); best effort, since not every file system allows it."""
-    if os.name != "posix":
-        return
-    with suppress(OSError):
-        descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)

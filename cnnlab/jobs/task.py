@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import Dataset, load_dataset
 from cnnlab.jobs.model_file import epoch_weights_to_bytes, model_file_bytes
-from cnnlab.network.training import TrainResult, train
+from cnnlab.network.result import TrainResult
+from cnnlab.network.training import train
 
 PROGRESS_TOPIC = "cnnlab-progress"
 # A batch of the reference model takes about 20 ms here; reporting every one would send 50 messages a second

@@ -1,5 +1,5 @@
 """A stored model's file: epoch 0 (the weights before training) goes in and comes back, a file written before it
-was kept still reads, and a damaged one is a sentence.
+was kept still reads, a damaged one is a sentence, and every reader checks its record the same way.
 
 References: Keras's own start for the same settings and seed, and files assembled entry by entry with `zipfile`.
 """
@@ -7,12 +7,14 @@ References: Keras's own start for the same settings and seed, and files assemble
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from cnnlab.config import TrainConfig
 from cnnlab.jobs.model_file import (
     EPOCHS_NAME,
     FILTERS_NAME,
@@ -23,11 +25,15 @@ from cnnlab.jobs.model_file import (
     epoch_weights_from_bytes,
     epoch_weights_to_bytes,
     model_file_bytes,
+    open_model_file,
+    read_metadata,
     read_model_file,
+    read_record,
     weights_to_bytes,
 )
 from cnnlab.network.backend import load_keras
-from cnnlab.network.model import build_model
+from cnnlab.network.model import build_model, weight_shapes
+from cnnlab.network.result import TrainResult
 
 FINGERPRINT = "0123456789abcdef"
 
@@ -106,3 +112,61 @@ def test_epochs_named_from_their_own_number_read_back_in_order():
     for epoch, expected in zip(read, [first, second], strict=True):
         for values, original in zip(epoch, expected, strict=True):
             np.testing.assert_array_equal(values, original)
+
+
+# --- the record: one check, made by every reader ----------------------------------------------------------------
+
+RECORD_CONFIG = TrainConfig(conv_layers=((2, 5), (2, 3)), dense_units=(8,), epochs=1)
+
+
+def record_only_file(**changes) -> bytes:
+    """A model file of zero weights (no Keras needed) whose record has `changes` applied; a None value drops a key."""
+    weights = [np.zeros(shape, dtype=np.float32) for _, kernel, bias in weight_shapes(RECORD_CONFIG)
+               for shape in (kernel, bias)]
+    data = model_file_bytes(TrainResult(RECORD_CONFIG, weights, {"loss": [0.5]}, 0.9, 0.3, 12.0, [weights[0]],
+                                        train_images=100), FINGERPRINT)
+    metadata = json.loads(entries(data)[METADATA_NAME])
+    for key, value in changes.items():
+        if value is None:
+            metadata.pop(key)
+        else:
+            metadata[key] = value
+    return with_entry(data, METADATA_NAME, json.dumps(metadata).encode())
+
+
+def test_a_sound_record_reads_the_same_through_every_reader():
+    data = record_only_file()
+    with open_model_file(data) as archive:
+        metadata, config = read_metadata(archive, RECORD_CONFIG, FINGERPRINT)
+    assert config == RECORD_CONFIG and metadata["fingerprint"] == FINGERPRINT
+    record = read_record(data)
+    assert (record.config, record.fingerprint, record.test_accuracy, record.seconds, record.train_images) == (
+        RECORD_CONFIG, FINGERPRINT, 0.9, 12.0, 100)
+    assert read_model_file(data, RECORD_CONFIG, FINGERPRINT).test_accuracy == 0.9
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"PK\x03\x04 cut short", "cannot be opened as a zip file"),
+    (with_entry(record_only_file(), METADATA_NAME, None), "metadata.json cannot be read"),
+    (with_entry(record_only_file(), METADATA_NAME, b"{not json"), "metadata.json cannot be read"),
+    (with_entry(record_only_file(), METADATA_NAME, b"[1, 2]"), "metadata.json is not a JSON object"),
+    (record_only_file(test_accuracy=None, seconds=None), "metadata.json lacks test_accuracy, seconds"),
+    (record_only_file(format=2), "it is in format 2; this version reads 3"),
+    (record_only_file(config={"epochs": 0}), "its settings are not valid"),
+])
+def test_a_bad_record_is_the_same_sentence_from_every_reader(data, reason):
+    with pytest.raises(UnusableFile, match=reason):
+        read_record(data)
+    with pytest.raises(UnusableFile, match=reason):
+        read_model_file(data, RECORD_CONFIG, FINGERPRINT)
+
+
+def test_a_file_of_another_key_is_refused_by_a_reader_that_asks_for_one():
+    data = record_only_file()
+    other = TrainConfig(conv_layers=((3, 5), (2, 3)), dense_units=(8,), epochs=1)
+    with pytest.raises(UnusableFile, match="other settings"):
+        read_model_file(data, other, FINGERPRINT)
+    with pytest.raises(UnusableFile, match=f"trained on data with fingerprint {FINGERPRINT}, not on the data asked "
+                                           "for \\(fedcba9876543210\\)"):
+        read_model_file(data, RECORD_CONFIG, "fedcba9876543210")
+    assert read_record(data).config == RECORD_CONFIG  # listing the store asks for no key

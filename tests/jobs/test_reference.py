@@ -22,6 +22,7 @@ from helpers import open_page, page_text
 from cnnlab.app import resources
 from cnnlab.config import TrainConfig
 from cnnlab.digits.datasets import load_dataset
+from cnnlab.jobs import reference
 from cnnlab.jobs.model_file import INITIAL_NAME, model_file_bytes, read_model_file
 from cnnlab.jobs.reference import install_reference_model
 from cnnlab.jobs.store import ModelStore
@@ -50,7 +51,7 @@ def mnist():
 @pytest.fixture
 def installed(shipped_model, mnist, tmp_path):
     """The shipped model, installed into an empty store folder and loaded back through the store."""
-    assert install_reference_model(tmp_path, mnist.fingerprint)
+    assert install_reference_model(ModelStore(tmp_path), mnist.fingerprint)
     result = ModelStore(tmp_path).load(TrainConfig(), mnist.fingerprint)
     assert result is not None
     return result
@@ -88,11 +89,11 @@ def test_the_shipped_model_scores_at_least_98_5_percent_on_the_10000_test_digits
 
 
 def test_installing_twice_copies_once_and_never_replaces_a_stored_default(shipped_model, mnist, tmp_path):
-    assert install_reference_model(tmp_path, mnist.fingerprint)
+    assert install_reference_model(ModelStore(tmp_path), mnist.fingerprint)
     (copied,) = tmp_path.glob("*.zip")
     assert copied.read_bytes() == shipped_model.read_bytes()
     copied.write_bytes(b"a default model a student trained")
-    assert not install_reference_model(tmp_path, mnist.fingerprint)
+    assert not install_reference_model(ModelStore(tmp_path), mnist.fingerprint)
     assert copied.read_bytes() == b"a default model a student trained"
     assert sorted(path.name for path in tmp_path.iterdir()) == [copied.name]  # no temporary file left
 
@@ -108,31 +109,42 @@ def without_entry(data: bytes, name: str) -> bytes:
 
 
 def test_a_store_holding_the_copy_shipped_before_epoch_0_gets_the_new_one(shipped_model, mnist, tmp_path):
-    assert install_reference_model(tmp_path, mnist.fingerprint)
+    assert install_reference_model(ModelStore(tmp_path), mnist.fingerprint)
     (copied,) = tmp_path.glob("*.zip")
     copied.write_bytes(without_entry(shipped_model.read_bytes(), INITIAL_NAME))
     assert ModelStore(tmp_path).load(TrainConfig(), mnist.fingerprint).initial_weights is None  # still readable
-    assert install_reference_model(tmp_path, mnist.fingerprint)
+    assert install_reference_model(ModelStore(tmp_path), mnist.fingerprint)
     assert copied.read_bytes() == shipped_model.read_bytes()
     assert sorted(path.name for path in tmp_path.iterdir()) == [copied.name]
 
 
 def test_a_default_model_a_student_trained_is_never_replaced_even_without_epoch_0(shipped_model, reference_result,
                                                                                   mnist, tmp_path):
-    assert install_reference_model(tmp_path, mnist.fingerprint)
+    assert install_reference_model(ModelStore(tmp_path), mnist.fingerprint)
     (copied,) = tmp_path.glob("*.zip")
     # The same weights, stored by an earlier CNN Lab after a training of its own: only its record differs.
     own = model_file_bytes(replace(reference_result, initial_weights=None, seconds=250.0), mnist.fingerprint)
     copied.write_bytes(own)
-    assert not install_reference_model(tmp_path, mnist.fingerprint)
+    assert not install_reference_model(ModelStore(tmp_path), mnist.fingerprint)
     assert copied.read_bytes() == own
 
 
 def test_a_shipped_model_made_for_other_data_is_not_installed_and_the_log_says_why(shipped_model, tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="cnnlab.jobs.reference"):
-        assert not install_reference_model(tmp_path, "0123456789abcdef")
+        assert not install_reference_model(ModelStore(tmp_path), "0123456789abcdef")
     assert list(tmp_path.iterdir()) == []
     assert "trained on data with fingerprint" in caplog.text and "0123456789abcdef" in caplog.text
+
+
+def test_a_shipped_file_of_other_settings_is_not_installed_and_the_log_says_why(tiny_result, tmp_path, monkeypatch,
+                                                                                caplog):
+    shipped = tmp_path / "shipped.zip"
+    shipped.write_bytes(model_file_bytes(tiny_result, "0123456789abcdef"))
+    monkeypatch.setattr(reference, "REFERENCE_MODEL_PATH", shipped)
+    with caplog.at_level(logging.WARNING, logger="cnnlab.jobs.reference"):
+        assert not install_reference_model(ModelStore(tmp_path / "store"), "0123456789abcdef")
+    assert list((tmp_path / "store").iterdir()) == []
+    assert "other settings" in caplog.text and "make_reference_model.py" in caplog.text
 
 
 def test_on_a_first_visit_the_service_has_the_default_model_and_train_reuses_it(shipped_model, mnist):

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.store import ModelStore
-from cnnlab.network.training import TrainResult
+from cnnlab.network.result import TrainResult
 
 config = TrainConfig.from_dict(json.loads(sys.argv[2]))
 store = ModelStore(Path(sys.argv[1]))
@@ -167,7 +167,7 @@ def fail_writing_the_model(monkeypatch):
         def __exit__(self, *exception):
             self.file.close()
 
-    monkeypatch.setattr("cnnlab.jobs.store.open", HalfWriter, raising=False)
+    monkeypatch.setattr("cnnlab.jobs.files.open", HalfWriter, raising=False)
 
 
 @pytest.mark.parametrize("fill_disk", [fail_replace, fail_fsync, fail_writing_the_model])

@@ -106,7 +106,7 @@ def test_the_shipped_models_record_is_the_one_a_fresh_store_holds(shipped_model,
     from cnnlab.digits.datasets import load_dataset
     from cnnlab.jobs.reference import install_reference_model
 
-    assert install_reference_model(tmp_path, load_dataset("mnist").fingerprint)
+    assert install_reference_model(ModelStore(tmp_path), load_dataset("mnist").fingerprint)
     [installed] = ModelStore(tmp_path).records()
     assert shipped_record() == installed
     assert installed.config == TrainConfig() and installed.seconds > 60  # timed on the machine that made it

@@ -10,7 +10,6 @@ from cnnlab.config import TrainConfig
 from cnnlab.lens.filter_history import filter_change, filters_at_epoch
 from cnnlab.network.backend import load_keras
 from cnnlab.network.model import CONV3_SEED_NUMBER, OUTPUT_SEED_NUMBER, build_model, weight_shapes
-from cnnlab.network.training import history_records
 from cnnlab.pictures.curves import training_curves
 
 
@@ -40,15 +39,6 @@ def test_filter_change_on_known_weights():
     after_two[0, 0, 0, 0] += 50.0  # one weight of 50 moved by 50: mean step 50 / 50 = 1
     np.testing.assert_allclose(filter_change([start, after_one, after_two]), [0.5, 0.5])
     assert filter_change([start]).shape == (0,)
-
-
-def test_history_records_are_one_per_epoch():
-    history = {"loss": [0.9, 0.4], "accuracy": [0.7, 0.9]}
-    assert history_records(history) == [{"epoch": 1, "loss": 0.9, "accuracy": 0.7},
-                                        {"epoch": 2, "loss": 0.4, "accuracy": 0.9}]
-    assert history_records({}) == []
-    with pytest.raises(ValueError, match="one value per epoch"):
-        history_records({"loss": [1.0], "accuracy": []})
 
 
 def test_curves_mark_the_chosen_epoch():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnnlab.config import TrainConfig
-from cnnlab.network.training import TrainingCancelled, TrainingDiverged, split_indices, train
+from cnnlab.network.training import TrainingCancelled, TrainingDiverged, train
 
 SMALL = TrainConfig(conv_layers=((4, 5), (4, 3)), dense_units=(16,), epochs=2, train_size=600, batch_size=50)
 
@@ -74,23 +74,6 @@ def test_a_loss_that_becomes_nan_ends_training_with_advice(sample, monkeypatch):
     with pytest.raises(TrainingDiverged, match="loss became NaN in epoch 1; lower the learning rate"):
         train(SMALL, sample, on_epoch_end=lambda *args: epochs.append(args))
     assert epochs == []  # the broken epoch is not reported as a finished one
-
-
-def test_a_subset_keeps_every_digit_in_balance():
-    labels = np.repeat(np.arange(10), 100)
-    config = TrainConfig(train_size=200, validation_fraction=0.0)
-    chosen, held_back = split_indices(labels, config)
-    assert len(chosen) == 200 and len(held_back) == 0
-    assert np.bincount(labels[chosen], minlength=10).tolist() == [20] * 10
-    again, _ = split_indices(labels, config)
-    np.testing.assert_array_equal(chosen, again)
-
-
-def test_validation_images_are_never_trained_on():
-    labels = np.repeat(np.arange(10), 50)
-    trained, validated = split_indices(labels, TrainConfig(validation_fraction=0.2))
-    assert len(validated) == 100 and len(trained) == 400
-    assert not set(trained) & set(validated)
 
 
 def test_the_reference_model_learns_the_sample(reference_result):
