@@ -145,7 +145,7 @@ def test_a_sound_record_reads_the_same_through_every_reader():
     assert read_model_file(data, RECORD_CONFIG, FINGERPRINT).test_accuracy == 0.9
 
 
-@pytest.mark.parametrize(("data", "reason"), [
+BAD_RECORDS = [
     (b"PK\x03\x04 cut short", "cannot be opened as a zip file"),
     (with_entry(record_only_file(), METADATA_NAME, None), "metadata.json cannot be read"),
     (with_entry(record_only_file(), METADATA_NAME, b"{not json"), "metadata.json cannot be read"),
@@ -153,7 +153,12 @@ def test_a_sound_record_reads_the_same_through_every_reader():
     (record_only_file(test_accuracy=None, seconds=None), "metadata.json lacks test_accuracy, seconds"),
     (record_only_file(format=2), "it is in format 2; this version reads 3"),
     (record_only_file(config={"epochs": 0}), "its settings are not valid"),
-])
+]
+
+
+# Named by the sentence, not the bytes: a record holds the time it was saved, which differs between test processes.
+@pytest.mark.parametrize(("data", "reason"), BAD_RECORDS, ids=[f"{index}: {reason}" for index, (_, reason)
+                                                               in enumerate(BAD_RECORDS)])
 def test_a_bad_record_is_the_same_sentence_from_every_reader(data, reason):
     with pytest.raises(UnusableFile, match=reason):
         read_record(data)
