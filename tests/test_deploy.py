@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from dockerfile_parse import DockerfileParser
 
+from tests.support.deploy_settings import DEPLOY_ENVIRONMENT
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
 CONFIG = ROOT / ".streamlit" / "config.toml"
@@ -206,8 +208,6 @@ def test_compose_runs_every_part_from_the_one_image():
 
 
 def test_compose_points_the_apps_at_the_scheduler_the_workers_use_with_the_settings_the_tests_run():
-    from test_dask_processes import DEPLOY_ENVIRONMENT
-
     services = compose_services()
     scheduler = services["scheduler"]
     port = scheduler["command"][scheduler["command"].index("--port") + 1]

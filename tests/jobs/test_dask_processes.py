@@ -21,6 +21,7 @@ from cnnlab.jobs.job import WORKER_RESTARTED_NOTE, JobState
 from cnnlab.jobs.service import PACE_FILE_NAME, TrainingService
 from cnnlab.jobs.store import ModelStore
 from cnnlab.network.training import train
+from tests.support.deploy_settings import DEPLOY_ENVIRONMENT
 
 # Each test starts and stops a scheduler and workers of its own: the slow stage of the test command runs them.
 pytestmark = pytest.mark.slow
@@ -29,11 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY = TrainConfig(conv_layers=((5, 5), (3, 3)), dense_units=(8,), epochs=2, train_size=400, seed=3)
 SLOW = TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=40, train_size=3000, seed=3)
 MEDIUM = TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=4, train_size=3000, seed=3)
-# The settings docs/DEPLOY.md gives the scheduler and the workers, as environment variables.
-DEPLOY_ENVIRONMENT = {
-    "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
-    "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": '{"MALLOC_TRIM_THRESHOLD_": 65536}',
-}
 
 
 def free_port() -> int:
