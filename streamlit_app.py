@@ -7,6 +7,7 @@ without this file for a student who opens a page's address first.
 """
 
 import time
+from pathlib import Path
 
 from cnnlab.digits.datasets import start_loading
 
@@ -22,11 +23,14 @@ from cnnlab.app.run_times import timed_run  # noqa: E402
 # The pages that work without a trained model; every other page is only run once a model exists, so it can
 # take `model_choice.current_result()` as given.
 NEEDS_NO_MODEL = {"", "train", "experiments", "share", "teacher"}
+# The browser tab's icon, sent by this server itself: a Material icon there would make every browser fetch it from
+# Google's font CDN, which fails on a school network without internet. scripts/make_app_icon.py draws it.
+APP_ICON = Path(__file__).parent / "cnnlab" / "app" / "assets" / "app_icon.png"
 
 
 def main() -> None:
     started = time.perf_counter()
-    st.set_page_config(page_title="CNN Lab", page_icon=":material/biotech:", layout="wide")
+    st.set_page_config(page_title="CNN Lab", page_icon=APP_ICON, layout="wide")
     pages = [
         st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),

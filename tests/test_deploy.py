@@ -27,7 +27,8 @@ DOCKERFILE = ROOT / "Dockerfile"
 CONFIG = ROOT / ".streamlit" / "config.toml"
 # What the running app reads from its folder; none of it may be left out of the image.
 NEEDED_IN_IMAGE = ["streamlit_app.py", "requirements.txt", "cnnlab/app/resources.py", "cnnlab/digits/assets/mnist.npz",
-                   "cnnlab/jobs/assets/reference_model.zip", "app_pages/home.py", ".streamlit/config.toml"]
+                   "cnnlab/jobs/assets/reference_model.zip", "cnnlab/app/assets/app_icon.png", "app_pages/home.py",
+                   ".streamlit/config.toml"]
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
