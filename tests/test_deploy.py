@@ -192,6 +192,18 @@ def test_streamlit_reads_the_production_settings_from_the_app_folder():
                         "client.toolbarMode": "viewer", "theme.base": "light"}
 
 
+def test_the_start_up_message_names_localhost_without_asking_the_internet():
+    # Streamlit looks up the machine's public address for its start-up message only when browser.serverAddress is
+    # left at its default; offline, that look-up logs "Did not auto detect external IP".
+    script = ("from streamlit import config; "
+              "print(config.is_manually_set('browser.serverAddress'), config.get_option('browser.serverAddress'))")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("STREAMLIT_")}
+    finished = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                              env=environment)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.strip().splitlines()[-1] == "True localhost"
+
+
 # --- compose.yaml: a school's replicas, scheduler and workers ------------------------------------------------------
 
 
