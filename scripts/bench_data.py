@@ -119,9 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-training", action="store_true", help="skip the default training (minutes)")
     arguments = parser.parse_args(argv)
 
-    from bench_engine import TRAIN_OVERHEAD_BUDGET
-
     from cnnlab.digits.datasets import load_dataset
+    from scripts.bench_engine import TRAIN_OVERHEAD_BUDGET
 
     dataset = load_dataset("mnist")
     images, labels = dataset.x_test[: arguments.digits], dataset.y_test[: arguments.digits]

@@ -8,5 +8,6 @@
 - `deploy_settings`: the settings docs/DEPLOY.md gives a school's Dask scheduler and workers.
 
 Import them as `tests.support.<module>`, with the repository's root on the import path: pytest puts it there
-(`pythonpath = ["."]` in pyproject.toml), and each script does in its first lines.
+(`pythonpath = ["."]` in pyproject.toml), and each script does in its first lines. The same root makes a script
+importable by its tests, and by another script, as `scripts.<name>`.
 """
