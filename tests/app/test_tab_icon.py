@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 from helpers import HOME, open_page
 from PIL import Image
@@ -28,3 +29,12 @@ def test_the_tab_icon_is_a_png_file_beside_the_app(empty_service, monkeypatch):
         assert Path(icon).is_file(), icon
         with Image.open(icon) as picture:
             assert picture.format == "PNG" and picture.width == picture.height >= 32
+
+
+def test_the_shipped_icon_is_the_one_the_script_draws():
+    # The PNG is made by scripts/make_app_icon.py; an icon edited by hand would drift from its pixel map.
+    from scripts import make_app_icon
+
+    with Image.open(make_app_icon.OUTPUT_PATH) as shipped:
+        assert shipped.size == (64, 64) and shipped.mode == "RGBA"
+        assert np.array_equal(np.asarray(shipped), np.asarray(make_app_icon.draw_icon()))
