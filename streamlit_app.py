@@ -7,6 +7,7 @@ without this file for a student who opens a page's address first.
 """
 
 import time
+from pathlib import Path
 
 from cnnlab.digits.datasets import start_loading
 
@@ -20,10 +21,14 @@ from cnnlab.app import kept_widgets, model_choice, resources, training_view  # n
 from cnnlab.app.page_list import PAGES, TEACHER_PAGE, page_at  # noqa: E402
 from cnnlab.app.run_times import timed_run  # noqa: E402
 
+# The browser tab's icon, sent by this server itself: a Material icon there would make every browser fetch it from
+# Google's font CDN, which fails on a school network without internet. scripts/make_app_icon.py draws it.
+APP_ICON = Path(__file__).parent / "cnnlab" / "app" / "assets" / "app_icon.png"
+
 
 def main() -> None:
     started = time.perf_counter()
-    st.set_page_config(page_title="CNN Lab", page_icon=":material/biotech:", layout="wide")
+    st.set_page_config(page_title="CNN Lab", page_icon=APP_ICON, layout="wide")
     shown = [*PAGES, TEACHER_PAGE] if resources.get_passcode_gate() is not None else PAGES
     pages = [st.Page(page.file, title=page.title, icon=page.icon, default=page is PAGES[0]) for page in shown]
     kept_widgets.keep_widget_values()

@@ -10,6 +10,8 @@
    one float array up front. Budget: train()'s fit ≤ 1.10 × the plain fit's time.
 
     python scripts/bench_data.py [--digits 10000] [--skip-training]
+
+Runs from any folder: its first lines put the repository's root on the import path, for `cnnlab`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+# The repository's root goes first on the import path, so that this script finds `cnnlab` however it is started.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -118,9 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-training", action="store_true", help="skip the default training (minutes)")
     arguments = parser.parse_args(argv)
 
-    from bench_engine import TRAIN_OVERHEAD_BUDGET
-
     from cnnlab.digits.datasets import load_dataset
+    from scripts.bench_engine import TRAIN_OVERHEAD_BUDGET
 
     dataset = load_dataset("mnist")
     images, labels = dataset.x_test[: arguments.digits], dataset.y_test[: arguments.digits]

@@ -15,6 +15,8 @@ The sample keeps the whole benchmark to a minute or two. The figures of all of M
 model are `scripts/bench_data.py`'s, and the first visit's `scripts/bench_first_visit.py`'s.
 
     python scripts/bench_engine.py [--rounds 3] [--repeats 50] [--skip-accuracy] [--lens-only]
+
+Runs from any folder: its first lines put the repository's root on the import path, for `cnnlab`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+# The repository's root goes first on the import path, so that this script finds `cnnlab` however it is started.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 

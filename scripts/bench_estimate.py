@@ -7,6 +7,8 @@ Each training runs through the app's own training service on an embedded Dask cl
 (nothing measured before it). When the worker reports the first epoch's end, the service's `seconds_left` is read;
 when the training has finished, the real remaining time is known. Prints both, their error in %, and the whole
 estimate made before training; exits non-zero when an after-first-epoch error is outside ±budget.
+
+Runs from any folder: its first lines put the repository's root on the import path, for `cnnlab`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+# The repository's root goes first on the import path, so that this script finds `cnnlab` however it is started.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 

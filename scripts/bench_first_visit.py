@@ -4,6 +4,8 @@ of MNIST and the shipped reference model loaded. Exits 1 when the prediction tak
 
     python scripts/bench_first_visit.py [--budget-seconds 5]
 
+Runs from any folder: its first lines put the repository's root on the import path, for `cnnlab` and
+`tests.support`.
 Needs Playwright (requirements-dev.txt) and Debian's `chromium`.
 """
 
@@ -15,7 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from app_server import CHROMIUM_FLAGS, AppServer, memory_kib, require_chromium
+# The repository's root goes first on the import path, so that this script finds `cnnlab` and the helpers the
+# tests share (`tests.support`) however it is started.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.support.chromium import CHROMIUM_FLAGS, require_chromium  # noqa: E402 - after the path set-up above
+from tests.support.server import AppServer, memory_kib  # noqa: E402
 
 BUDGET_SECONDS = 5.0
 

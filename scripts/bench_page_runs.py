@@ -3,13 +3,16 @@
     python scripts/bench_page_runs.py [--runs 15] [--budget-ms 30]
 
 Starts a fresh server (an empty model store, which gets the shipped reference model), opens one tab speaking
-Streamlit's own protocol (scripts/streamlit_protocol.py), presses "Random digit" on Activations so every page has
+Streamlit's own protocol (tests/support/streamlit_protocol.py), presses "Random digit" on Activations so every page has
 a digit, and visits every page twice to warm the caches. Then, for each page that shows a model, it asks for the
 same page `--runs` times, as a click that changes nothing would. The server's time for each run is what its entry
 point records ($CNNLAB_RUN_LOG, see cnnlab/app/run_times.py); the tab's own time from its request to the server's
 script_finished is printed beside it. Prints the median and p95 per page and exits non-zero when any page's median
 server time is over the budget (30 ms). Then prints the web server's resident memory, every page visited (the
 teacher's page too), against its budget of 450 MB, and exits non-zero when it is over.
+
+Runs from any folder: its first lines put the repository's root on the import path, for `cnnlab` and
+`tests.support`.
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from app_server import ARTIFACTS, ROOT, AppServer, memory_kib
-from streamlit_protocol import Tab
-
+# The repository's root goes first on the import path, so that this script finds `cnnlab` and the helpers the
+# tests share (`tests.support`) however it is started.
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.support.server import ARTIFACTS, AppServer, memory_kib  # noqa: E402 - after the path set-up above
+from tests.support.streamlit_protocol import Tab  # noqa: E402
+
 BUDGET_MILLISECONDS = 30.0
 MEMORY_BUDGET_MB = 450.0  # Community Cloud guarantees 690 MB, which the training worker needs most of
 

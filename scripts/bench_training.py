@@ -12,6 +12,8 @@
 
 Prints the figures and exits non-zero when a budget is missed: app / plain wall time ≤ 1.3, and the median page
 switch during the training ≤ 2 × the idle one. Needs Debian's Chromium and Playwright (requirements-dev.txt).
+Runs from any folder: its first lines put the repository's root on the import path, for `cnnlab` and
+`tests.support`.
 """
 
 from __future__ import annotations
@@ -26,10 +28,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from app_server import ARTIFACTS, CHROMIUM_FLAGS, ROOT, AppServer, Student, chromium_path
-
+# The repository's root goes first on the import path, so that this script finds `cnnlab` and the helpers the
+# tests share (`tests.support`) however it is started.
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from cnnlab.jobs.cluster_host import TRAINING_NICENESS  # noqa: E402 - after the path set-up above
+from tests.support.chromium import CHROMIUM_FLAGS, chromium_path  # noqa: E402
+from tests.support.server import ARTIFACTS, AppServer  # noqa: E402
+from tests.support.student import Student  # noqa: E402
 
 TIME_RATIO_BUDGET = 1.3
 SWITCH_RATIO_BUDGET = 2.0

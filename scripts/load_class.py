@@ -6,11 +6,11 @@
 Without --url it starts its own server (an empty model store in a temporary folder, which gets the shipped reference
 model), as the browser tests do. A warm-up tab first visits every page once, so the class meets a server whose
 caches are filled. Then, for each number of students in turn, that many tabs (one coroutine each, see
-streamlit_protocol.py) arrive over one page's time and go round the model pages: Activations (where they also press
-"Random digit"), Prediction, Filters, Evaluation, Watch your digit learn, Home; each stays on a page about
---seconds-per-page (from half to one and a half times that, drawn from a seeded generator). A student starts no new
-page after --duration seconds. With --with-training, one more tab keeps a training running meanwhile: it opens
-/train?epochs=1&seed=N, presses Train and follows the training as the page asks, then starts the next seed.
+tests/support/streamlit_protocol.py) arrive over one page's time and go round the model pages: Activations (where
+they also press "Random digit"), Prediction, Filters, Evaluation, Watch your digit learn, Home; each stays on a page
+about --seconds-per-page (from half to one and a half times that, drawn from a seeded generator). A student starts
+no new page after --duration seconds. With --with-training, one more tab keeps a training running meanwhile: it
+opens /train?epochs=1&seed=N, presses Train and follows the training as the page asks, then starts the next seed.
 
 A page run is timed from sending its rerun request to the script_finished that ends it; the pictures are then
 fetched as a browser would, untimed. Prints p50/p95 per page and overall, errors (runs that did not finish
@@ -23,6 +23,9 @@ drawing the page; scripts/load_test.py measures that with Chromium, for a few ta
 
 Budgets: p95 of all page runs ≤ 0.3 s with 30 students and ≤ 1.0 s with 100; no errors and no exceptions at any
 number of students. Exits 1 when a budget is missed (saying which), 2 when the run itself could not be made.
+
+Runs from any folder: its first lines put the repository's root on the import path, for `cnnlab` and
+`tests.support`.
 """
 
 from __future__ import annotations
@@ -43,8 +46,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
-from app_server import AppServer, memory_kib
-from streamlit_protocol import PageRun, Tab, fetch_media
+
+# The repository's root goes first on the import path, so that this script finds `cnnlab` and the helpers the
+# tests share (`tests.support`) however it is started.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.support.server import AppServer, memory_kib  # noqa: E402 - after the path set-up above
+from tests.support.streamlit_protocol import PageRun, Tab, fetch_media  # noqa: E402
 
 # The pages a student goes round, in order: address path and title (the paths of streamlit_app.py's st.Page files).
 MODEL_PAGES = [("activations", "Activations"), ("prediction", "Prediction"), ("filters", "Filters"),

@@ -11,6 +11,8 @@ the new 28 × 28 input and a prediction.
 Prints p50/p95 of those times, the number of strokes answered, errors seen on any page, and the server's
 memory (resident set now and at its peak). Exits non-zero when a session missed a prediction or saw an error.
 Needs Debian's Chromium (`apt-get install chromium`) and Playwright (requirements-dev.txt).
+Runs from any folder: its first lines put the repository's root on the import path, for `cnnlab` and
+`tests.support`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from app_server import CHROMIUM_FLAGS, AppServer, chromium_path, memory_kib
+# The repository's root goes first on the import path, so that this script finds `cnnlab` and the helpers the
+# tests share (`tests.support`) however it is started.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.support.chromium import CHROMIUM_FLAGS, chromium_path  # noqa: E402 - after the path set-up above
+from tests.support.server import AppServer, memory_kib  # noqa: E402
 
 ANSWER_TIMEOUT_MS = 60_000
 # Ten tabs opening the app at the same moment load Streamlit's front end in ten Chromium renderers on the server's

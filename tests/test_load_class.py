@@ -5,19 +5,16 @@ model page of a real `streamlit run` server."""
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
 import pytest
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-import load_class  # noqa: E402 - found through the line above
-import streamlit_protocol  # noqa: E402
-from app_server import AppServer  # noqa: E402
-from streamlit_protocol import MessageCache, PageRun, Tab, decode_forward_msg, rerun_message  # noqa: E402
+from scripts import load_class
+from tests.support import streamlit_protocol
+from tests.support.server import AppServer
+from tests.support.streamlit_protocol import MessageCache, PageRun, Tab, decode_forward_msg, rerun_message
 
 
 def sent(message: ForwardMsg) -> ForwardMsg:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,12 +14,11 @@ from PIL import Image
 from cnnlab.app import resources
 from cnnlab.config import TrainConfig
 from cnnlab.digits.preprocess import ACCEPTED_FORMATS
+from tests.support.tour import DEVELOPER_WORDS  # the browser tour's list of Python spellings
 
 SMALL = TrainConfig(conv_layers=((4, 5), (3, 3)), dense_units=(), epochs=1, train_size=1000, augment=True)
 PAGES = ["home", "train", "filters", "activations", "prediction", "watch", "explorer", "evaluation", "robustness",
          "compare", "experiments", "share"]
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-from tour import DEVELOPER_WORDS  # noqa: E402 - the browser tour's list of Python spellings, found through the line above
 
 
 @pytest.fixture(scope="module")

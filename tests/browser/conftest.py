@@ -7,14 +7,13 @@ skip with a reason, unless CNNLAB_REQUIRE_BROWSER=1 (set by CI), where a skip wo
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
-from app_server import ARTIFACTS, CHROMIUM_FLAGS, AppServer, Student, chromium_path  # noqa: E402 - found through the line above
+from tests.support.chromium import CHROMIUM_FLAGS, chromium_path
+from tests.support.server import ARTIFACTS, AppServer
+from tests.support.student import Student
 
 
 def pytest_collection_modifyitems(config, items):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from test_student_flows import TRAINING_TIMEOUT_MS
-from tour import CODE_PAGES, PAGE_TITLES, developer_words
+from tests.support.student import TRAINING_TIMEOUT_MS
+from tests.support.tour import CODE_PAGES, PAGE_TITLES, developer_words
 
 LINK = "train?conv=8x3,16x3,32x3&padding=same&activation=tanh&optimizer=adam&epochs=1&train_size=1000"
 # By hand: conv1 8 × (9 + 1) on 28 × 28, pooled to 14; conv2 16 × (9 × 8 + 1), pooled to 7; conv3 32 × (9 × 16 + 1)

@@ -7,7 +7,7 @@ Every wait is for something the page shows; no step depends on how fast the serv
 
 from __future__ import annotations
 
-from test_student_flows import TRAINING_TIMEOUT_MS
+from tests.support.student import TRAINING_TIMEOUT_MS
 
 # Enough epochs of few images that later epochs keep arriving after the student has moved the slider, each in a
 # second or two on a shared 2-core machine.

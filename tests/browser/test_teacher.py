@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ARTIFACTS, AppServer, Student
+
+from tests.support.server import ARTIFACTS, AppServer
+from tests.support.student import Student
 
 PASSCODE = "heron-42-slate"
 # About a minute of training on 2 cores: still running when the teacher cancels it.

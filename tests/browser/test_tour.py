@@ -1,14 +1,16 @@
-"""The screenshot tour (scripts/tour.py) as a test, last in the browser run, when the session's server holds the
-shipped model, the models the other browser tests trained and a second model of its own (so that The class's
-experiments and Compare two models show two models): every page at desktop and phone width, saved under
-artifacts/tour/ to look at, with nothing cut off or sticking out, no Python spellings in the text and alt text on
-every picture."""
+"""The screenshot tour (tests/support/tour.py, which scripts/tour.py also takes) as a test, last in the browser run,
+when the session's server holds the shipped model, the models the other browser tests trained and a second model of
+its own (so that The class's experiments and Compare two models show two models): every page at desktop and phone
+width, saved under artifacts/tour/ to look at, with nothing cut off or sticking out, no Python spellings in the text
+and alt text on every picture."""
 
 from __future__ import annotations
 
 import pytest
-from app_server import ARTIFACTS, Student
-from tour import WIDTHS, take_tour, train_second_model
+
+from tests.support.server import ARTIFACTS
+from tests.support.student import Student
+from tests.support.tour import WIDTHS, take_tour, train_second_model
 
 
 @pytest.mark.parametrize("width_name", list(WIDTHS))

@@ -8,7 +8,6 @@ should see. Nothing here touches the network or imports Keras.
 
 from __future__ import annotations
 
-import importlib.util
 import zipfile
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from helpers import layout_text, small_digits
 
 from cnnlab.digits import datasets as data
 from cnnlab.digits.datasets import Dataset, dataset_from_csv, load_dataset
+from scripts import make_mnist
 
 
 @pytest.fixture(autouse=True)
@@ -98,19 +98,7 @@ def test_the_mnist_file_is_compressed_and_holds_exactly_the_four_arrays():
         assert all(member.compress_type == zipfile.ZIP_DEFLATED for member in archive.infolist())
 
 
-def load_make_mnist(monkeypatch):
-    """scripts/make_mnist.py as a module (scripts/ is not a package; its modules import each other as scripts)."""
-    scripts = Path(__file__).resolve().parents[2] / "scripts"
-    monkeypatch.syspath_prepend(str(scripts))
-    path = scripts / "make_mnist.py"
-    spec = importlib.util.spec_from_file_location("make_mnist", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_conversion_from_floats_is_exact_and_refuses_anything_it_would_round(monkeypatch):
-    make_mnist = load_make_mnist(monkeypatch)
+def test_the_conversion_from_floats_is_exact_and_refuses_anything_it_would_round():
     every_byte = np.arange(784) % 256
     floats = (every_byte / 256).astype(np.float32)[np.newaxis]
     np.testing.assert_array_equal(make_mnist.floats_to_pixels(floats), every_byte.reshape(1, 28, 28))

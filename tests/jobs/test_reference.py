@@ -8,7 +8,6 @@ settings and seed, and a second training.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import logging
 import zipfile
@@ -167,11 +166,10 @@ def test_on_a_first_visit_the_service_has_the_default_model_and_train_reuses_it(
 
 
 def load_script():
-    path = ROOT / "scripts" / "make_reference_model.py"
-    spec = importlib.util.spec_from_file_location("make_reference_model", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """scripts/make_reference_model.py, imported only by the tests that use it."""
+    from scripts import make_reference_model
+
+    return make_reference_model
 
 
 @pytest.mark.slow
