@@ -60,7 +60,7 @@ def test_a_full_disk_while_saving_leaves_nothing_half_written_and_the_model_stay
     assert "No space left on device" in message and "stays available until the server restarts" in message
     # The model in memory still answers.
     digits = to_model_input(sample.x_test[:16])
-    assert np.asarray(service.result(SMALL, sample).model(digits)).shape == (16, 10)
+    assert np.asarray(service.find(SMALL, sample).result.model(digits)).shape == (16, 10)
     # A restarted server finds no model (and certainly no half of one): it would train again.
     monkeypatch.undo()
     assert service_factory(store=ModelStore(tmp_path)).find(SMALL, sample) is None

@@ -70,7 +70,7 @@ def test_a_server_whose_students_only_look_starts_no_cluster_until_the_first_tra
 
     service = TrainingService(connect_to_cluster=counted_connect)
     try:
-        assert service.find(TINY, sample) is None and service.latest() is None and service.records() == []
+        assert service.find(TINY, sample) is None and service.finished_jobs() == [] and service.records() == []
         assert connections == []
         job = service.submit(TINY, sample)
         assert len(connections) == 1
