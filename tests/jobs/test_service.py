@@ -18,8 +18,9 @@ from cnnlab.config import TrainConfig
 from cnnlab.jobs.budget import OverBudget
 from cnnlab.jobs.cluster import connect, start_local_cluster
 from cnnlab.jobs.job import TEACHER_CANCELLED_MESSAGE, WORKER_DIED_MESSAGE, WORKER_RESTARTED_NOTE, JobState
-from cnnlab.jobs.service import PACE_FILE_NAME, OneTrainingEach, TrainingService
+from cnnlab.jobs.service import PACE_FILE_NAME, TrainingService
 from cnnlab.jobs.store import ModelStore
+from cnnlab.jobs.training_queue import OneTrainingEach
 from cnnlab.network.training import train
 
 TINY = TrainConfig(conv_layers=((4, 5), (3, 3)), dense_units=(8,), epochs=2, train_size=400)
