@@ -51,9 +51,8 @@ class ClusterLink:
         self._workers = (0.0, 1, 1)  # (monotonic time asked, worker processes, training slots)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="cnnlab-service")
 
-    @property
-    def connection(self) -> Connection:
-        """Where trainings run; connects on first use."""
+    def connect(self) -> Connection:
+        """Where trainings run: the connection made on first use (which may raise), the same one ever after."""
         with self._connection_lock:
             if self._connection is None:
                 connection = self._connect_to_cluster()
@@ -74,7 +73,7 @@ class ClusterLink:
         """Give `job` to the cluster as a new task; `on_done(job, future)` runs in Dask's callback thread when it
         ends."""
         # Unique task names: a resubmitted key must never meet the remains of a cancelled task of the same name.
-        job.future = self.connection.client.submit(
+        job.future = self.connect().client.submit(
             run_training, job.id, job.config, dataset_payload(job.dataset), self._train,
             key=f"cnnlab-train-{job.id}-{job.attempts}", pure=False,
         )
@@ -85,7 +84,7 @@ class ClusterLink:
         from distributed import Event
 
         # Set even for a job not yet started: the worker may have started it a moment ago, before its news arrived.
-        Event(cancel_event_name(job.id), client=self.connection.client).set()
+        Event(cancel_event_name(job.id), client=self.connect().client).set()
         if not started and job.future is not None:
             job.future.cancel()
 
@@ -93,7 +92,7 @@ class ClusterLink:
         """Replace the worker process at `address` with a fresh one, in the background."""
         # A stuck thread cannot be stopped from outside; only a new worker process frees the machine. The restart
         # takes seconds, so it happens in the background rather than in a page's run.
-        self._executor.submit(self.connection.client.restart_workers, [address], raise_for_error=False)
+        self._executor.submit(self.connect().client.restart_workers, [address], raise_for_error=False)
 
     def cluster_size(self) -> tuple[int, int]:
         """(worker processes, trainings they can run at once), asked of the scheduler at most every
@@ -102,7 +101,7 @@ class ClusterLink:
         if time.monotonic() - asked < WORKER_COUNT_SECONDS:
             return workers, slots
         try:
-            info = self.connection.client.scheduler_info(n_workers=-1)["workers"]
+            info = self.connect().client.scheduler_info(n_workers=-1)["workers"]
             workers, slots = len(info), sum(worker.get("nthreads", 1) for worker in info.values())
         except Exception:  # noqa: BLE001 - an estimate must never break a page
             workers, slots = 1, 1

@@ -91,7 +91,7 @@ class TrainingService:
     @property
     def connection(self) -> Connection:
         """Where trainings run; connects on first use (seconds for the embedded cluster to start)."""
-        return self._link.connection
+        return self._link.connect()
 
     def close(self) -> None:
         """Stop following jobs and close the connection (and the embedded cluster, if the service started one)."""
@@ -220,6 +220,8 @@ class TrainingService:
         their order can still change as other students ask."""
         if not self._jobs.has_waiting():
             return
+        # Connect first: a connection that fails raises here, and leaves every job waiting for the next try.
+        self._link.connect()
         slots = self._link.cluster_size()[1]  # may ask the scheduler: never under the registry's lock
         for job in self._jobs.start_next(slots):
             self._link.send(job, self._on_done)

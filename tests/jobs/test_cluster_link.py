@@ -74,7 +74,7 @@ def test_the_link_connects_on_first_use_only_and_passes_the_workers_news_on():
     client, news, connections = FakeClient({}), [], []
     link = link_to(client, news, connections)
     assert connections == []
-    assert link.connection.client is client and link.connection.client is client
+    assert link.connect().client is client and link.connect().client is client
     assert connections == [client] and news == ["connected"]
     client.topics[PROGRESS_TOPIC]((12.5, {"job": "abc", "kind": "started"}))  # Dask's (time, message)
     assert news == ["connected", {"job": "abc", "kind": "started"}]

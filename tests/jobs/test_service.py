@@ -81,6 +81,28 @@ def test_a_server_whose_students_only_look_starts_no_cluster_until_the_first_tra
         service.close()
 
 
+def test_a_failed_connection_leaves_the_training_waiting_for_the_next_try(dask_scheduler, sample):
+    attempts = []
+
+    def connect_on_the_second_try():
+        attempts.append(len(attempts) + 1)
+        if len(attempts) == 1:
+            raise OSError("the scheduler is not up yet")
+        return connect(dask_scheduler)
+
+    service = TrainingService(connect_to_cluster=connect_on_the_second_try)
+    try:
+        with pytest.raises(OSError):
+            service.submit(TINY, sample)
+        job = service.find(TINY, sample)
+        assert job is not None and not job.sent and service.queue_position(job) == 1
+        assert service.submit(TINY, sample) is job and job.sent  # the next request connects and sends it
+        service.cancel(job)
+        assert service.wait(job, 60) and job.state is JobState.CANCELLED
+    finally:
+        service.close()
+
+
 @pytest.mark.slow
 def test_progress_reaches_the_service_batch_by_batch(service_factory, sample):
     service = service_factory()
