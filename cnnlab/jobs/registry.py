@@ -21,7 +21,7 @@ from cnnlab.jobs.watchdog import jobs_to_stop
 from cnnlab.network.training import TrainResult
 
 # A worker that dies during a training (killed, out of memory) costs the training one retry on another worker; a
-# second death ends it with a sentence. The service counts this itself (Dask's own retries are off, see
+# second death ends it with a sentence. The registry counts this itself (Dask's own retries are off, see
 # `cnnlab.jobs.cluster.ALLOWED_FAILURES`), so every death is counted exactly once.
 RETRIES_AFTER_A_DEAD_WORKER = 1
 CANCELLED_BEFORE_START_MESSAGE = "Training was cancelled before it started."
