@@ -20,7 +20,7 @@ from cnnlab.config import (
 from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.budget import OverBudget
 from cnnlab.jobs.job import JobState
-from cnnlab.jobs.service import OneTrainingEach
+from cnnlab.jobs.training_queue import OneTrainingEach
 from cnnlab.lens.architecture import LESSONS
 from cnnlab.network.estimate import describe_duration
 from cnnlab.network.model import NetworkTooSmall, summary_table

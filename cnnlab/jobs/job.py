@@ -1,6 +1,7 @@
 """A training job: what one requested training is, how far it got, and how a worker's news moves it on.
 
-The service owns the jobs and calls these methods under its lock; pages only read the fields.
+The registry (`cnnlab.jobs.registry`) owns the jobs and calls these methods under its lock; pages only read
+the fields.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 class Pace:
     """The workers' measured time against the estimate (1.0 until measured; 0.5: twice as fast as estimated).
 
-    The service calls `measure` under its lock as batches arrive; the estimates read one float, so they need none.
+    The registry calls `measure` under its lock as batches arrive; the estimates read one float, so they need none.
     """
 
     def __init__(self, path: Path | None = None) -> None:
@@ -60,6 +60,17 @@ class Pace:
         """About how many seconds a worker needs to train `config` on `dataset` from the start."""
         predicted = estimated_training_seconds(config, dataset.train_size, test_images=dataset.test_size)
         return predicted * (self.factor if factor is None else factor)
+
+    def set_estimate(self, job: Job) -> None:
+        """Give a job about to start its estimate at the current pace, noting whether that pace was measured."""
+        job.estimated_seconds = self.estimated_seconds(job.config, job.dataset)
+        job.estimate_measured = self.measured
+
+    def refresh_estimate(self, job: Job) -> None:
+        """Make again, at the measured pace, the estimate of a started job made before this server's pace was known,
+        once the job has finished an epoch."""
+        if job.sent and not job.estimate_measured and job.epochs and self.measured:
+            self.set_estimate(job)
 
     def measure(self, job: Job) -> None:
         """Compare a running job's time so far with its estimate, for the estimates that follow."""

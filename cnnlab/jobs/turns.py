@@ -3,7 +3,7 @@
 With first come first served, a student who queues three trainings before a classmate presses Train makes the
 classmate wait for all three. Here every student's first training starts before anyone's second, and so on; a
 training counts as the turn of every student who asked for it (identical settings are one shared job), and the
-turns taken count every training started since the server was last idle (the service keeps that count: see
+turns taken count every training started since the server was last idle (the queue keeps that count: see
 `count_turns`). Within a round, the earlier request goes first.
 """
 

@@ -3,6 +3,8 @@ a second Train press in the same tab, and the teacher's passcode, cancel, budget
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 import training_fakes
 from helpers import APP, APP_TIMEOUT, choose_train_settings, open_page, page_text
@@ -12,6 +14,7 @@ from cnnlab.app import model_choice, resources
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.job import JobState
 from cnnlab.jobs.passcode import PASSCODE_VARIABLE
+from cnnlab.jobs.service import TrainingService
 
 # The largest settings a link may ask for: about a day of training on a 2-core server.
 MAXIMAL_LINK = {"epochs": "50", "batch_size": "1", "conv1_filters": "64", "conv2_filters": "64",
@@ -47,27 +50,37 @@ def test_a_link_over_the_budget_is_refused_on_the_page_and_one_click_applies_set
     assert empty_service.unfinished() == []  # applying the settings trained nothing
 
 
-def test_a_second_train_press_in_the_same_tab_says_so_and_offers_to_swap(empty_service, monkeypatch):
-    # Trainings that never end by themselves (a stand-in), so the first is still running whatever the host's speed.
-    monkeypatch.setattr(empty_service, "_train", training_fakes.endless)
+@pytest.fixture
+def endless_service(monkeypatch):
+    """The app's service, fresh, whose trainings never end by themselves (a stand-in): a first training is still
+    running whatever the host's speed."""
+    monkeypatch.setattr(resources, "TrainingService", partial(TrainingService, train_function=training_fakes.endless))
+    resources.get_service.clear()
+    service = resources.get_service()
+    yield service
+    resources.get_service.clear()
+    service.close()
+
+
+def test_a_second_train_press_in_the_same_tab_says_so_and_offers_to_swap(endless_service):
     app = open_page("app_pages/train.py")
     choose_train_settings(app, TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=40,
                                            train_size=1000))
     app.button(key="train_start").click().run()
-    first = empty_service.own_job(app.session_state[model_choice.TAB_ID])
+    first = endless_service.own_job(app.session_state[model_choice.TAB_ID])
     assert first is not None and not first.finished
     app.slider(key="train_epochs").set_value(1).run()
     app.button(key="train_start").click().run()
     assert not app.exception
     assert "Each tab trains one model at a time" in page_text(app)
-    assert [job.config.epochs for job in empty_service.unfinished()] == [40]  # nothing else was queued
+    assert [job.config.epochs for job in endless_service.unfinished()] == [40]  # nothing else was queued
     app.button(key="train_replace").click().run()
     assert not app.exception
-    assert empty_service.wait(first, 60) and first.state is JobState.CANCELLED
-    second = empty_service.own_job(app.session_state[model_choice.TAB_ID])
+    assert endless_service.wait(first, 60) and first.state is JobState.CANCELLED
+    second = endless_service.own_job(app.session_state[model_choice.TAB_ID])
     assert second is not None and second.config.epochs == 1 and not second.finished
-    empty_service.cancel(second)
-    assert empty_service.wait(second, 60)
+    endless_service.cancel(second)
+    assert endless_service.wait(second, 60)
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def test_train_page_offers_1000_to_all_training_images_with_the_time_each_takes(
 
 
 def test_train_page_reuses_a_model_with_the_same_settings(trained_service):
-    app = open_page("app_pages/train.py", chosen=trained_service.latest())
+    app = open_page("app_pages/train.py", chosen=trained_service.finished_jobs()[0])
     choose_train_settings(app, TINY)
     assert int(app.dataframe[0].value["parameters"].iloc[-1]) == TINY_PARAMETERS
     app.button(key="train_start").click().run()
@@ -99,7 +99,7 @@ def test_train_page_reuses_a_model_with_the_same_settings(trained_service):
 
 
 def test_filters_page_shows_both_layers(trained_service):
-    app = open_page("app_pages/filters.py", chosen=trained_service.latest())
+    app = open_page("app_pages/filters.py", chosen=trained_service.finished_jobs()[0])
     assert not app.exception
     text = page_text(app)
     assert "6 filters" in text and "6 × (5×5 + 1) = **156 learnt parameters**" in text
@@ -109,7 +109,7 @@ def test_filters_page_shows_both_layers(trained_service):
 
 
 def test_activations_page_walks_a_random_digit_through_every_layer(trained_service):
-    app = open_page("app_pages/activations.py", chosen=trained_service.latest())
+    app = open_page("app_pages/activations.py", chosen=trained_service.finished_jobs()[0])
     assert not app.exception, [item.value for item in app.exception]
     text = page_text(app)
     assert "true label" in text
@@ -138,7 +138,7 @@ def drawn_one() -> np.ndarray:
 
 def test_activations_page_reads_the_canvas(trained_service, monkeypatch):
     fake_canvas(monkeypatch, drawn_one())
-    app = open_page("app_pages/activations.py", chosen=trained_service.latest())
+    app = open_page("app_pages/activations.py", chosen=trained_service.finished_jobs()[0])
     app.segmented_control(key="activations_input").set_value("draw").run()
     assert not app.exception, [item.value for item in app.exception]
     assert "Input: your drawing" in page_text(app)
@@ -147,7 +147,7 @@ def test_activations_page_reads_the_canvas(trained_service, monkeypatch):
 
 def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
     fake_canvas(monkeypatch, np.zeros((280, 280, 4), dtype=np.uint8))
-    app = open_page("app_pages/activations.py", chosen=trained_service.latest())
+    app = open_page("app_pages/activations.py", chosen=trained_service.finished_jobs()[0])
     app.segmented_control(key="activations_input").set_value("draw").run()
     assert not app.exception
     assert "Draw one digit" in page_text(app)
@@ -156,7 +156,7 @@ def test_an_empty_canvas_asks_for_a_drawing(trained_service, monkeypatch):
 
 
 def test_prediction_page_charts_the_current_digit(trained_service):
-    app = open_page("app_pages/prediction.py", chosen=trained_service.latest(),
+    app = open_page("app_pages/prediction.py", chosen=trained_service.finished_jobs()[0],
                     **state_with_test_digit(resources.get_dataset("mnist"), 5))
     assert not app.exception, [item.value for item in app.exception]
     text = page_text(app)

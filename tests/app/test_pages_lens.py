@@ -27,7 +27,7 @@ def test_first_visit_works_at_once_with_the_shipped_model(page, shipped_model, e
 
 
 def test_takeaway_offers_the_models_script_and_notebook(trained_service):
-    app = open_page("app_pages/takeaway.py", chosen=trained_service.latest())
+    app = open_page("app_pages/takeaway.py", chosen=trained_service.finished_jobs()[0])
     assert not app.exception, errors_of(app)
     labels = [button.proto.label for button in app.get("download_button")]
     assert labels == ["Jupyter notebook (.ipynb)", "Python script (.py)"]
@@ -41,9 +41,9 @@ def test_takeaway_offers_the_models_script_and_notebook(trained_service):
 
 
 def test_attack_page_fools_the_model_within_the_budget_and_opens_the_result(trained_service, digit_state):
-    app = open_page("app_pages/attack.py", chosen=trained_service.latest(), **digit_state)
+    app = open_page("app_pages/attack.py", chosen=trained_service.finished_jobs()[0], **digit_state)
     assert not app.exception, errors_of(app)
-    model = trained_service.latest().result.model
+    model = trained_service.finished_jobs()[0].result.model
     predicted = int(np.argmax(model(digit_state[digit_input.DIGIT][None, :, :, None] / 255.0, training=False)))
     assert predicted not in app.selectbox(key="attack_target").options
     target = (predicted + 2) % 10
@@ -67,7 +67,7 @@ def test_attack_page_fools_the_model_within_the_budget_and_opens_the_result(trai
 
 
 def test_attack_page_says_when_the_budget_is_too_small(trained_service, digit_state):
-    app = open_page("app_pages/attack.py", chosen=trained_service.latest(), **digit_state)
+    app = open_page("app_pages/attack.py", chosen=trained_service.finished_jobs()[0], **digit_state)
     app.slider(key="attack_budget").set_value(1)
     app.slider(key="attack_steps").set_value(2)
     app.run()
@@ -81,7 +81,7 @@ def image_captions(app: AppTest) -> list[str]:
 
 
 def test_patterns_page_shows_every_conv_filter_and_the_chosen_dense_unit(trained_service):
-    app = open_page("app_pages/patterns.py", chosen=trained_service.latest())
+    app = open_page("app_pages/patterns.py", chosen=trained_service.finished_jobs()[0])
     assert not app.exception, errors_of(app)
     captions = image_captions(app)
     assert any(caption.startswith("Filters 1–6, left to right: the 5×5 picture") for caption in captions), captions
@@ -89,7 +89,7 @@ def test_patterns_page_shows_every_conv_filter_and_the_chosen_dense_unit(trained
     # The output digits' pictures, and what the model reads in them (computed here too, outside the page).
     from cnnlab.lens.patterns import preferred_inputs
 
-    result = trained_service.latest().result
+    result = trained_service.finished_jobs()[0].result
     pictures = preferred_inputs(result.network, "output").images
     read = result.model(pictures[..., None] / 255.0, training=False).numpy().argmax(axis=1)
     assert any(f"It reads them as {', '.join(str(digit) for digit in read)}." in caption for caption in captions)
@@ -101,12 +101,12 @@ def test_patterns_page_shows_every_conv_filter_and_the_chosen_dense_unit(trained
 
 
 def test_digit_map_page_maps_every_test_digit_and_a_click_opens_one_in_activations(trained_service):
-    app = open_page("app_pages/digit_map.py", chosen=trained_service.latest())
+    app = open_page("app_pages/digit_map.py", chosen=trained_service.finished_jobs()[0])
     assert not app.exception, errors_of(app)
     from cnnlab.lens.digit_map import chosen_digits
 
     dataset = resources.get_dataset("mnist")
-    model = trained_service.latest().result.model
+    model = trained_service.finished_jobs()[0].result.model
     picked = chosen_digits(len(dataset.y_test))
     answers = model(dataset.x_test[picked][..., None] / 255.0, training=False).numpy().argmax(axis=1)
     mistakes = int((answers != dataset.y_test[picked]).sum())

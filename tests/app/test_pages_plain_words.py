@@ -34,7 +34,7 @@ def digit_state() -> dict:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_no_page_speaks_python(page, small_service):
-    app = open_page(f"app_pages/{page}.py", chosen=small_service.latest(), **digit_state())
+    app = open_page(f"app_pages/{page}.py", chosen=small_service.finished_jobs()[0], **digit_state())
     assert not app.exception, [item.value for item in app.exception]
     sidebar = "\n".join(str(item.value) for item in [*app.sidebar.caption, *app.sidebar.markdown])
     found = [line for line in (page_text(app) + "\n" + sidebar).splitlines() if DEVELOPER_WORDS.search(line)]
@@ -43,7 +43,7 @@ def test_no_page_speaks_python(page, small_service):
 
 
 def test_activations_headings_read_as_sizes_and_the_output_layer_is_drawn(small_service):
-    app = open_page("app_pages/activations.py", chosen=small_service.latest(), **digit_state())
+    app = open_page("app_pages/activations.py", chosen=small_service.finished_jobs()[0], **digit_state())
     headings = [item.value for item in app.markdown if str(item.value).startswith("####")]
     assert "#### conv1 · Conv2D · 24 × 24 × 4 values" in headings
     assert "#### flatten · Flatten · 300 values" in headings
@@ -58,7 +58,7 @@ def _png(pixels: np.ndarray) -> bytes:
 
 
 def test_noise_is_answered_with_a_caveat_not_a_bare_prediction(small_service):
-    app = open_page("app_pages/activations.py", chosen=small_service.latest())
+    app = open_page("app_pages/activations.py", chosen=small_service.finished_jobs()[0])
     app.segmented_control(key="activations_input").set_value("upload").run()
     noise = np.random.default_rng(3).integers(0, 256, size=(400, 400), dtype=np.uint8)
     app.file_uploader(key="activations_upload").set_value(("noise.png", _png(noise), "image/png")).run()
@@ -69,7 +69,7 @@ def test_noise_is_answered_with_a_caveat_not_a_bare_prediction(small_service):
 
 
 def test_the_uploader_offers_every_picture_type_the_reader_accepts(small_service):
-    app = open_page("app_pages/activations.py", chosen=small_service.latest())
+    app = open_page("app_pages/activations.py", chosen=small_service.finished_jobs()[0])
     app.segmented_control(key="activations_input").set_value("upload").run()
     # Any file is taken (one of another kind gets a sentence); the label names every type the reader accepts.
     uploader = app.get("file_uploader")[0]

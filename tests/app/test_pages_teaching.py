@@ -37,7 +37,7 @@ def shown_numbers(text: str, phrase: str) -> list[float]:
 
 
 def test_explorer_explains_conv1_pool_and_conv2_with_the_models_numbers(trained_service, digit_state):
-    app = open_page("app_pages/explorer.py", chosen=trained_service.latest(), **digit_state)
+    app = open_page("app_pages/explorer.py", chosen=trained_service.finished_jobs()[0], **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
     app.slider(key="explorer_filter").set_value(3)
     app.slider(key="explorer_row").set_value(10)
@@ -51,7 +51,7 @@ def test_explorer_explains_conv1_pool_and_conv2_with_the_models_numbers(trained_
     assert text.count("the same number") == 3 and "different" not in text
     # The values the page names, checked against the layer outputs computed here, outside the page.
     layers = {layer.name: layer.output for layer in
-              layer_activations(trained_service.latest().result.network, digit_state[digit_input.DIGIT])}
+              layer_activations(trained_service.finished_jobs()[0].result.network, digit_state[digit_input.DIGIT])}
     conv1, pool, conv2 = shown_numbers(text, "own output at this position is")
     assert conv1 == pytest.approx(layers["conv1"][9, 13, 2], abs=1e-4)
     assert pool == pytest.approx(layers["pool"][4, 6, 2], abs=1e-4)
@@ -62,7 +62,7 @@ def test_explorer_explains_conv1_pool_and_conv2_with_the_models_numbers(trained_
 
 
 def test_explorer_reaches_the_last_row_and_column(trained_service, digit_state):
-    app = open_page("app_pages/explorer.py", chosen=trained_service.latest(), **digit_state)
+    app = open_page("app_pages/explorer.py", chosen=trained_service.finished_jobs()[0], **digit_state)
     app.slider(key="explorer_row").set_value(24)
     app.slider(key="explorer_column").set_value(24)
     app.slider(key="explorer_conv2_row").set_value(10)
@@ -72,19 +72,19 @@ def test_explorer_reaches_the_last_row_and_column(trained_service, digit_state):
 
 
 def test_explorer_picks_a_digit_on_a_first_visit(trained_service):
-    app = open_page("app_pages/explorer.py", chosen=trained_service.latest())
+    app = open_page("app_pages/explorer.py", chosen=trained_service.finished_jobs()[0])
     assert no_exception(app), [item.value for item in app.exception]
     assert "true label" in page_text(app)
     assert isinstance(app.session_state[digit_input.DIGIT], np.ndarray)
 
 
 def test_filters_page_replays_the_learning_epoch_by_epoch(trained_service):
-    app = open_page("app_pages/filters.py", chosen=trained_service.latest())
+    app = open_page("app_pages/filters.py", chosen=trained_service.finished_jobs()[0])
     assert no_exception(app), [item.value for item in app.exception]
     slider = app.slider(key="filters_epoch")
     assert (slider.min, slider.max, slider.value) == (0, 2, 2)
     charts_before = len(app.get("arrow_vega_lite_chart") or app.get("vega_lite_chart"))
-    snapshots = np.asarray(trained_service.latest().result.filter_snapshots, dtype=np.float64)
+    snapshots = np.asarray(trained_service.finished_jobs()[0].result.filter_snapshots, dtype=np.float64)
     moved = np.abs(snapshots[2] - snapshots[1]).mean() / np.abs(snapshots[0]).mean()
     assert f"During epoch 2 the weights moved by {moved:.0%}" in page_text(app)
     slider.set_value(0).run()
@@ -95,9 +95,9 @@ def test_filters_page_replays_the_learning_epoch_by_epoch(trained_service):
 
 def test_evaluation_page_counts_and_opens_a_digit_in_activations(trained_service):
     dataset = resources.get_dataset("mnist")
-    model = trained_service.latest().result.model
+    model = trained_service.finished_jobs()[0].result.model
     predictions = model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
-    app = open_page("app_pages/evaluation.py", chosen=trained_service.latest())
+    app = open_page("app_pages/evaluation.py", chosen=trained_service.finished_jobs()[0])
     assert no_exception(app), [item.value for item in app.exception]
     assert app.metric[0].value == f"{(predictions == dataset.y_test).mean():.2%}"
     assert app.metric[2].value == f"{int((predictions != dataset.y_test).sum()):,}"
@@ -128,9 +128,9 @@ def test_evaluation_page_counts_and_opens_a_digit_in_activations(trained_service
 
 
 def test_evaluation_page_says_when_a_square_is_empty(trained_service):
-    app = open_page("app_pages/evaluation.py", chosen=trained_service.latest())
+    app = open_page("app_pages/evaluation.py", chosen=trained_service.finished_jobs()[0])
     dataset = resources.get_dataset("mnist")
-    model = trained_service.latest().result.model
+    model = trained_service.finished_jobs()[0].result.model
     predictions = model.predict(to_model_input(dataset.x_test), verbose=0).argmax(axis=1)
     counts = np.zeros((10, 10), dtype=int)
     np.add.at(counts, (dataset.y_test, predictions), 1)
@@ -146,9 +146,9 @@ def image_captions(app: AppTest) -> list[str]:
 
 
 def test_prediction_page_explains_why_with_the_gradient(trained_service, digit_state):
-    app = open_page("app_pages/prediction.py", chosen=trained_service.latest(), **digit_state)
+    app = open_page("app_pages/prediction.py", chosen=trained_service.finished_jobs()[0], **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
-    model = trained_service.latest().result.model
+    model = trained_service.finished_jobs()[0].result.model
     predicted = int(model.predict(to_model_input(digit_state[digit_input.DIGIT]), verbose=0).argmax())
     assert app.selectbox(key="prediction_why_digit").format_func(None) == f"the prediction ({predicted})"
     captions = image_captions(app)
@@ -173,8 +173,8 @@ def test_prediction_page_explains_why_with_the_gradient(trained_service, digit_s
 
 def test_robustness_page_follows_the_sliders(trained_service, digit_state):
     digit = digit_state[digit_input.DIGIT]
-    model = trained_service.latest().result.model
-    app = open_page("app_pages/robustness.py", chosen=trained_service.latest(), **digit_state)
+    model = trained_service.finished_jobs()[0].result.model
+    app = open_page("app_pages/robustness.py", chosen=trained_service.finished_jobs()[0], **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
     assert any("Still read as" in text for text in [item.value for item in app.markdown])
     app.slider(key="robustness_shift_right").set_value(3)
@@ -209,7 +209,7 @@ def open_link(query: dict) -> AppTest:
 
 
 def test_share_page_puts_the_settings_in_the_address_and_offers_downloads(trained_service, digit_state):
-    app = open_page("app_pages/share.py", chosen=trained_service.latest(), **digit_state)
+    app = open_page("app_pages/share.py", chosen=trained_service.finished_jobs()[0], **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
     # TINY's settings that differ from the reference model, written out by hand.
     expected = {"conv": "6x5,4x3", "dense_units": "16", "epochs": "2", "train_size": "600"}
@@ -243,7 +243,7 @@ def keras_files_written(monkeypatch):
 
 def test_the_keras_file_is_written_once_per_model_and_answers_as_the_page_does(trained_service, digit_state,
                                                                                keras_files_written, sample, tmp_path):
-    job = trained_service.latest()
+    job = trained_service.finished_jobs()[0]
     for _ in range(2):  # two students' tabs ask for the same model's file
         app = open_page("app_pages/share.py", chosen=job, **digit_state)
         app.button(key="share_prepare_model").click().run()
@@ -267,7 +267,7 @@ def test_a_keras_file_that_cannot_be_written_is_a_sentence(trained_service, digi
 
     st.cache_data.clear()
     monkeypatch.setattr(keras_file.sys, "executable", "/no/such/python")
-    app = open_page("app_pages/share.py", chosen=trained_service.latest(), **digit_state)
+    app = open_page("app_pages/share.py", chosen=trained_service.finished_jobs()[0], **digit_state)
     app.button(key="share_prepare_model").click().run()
     assert no_exception(app), [item.value for item in app.exception]
     assert "The process that writes the .keras file could not start" in " ".join(item.value for item in app.error)
@@ -315,14 +315,14 @@ def two_models(trained_service):
 def test_compare_page_asks_for_a_second_model(trained_service, monkeypatch):
     only_one = trained_service.finished_jobs()[:1]
     monkeypatch.setattr(trained_service, "finished_jobs", lambda: only_one)
-    app = open_page("app_pages/compare.py", chosen=trained_service.latest())
+    app = open_page("app_pages/compare.py", chosen=trained_service.finished_jobs()[0])
     assert no_exception(app), [item.value for item in app.exception]
     assert "only one trained model" in page_text(app)
 
 
 @pytest.mark.slow
 def test_compare_page_puts_two_models_side_by_side(two_models, digit_state):
-    app = open_page("app_pages/compare.py", chosen=two_models.latest(), **digit_state)
+    app = open_page("app_pages/compare.py", chosen=two_models.finished_jobs()[0], **digit_state)
     assert no_exception(app), [item.value for item in app.exception]
     configs = [job.config for job in two_models.finished_jobs()]
     app.selectbox(key="compare_first").set_value(configs.index(SMALLER))

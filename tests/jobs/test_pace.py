@@ -36,3 +36,17 @@ def test_a_damaged_pace_file_is_ignored(sample, tmp_path, text):
     path.write_text(text)
     pace = Pace(path)
     assert not pace.measured and pace.factor == 1.0
+
+
+def test_an_estimate_made_before_the_pace_was_measured_is_made_again_after_the_first_epoch(sample):
+    pace = Pace()
+    job = SimpleNamespace(config=CONFIG, dataset=sample, sent=True, epochs=())
+    pace.set_estimate(job)
+    assert job.estimated_seconds == pace.estimated_seconds(CONFIG, sample) and not job.estimate_measured
+    pace.remember(finished_job(sample, job.estimated_seconds / 4))  # another training measured the pace
+    pace.refresh_estimate(job)
+    assert not job.estimate_measured  # not before the job has finished an epoch
+    job.epochs = ({"epoch": 1},)
+    pace.refresh_estimate(job)
+    assert job.estimate_measured and job.estimated_seconds == pytest.approx(pace.estimated_seconds(CONFIG, sample))
+    assert job.estimated_seconds == pytest.approx(Pace().estimated_seconds(CONFIG, sample) / 4)

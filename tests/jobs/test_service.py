@@ -18,8 +18,9 @@ from cnnlab.config import TrainConfig
 from cnnlab.jobs.budget import OverBudget
 from cnnlab.jobs.cluster import connect, start_local_cluster
 from cnnlab.jobs.job import TEACHER_CANCELLED_MESSAGE, WORKER_DIED_MESSAGE, WORKER_RESTARTED_NOTE, JobState
-from cnnlab.jobs.service import PACE_FILE_NAME, OneTrainingEach, TrainingService
+from cnnlab.jobs.service import PACE_FILE_NAME, TrainingService
 from cnnlab.jobs.store import ModelStore
+from cnnlab.jobs.training_queue import OneTrainingEach
 from cnnlab.network.training import train
 
 TINY = TrainConfig(conv_layers=((4, 5), (3, 3)), dense_units=(8,), epochs=2, train_size=400)
@@ -70,12 +71,36 @@ def test_a_server_whose_students_only_look_starts_no_cluster_until_the_first_tra
 
     service = TrainingService(connect_to_cluster=counted_connect)
     try:
-        assert service.find(TINY, sample) is None and service.latest() is None and service.records() == []
+        assert service.find(TINY, sample) is None and service.finished_jobs() == [] and service.records() == []
         assert connections == []
         job = service.submit(TINY, sample)
         assert len(connections) == 1
         assert service.wait(job, 300) and job.state is JobState.DONE
         assert len(connections) == 1  # one connection for the server's whole life
+    finally:
+        service.close()
+
+
+def test_a_failed_connection_leaves_the_training_waiting_for_the_next_try(dask_scheduler, sample):
+    attempts = []
+
+    def connect_on_the_second_try():
+        attempts.append(len(attempts) + 1)
+        if len(attempts) == 1:
+            raise OSError("the scheduler is not up yet")
+        return connect(dask_scheduler)
+
+    service = TrainingService(connect_to_cluster=connect_on_the_second_try)
+    try:
+        with pytest.raises(OSError):
+            service.submit(TINY, sample)
+        job = service.find(TINY, sample)
+        assert job is not None and not job.sent and service.queue_position(job) == 1
+        later = service.submit(MEDIUM, sample)  # the next training connects, and the first in line is sent
+        assert job.sent and not later.sent
+        for each in (later, job):
+            service.cancel(each)
+            assert service.wait(each, 60) and each.state is JobState.CANCELLED
     finally:
         service.close()
 
