@@ -11,6 +11,7 @@ import math
 
 from cnnlab.config import TrainConfig
 from cnnlab.network.model import plan_layers
+from cnnlab.network.training import SCORING_BATCH_SIZE
 
 # The pace a server assumes before it has measured its own, counted in forward-pass multiply-adds: a training that
 # passes N images through the network (forward and backward) in S seconds, beyond its per-step cost below, runs at
@@ -63,8 +64,10 @@ def estimated_training_seconds(
     trained, validation = config.image_split(train_images)
     # Every batch, trained or only passed forward, costs a step; the arithmetic of a forward pass alone is a
     # share of a training step's.
+    # The test digits are scored in larger batches than training uses (`training.SCORING_BATCH_SIZE`).
+    scoring_batch = max(config.batch_size, SCORING_BATCH_SIZE)
     steps = (config.epochs * (math.ceil(trained / config.batch_size) + math.ceil(validation / config.batch_size))
-             + math.ceil(test_images / config.batch_size))
+             + math.ceil(test_images / scoring_batch))
     image_passes = config.epochs * (trained + validation * FORWARD_SHARE) + test_images * FORWARD_SHARE
     return STARTUP_SECONDS + steps * SECONDS_PER_STEP + image_passes * multiply_adds_per_image(config) / rate
 

@@ -6,8 +6,16 @@ import pytest
 from architectures import ARCHITECTURES
 
 from cnnlab.config import TrainConfig
-from cnnlab.network.estimate import describe_duration, estimated_training_seconds, multiply_adds_per_image
+from cnnlab.network.estimate import (
+    DEFAULT_MULTIPLY_ADDS_PER_SECOND,
+    FORWARD_SHARE,
+    SECONDS_PER_STEP,
+    describe_duration,
+    estimated_training_seconds,
+    multiply_adds_per_image,
+)
 from cnnlab.network.model import summarize_config
+from cnnlab.network.training import SCORING_BATCH_SIZE
 
 
 def test_the_default_network_costs_1035900_multiply_adds_per_image():
@@ -54,6 +62,16 @@ def test_the_estimate_grows_with_images_epochs_and_network_and_shrinks_with_thro
     capped = estimated_training_seconds(TrainConfig(train_size=10_000), 2_000)
     assert capped == estimated_training_seconds(default, 2_000)
     assert estimated_training_seconds(default, 60_000, test_images=10_000) > full
+
+
+def test_test_digits_are_counted_in_the_scoring_batches_training_uses():
+    # 10,000 test digits in batches of 500 are 20 steps, whatever the training's own batch size; in batches of 1
+    # they would be 10,000, each costing SECONDS_PER_STEP.
+    small_batches = TrainConfig(batch_size=1)
+    with_test = estimated_training_seconds(small_batches, 1_000, test_images=10_000)
+    without = estimated_training_seconds(small_batches, 1_000)
+    arithmetic = 10_000 * FORWARD_SHARE * multiply_adds_per_image(small_batches) / DEFAULT_MULTIPLY_ADDS_PER_SECOND
+    assert with_test - without == pytest.approx(10_000 / SCORING_BATCH_SIZE * SECONDS_PER_STEP + arithmetic)
 
 
 def test_smaller_batches_cost_more_steps():

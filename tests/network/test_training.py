@@ -76,8 +76,13 @@ def test_a_loss_that_becomes_nan_ends_training_with_advice(sample, monkeypatch):
     assert epochs == []  # the broken epoch is not reported as a finished one
 
 
-def test_the_reference_model_learns_the_sample(reference_result):
-    # 10 % would be guessing; the tutorial's model reads MNIST at about 98 %.
-    assert reference_result.test_accuracy > 0.90
-    assert reference_result.history["accuracy"][-1] > reference_result.history["accuracy"][0]
-    assert len(reference_result.history["val_accuracy"]) == 3
+def test_the_default_network_learns_the_sample(sample):
+    # Two epochs of 3,000 digits, a few seconds: the reference network goes from guessing (10 %) to reading the
+    # sample's 1,000 test digits. The test digits are scored again here in NumPy, apart from Keras's own scoring.
+    result = train(TrainConfig(epochs=2, train_size=3000), sample)
+    predictions = result.network.predict_proba(sample.x_test).argmax(axis=1)
+    accuracy = float(np.mean(predictions == sample.y_test))
+    assert accuracy > 0.85
+    assert accuracy == pytest.approx(result.test_accuracy, abs=2 / len(sample.y_test))
+    assert result.history["loss"][1] < result.history["loss"][0]
+    assert len(result.history["val_accuracy"]) == 2
