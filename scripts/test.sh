@@ -11,7 +11,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet -r requirements-dev.txt
+# The tests' packages go into the project's own virtual environment (.venv), never into whatever Python is active.
+# It sees the packages the machine already has (--system-site-packages), so pip adds only what is missing or pinned
+# differently, and a machine that has them all installs nothing. CNNLAB_TEST_PYTHON names another Python to use
+# instead (tests/test_test_script.py gives a stand-in).
+if [ -n "${CNNLAB_TEST_PYTHON:-}" ]; then
+    python=$CNNLAB_TEST_PYTHON
+else
+    [ -x .venv/bin/python3 ] || python3 -m venv --system-site-packages .venv
+    python=.venv/bin/python3
+fi
+"$python" -m pip install --quiet -r requirements-dev.txt
 
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Chromium for the browser tests…"
@@ -26,7 +36,7 @@ run_stage() {
     local name=$1
     shift
     local started=$SECONDS status=0
-    python3 -m pytest "$@" || status=$?
+    "$python" -m pytest "$@" || status=$?
     results+=("$name: $([ "$status" = 0 ] && echo passed || echo "FAILED (pytest exit $status)") in $((SECONDS - started)) s")
     [ "$status" = 0 ] || failed=1
 }

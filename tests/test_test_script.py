@@ -1,6 +1,7 @@
 """scripts/test.sh runs all three stages even when one fails, prints each stage's result, and fails if any did.
 
-Run with a stand-in `python3` (and `chromium`) first on PATH, so nothing is installed and no test runs twice."""
+Run with a stand-in Python (CNNLAB_TEST_PYTHON) and `chromium` first on PATH, so nothing is installed and no test
+runs twice."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def run_test_script(tmp_path: Path, quick_status: int, slow_status: int) -> tupl
         (bin_directory / name).chmod(0o755)
     calls = tmp_path / "calls.txt"
     environment = {**os.environ, "PATH": f"{bin_directory}:{os.environ['PATH']}", "CALLS": str(calls),
+                   "CNNLAB_TEST_PYTHON": str(bin_directory / "python3"),
                    "QUICK_STATUS": str(quick_status), "SLOW_STATUS": str(slow_status)}
     finished = subprocess.run(["bash", str(ROOT / "scripts" / "test.sh")], env=environment, capture_output=True,
                               text=True, timeout=60)

@@ -38,8 +38,9 @@ def free_port() -> int:
 
 
 def dask_command(*arguments: str) -> list[str]:
-    """The `dask` command of this Python (the same one a school installs with requirements.txt)."""
-    return [str(Path(sys.executable).with_name("dask")), *arguments]
+    """The `dask` command of this Python (the same one a school installs with requirements.txt), run as a module: a
+    virtual environment that borrows the machine's packages has no `dask` script of its own."""
+    return [sys.executable, "-m", "dask", *arguments]
 
 
 @pytest.fixture(scope="module")
