@@ -27,6 +27,7 @@ import numpy as np
 # The repository's root goes first on the import path, so that this script finds `cnnlab` however it is started.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.support.budgets import budget_exit_code  # noqa: E402 - after the path set-up above
 
 MIN_REFERENCE_ACCURACY = 0.985
 MIN_CANVAS_SHARE = 0.985
@@ -157,9 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         if ours / plain > TRAIN_OVERHEAD_BUDGET:
             failures.append(f"train() took {ours / plain:.2f}× the plain fit")
 
-    for failure in failures:
-        print(f"OVER BUDGET: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return budget_exit_code(failures)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import numpy as np
 # The repository's root goes first on the import path, so that this script finds `cnnlab` however it is started.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.support.budgets import budget_exit_code  # noqa: E402 - after the path set-up above
 
 TRAIN_OVERHEAD_BUDGET = 1.10
 DIGIT_PIPELINE_BUDGET_MS = 15.0
@@ -299,9 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     failures = []
     if arguments.lens_only:
         bench_lens_pages(train(TrainConfig(), dataset), dataset, failures)
-        for failure in failures:
-            print(f"OVER BUDGET: {failure}", file=sys.stderr)
-        return 1 if failures else 0
+        return budget_exit_code(failures)
     images = int(len(dataset.y_train))
     ours, plain = bench_training(dataset, arguments.rounds)
     ratio = ours / plain
@@ -330,9 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         longer = train(TrainConfig(epochs=10), dataset)
         print(f"  10 epochs:                   {longer.test_accuracy:.2%}  ({longer.seconds:.1f} s)")
 
-    for failure in failures:
-        print(f"OVER BUDGET: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return budget_exit_code(failures)
 
 
 if __name__ == "__main__":

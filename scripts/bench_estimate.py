@@ -21,6 +21,7 @@ from pathlib import Path
 # The repository's root goes first on the import path, so that this script finds `cnnlab` however it is started.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.support.budgets import budget_exit_code  # noqa: E402 - after the path set-up above
 
 ERROR_BUDGET = 0.35
 POLL_SECONDS = 0.05
@@ -70,9 +71,7 @@ def main() -> int:
               f"{figures['really_left']:.1f} s really left, error {figures['error']:+.0%}")
         if abs(figures["error"]) > arguments.budget:
             failures.append(f"{name}: error {figures['error']:+.0%} is outside ±{arguments.budget:.0%}")
-    for failure in failures:
-        print("OVER BUDGET:", failure)
-    return 1 if failures else 0
+    return budget_exit_code(failures)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from pathlib import Path
 # tests share (`tests.support`) however it is started.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.support.budgets import budget_exit_code  # noqa: E402
 from tests.support.server import ARTIFACTS, AppServer, memory_kib  # noqa: E402 - after the path set-up above
 from tests.support.streamlit_protocol import Tab  # noqa: E402
 
@@ -110,9 +111,7 @@ def main() -> int:
           f"{peak * 1.048576:.0f} MB (budget {MEMORY_BUDGET_MB:.0f} MB)")
     if max(resident, peak) * 1.048576 > MEMORY_BUDGET_MB:
         over.append(f"web server memory {max(resident, peak) * 1.048576:.0f} MB > {MEMORY_BUDGET_MB:.0f} MB")
-    for line in over:
-        print("OVER BUDGET:", line)
-    return 1 if over else 0
+    return budget_exit_code(over)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,16 @@ def prediction_text(student) -> str:
     return student.page.locator('[data-testid="stMain"] h3', has_text="Prediction:").first.inner_text()
 
 
+def drawn_charts(student, min_width: int, min_height: int):
+    """The page's charts, once the first is drawn; it must have a real size on screen (Altair draws into a canvas or
+    an SVG, either way)."""
+    charts = student.page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')
+    charts.first.wait_for()
+    box = charts.first.bounding_box()
+    assert box["width"] > min_width and box["height"] > min_height, box
+    return charts
+
+
 def wait_for_prediction(student, digit: int, timeout_ms: int = 30_000) -> None:
     """Wait until the page says "Prediction: <digit>"."""
     student.page.locator('[data-testid="stMain"] h3', has_text=f"Prediction: {digit}").wait_for(timeout=timeout_ms)
@@ -136,13 +146,9 @@ def test_training_reuses_the_shipped_default_model_and_shows_progress_on_fewer_i
 
 def test_filters_page_shows_the_learnt_filter_grid(student):
     filters = student().open("filters")
-    charts = filters.page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')
-    charts.first.wait_for()
+    charts = drawn_charts(filters, min_width=300, min_height=200)
     assert charts.count() >= 2  # the first layer's grid and the second layer's kernels
     assert "780 learnt parameters" in filters.main_text()
-    # Altair draws into a canvas or an SVG; either way the grid has a real size on screen.
-    box = charts.first.bounding_box()
-    assert box["width"] > 300 and box["height"] > 200
     filters.assert_no_exception()
     filters.screenshot("filters-desktop")
 
@@ -186,12 +192,9 @@ def test_activations_reads_a_drawn_one_and_zero_and_a_random_digit(student):
 def test_prediction_page_charts_the_current_digit(student):
     prediction = student().open("activations")
     prediction.go_to("Prediction")
-    chart = prediction.page.locator('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')
-    chart.first.wait_for()
+    drawn_charts(prediction, min_width=200, min_height=150)
     assert re.search(r"Prediction: \d", prediction.main_text())
     assert "Runner-up" in prediction.main_text()
-    box = chart.first.bounding_box()
-    assert box["width"] > 200 and box["height"] > 150
     prediction.assert_no_exception()
     prediction.screenshot("prediction-desktop")
 
