@@ -45,6 +45,29 @@ def trained_in_app_service(configs: dict[str, TrainConfig]) -> dict:
     return jobs
 
 
+def fill_the_disk_while_writing(monkeypatch, share: float) -> None:
+    """Make `cnnlab.jobs.files` (every file CNN Lab writes whole) write only `share` of a file's bytes, then fail as
+    a full disk does."""
+    import builtins
+    import errno
+
+    class HalfWriter:
+        def __init__(self, *arguments, **keywords):
+            self.file = builtins.open(*arguments, **keywords)  # noqa: SIM115 - closed by __exit__
+
+        def write(self, data):
+            self.file.write(data[: int(len(data) * share)])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exception):
+            self.file.close()
+
+    monkeypatch.setattr("cnnlab.jobs.files.open", HalfWriter, raising=False)
+
+
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 HOME = "app_pages/home.py"
 APP_TIMEOUT = 120  # seconds; the first run of a page imports TensorFlow

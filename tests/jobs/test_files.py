@@ -12,8 +12,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers import fill_the_disk_while_writing
 
-import cnnlab.jobs.files as files
 from cnnlab.jobs.files import TEMPORARY_PREFIX, TEMPORARY_SUFFIX, write_atomically
 
 OLD = b"old " * 1000
@@ -49,25 +49,7 @@ def test_the_new_bytes_are_whole_in_the_same_folder_before_they_replace_the_old(
 
 
 def fail_writing_half(monkeypatch):
-    real_open = open
-
-    class HalfWriter:
-        """A file whose disk fills up half way into the bytes."""
-
-        def __init__(self, *arguments, **keywords):
-            self.file = real_open(*arguments, **keywords)
-
-        def write(self, data):
-            self.file.write(data[: len(data) // 2])
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exception):
-            self.file.close()
-
-    monkeypatch.setattr(files, "open", HalfWriter, raising=False)
+    fill_the_disk_while_writing(monkeypatch, 1 / 2)
 
 
 def fail_fsync(monkeypatch):

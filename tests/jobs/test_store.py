@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import fill_the_disk_while_writing
 
 from cnnlab.config import TrainConfig
 from cnnlab.digits.format import to_model_input
@@ -149,25 +150,7 @@ def fail_fsync(monkeypatch):
 
 
 def fail_writing_the_model(monkeypatch):
-    real_open = open
-
-    class HalfWriter:
-        """A file whose disk fills up a third of the way into the model."""
-
-        def __init__(self, *arguments, **keywords):
-            self.file = real_open(*arguments, **keywords)
-
-        def write(self, data):
-            self.file.write(data[: len(data) // 3])
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exception):
-            self.file.close()
-
-    monkeypatch.setattr("cnnlab.jobs.files.open", HalfWriter, raising=False)
+    fill_the_disk_while_writing(monkeypatch, 1 / 3)
 
 
 @pytest.mark.parametrize("fill_disk", [fail_replace, fail_fsync, fail_writing_the_model])
