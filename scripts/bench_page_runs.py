@@ -38,9 +38,9 @@ MEMORY_BUDGET_MB = 450.0  # Community Cloud guarantees 690 MB, which the trainin
 
 def model_pages() -> list[str]:
     """The address paths of every page that shows a model (all but those the entry point runs without one)."""
-    from streamlit_app import NEEDS_NO_MODEL
+    from cnnlab.app.page_list import PAGES
 
-    return [path for path in every_page() if path not in NEEDS_NO_MODEL and path != "home"]
+    return [page.url_path for page in PAGES if page.needs_model]
 
 
 def every_page() -> list[str]:

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cnnlab.app.page_list import PAGES
 from tests.support.server import ARTIFACTS
 
 # Every page's address path and its heading, in the sidebar's order (the sidebar names Home "Home").
-PAGE_HEADINGS = {"": "CNN Lab", "train": "Train", "filters": "Filters", "activations": "Activations",
-                 "prediction": "Prediction", "watch": "Watch your digit learn", "explorer": "How one number is made",
-                 "evaluation": "Evaluation", "robustness": "What it tolerates", "patterns": "What a filter looks for",
-                 "attack": "Fool the network", "digit_map": "All digits at once", "compare": "Compare two models",
-                 "experiments": "The class's experiments", "takeaway": "Code to take away", "share": "Share and keep"}
+PAGE_HEADINGS = {page.url_path: page.shown_heading for page in PAGES}
 PHONE_MAX_WIDTH = 640  # below this, Streamlit's sidebar covers the page instead of sitting beside it
 TRAINING_TIMEOUT_MS = 300_000  # a test's training of 1,000–2,000 images takes seconds on 2 cores; CI machines vary
 
