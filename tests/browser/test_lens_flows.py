@@ -42,7 +42,7 @@ def test_takeaway_downloads_a_valid_notebook_and_the_script(student, tmp_path):
         main(takeaway).get_by_role("button", name="Python script (.py)").click()
     script = tmp_path / script_download.value.suggested_filename
     script_download.value.save_as(script)
-    assert "CONV_LAYERS = ((30, 5), (15, 3))" in script.read_text()
+    assert "# ((30, 5), (15, 3)), max pooling, hidden dense layers (128, 50).\n" in script.read_text()
     compile(script.read_text(), script.name, "exec")
     takeaway.assert_no_exception()
 
