@@ -40,6 +40,12 @@ def chart_spec(build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> dict
     return _chart_spec(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
 
 
+def chart_specs(build: Callable[..., tuple[alt.TopLevelMixin, ...]], *args, **kwargs) -> tuple[dict, ...]:
+    """`chart_spec` for a function that makes several charts at once (`curves.training_curves`): their specs, all
+    built by one call per distinct arguments."""
+    return _chart_specs(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
+
+
 def keyed_chart_spec(key: str, build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> dict:
     """`chart_spec` for arguments too large to hash on every run (thousands of points): `key` names them, and
     only it is hashed, so it must change whenever they do (say, the model and a setting)."""
@@ -53,13 +59,22 @@ def _chart_spec(name: str, _build, args: tuple, kwargs: dict) -> dict:
 
 
 @st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
+def _chart_specs(name: str, _build, args: tuple, kwargs: dict) -> tuple[dict, ...]:
+    return tuple(_vega_lite_spec(chart) for chart in _build(*args, **kwargs))
+
+
+@st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
 def _keyed_chart_spec(name: str, key: str, _build, _args: tuple, _kwargs: dict) -> dict:
     return _vega_lite_spec(_build(*_args, **_kwargs))
 
 
 def _vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart's spec, its data sets as Arrow tables: the form Streamlit sends, so a page run converts nothing."""
-    spec = chart.to_dict()
+    """The chart's spec, its data sets as Arrow tables: the form Streamlit sends, so a page run converts nothing.
+
+    Altair's check of the spec against the Vega-Lite schema is skipped: it took half of `to_dict`'s time (about 5 ms
+    of each live training curve's 10), and the tests check every chart function's spec with it.
+    """
+    spec = chart.to_dict(validate=False)
     spec["datasets"] = {name: pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
                         for name, rows in spec.get("datasets", {}).items()}
     return spec

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cnnlab.app.cached_pictures import chart_spec
+from cnnlab.app.cached_pictures import chart_specs
 from cnnlab.app.model_choice import (
     ADDRESS_PROBLEM,
     MODEL_KEY,
@@ -168,16 +168,11 @@ def time_left_text(seconds: float | None) -> str:
 
 def show_training_curves(epochs, total_epochs: int, chosen_epoch: int | None = None, batches=()) -> None:
     """The loss and accuracy curves side by side (stacked on a phone); see `curves.training_curves`."""
-    for column, which in zip(st.columns(2), (0, 1), strict=True):
-        column.vega_lite_chart(spec=chart_spec(training_curve, tuple(epochs), total_epochs, chosen_epoch,
-                                               tuple(batches), which))
+    specs = chart_specs(training_curves, tuple(epochs), total_epochs, chosen_epoch, tuple(batches))
+    for column, spec in zip(st.columns(2), specs, strict=True):
+        column.vega_lite_chart(spec=spec)
     if epochs:
         st.caption(CURVES_NOTE)
-
-
-def training_curve(epochs, total_epochs: int, chosen_epoch: int | None, batches, which: int):
-    """The loss (which 0) or the accuracy (which 1) curve of `curves.training_curves`."""
-    return training_curves(epochs, total_epochs, chosen_epoch, batches)[which]
 
 
 def images_text(trained: int, validation: int) -> str:
