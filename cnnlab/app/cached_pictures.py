@@ -26,8 +26,11 @@ from cnnlab.pictures.images import fit_width, png_bytes
 alt.theme.enable("none")
 
 SPECS_KEPT = 512
-PICTURES_KEPT = 1024
-RESULTS_KEPT = 512
+# Each student's digit has about fifteen pictures (Activations, Prediction, Watch) and a network's answers for each
+# page: a class of 100 going round the pages keeps about 1,500 pictures in use. Kept here: about 8 KB a picture and
+# 100 KB a digit's layer outputs, so at most some 35 MB and 100 MB.
+PICTURES_KEPT = 4096
+RESULTS_KEPT = 1024
 # `st.image` scales down, and encodes again, any picture wider than this on every run (Streamlit's
 # MAXIMUM_CONTENT_WIDTH, twice its widest page); a cached picture is scaled once instead.
 WIDEST_PICTURE = 1460
