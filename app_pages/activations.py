@@ -4,16 +4,15 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, kept_widgets, model_choice
-from cnnlab.app.cached_pictures import cached_png, per_network, probability_spec
+from cnnlab.app.cached_pictures import cached_picture, per_network, probability_spec, show_maps, show_picture
 from cnnlab.digits.preprocess import UPLOAD_EXTENSIONS, canvas_to_mnist, image_to_mnist
 from cnnlab.lens.activations import layer_activations
 from cnnlab.lens.sentences import answer_doubts, dropout_training_view, layer_sentence
-from cnnlab.pictures.images import enlarge, feature_mosaic, strip
+from cnnlab.pictures.images import enlarge, strip
 from cnnlab.words import shape_text
 
 # Short labels, so that the three fit side by side on a phone.
 INPUTS = {"random": "Test digit", "draw": "Draw", "upload": "Upload"}
-TILE_PIXELS = 96  # every feature map is drawn this many pixels wide, whatever its resolution
 # Flatten's one row is 1,500 values squeezed to the page's width; this many pixel rows make it a visible band.
 FLATTEN_ROW_HEIGHT = 40
 
@@ -69,9 +68,8 @@ def flatten_band(values: np.ndarray) -> np.ndarray:
 
 def seen_view(digit: np.ndarray, layers: list) -> None:
     """The 28 × 28 image the network reads, where it came from, and what it answers."""
-    st.image(cached_png(enlarge, digit, 6), output_format="PNG",
-             caption="What the network sees: 28 × 28 pixels", width=168,
-             alt="The input digit, 28 by 28 pixels, white ink on black")
+    show_picture(cached_picture(enlarge, digit, 1), zoom=6, caption="What the network sees: 28 × 28 pixels",
+                 alt="The input digit, 28 by 28 pixels, white ink on black")
     st.caption(digit_input.digit_origin_text())
     digit_input.show_prediction(layers[-1].output)
     for doubt in answer_doubts(digit, layers[-1].output):
@@ -86,33 +84,29 @@ def layers_view(result, layers: list) -> None:
         st.caption(layer_sentence(layer, previous, result.train_images, result.config.dropout,
                                   result.network.layer(layer.name)))
         if layer.output.ndim == 3:
-            scale = max(1, TILE_PIXELS // layer.shape[0])
             if layer.kind == "Dropout" and st.toggle("Show training mode", key="activations_dropout_training"):
                 dropped = dropout_training_view(layer.output, result.config.dropout, seed=result.config.seed)
                 inference, training = st.columns(2)
                 inference.caption("Prediction time: values pass through unchanged.")
-                inference.image(cached_png(feature_mosaic, layer.output, scale=scale), output_format="PNG",
-                                alt="Dropout's maps at prediction time")
+                show_maps(layer.output, where=inference, alt="Dropout's maps at prediction time")
                 training.caption(f"Training mode (one seeded draw): {float((dropped == 0).mean()):.0%} of "
                                  "values are 0, the rest scaled up.")
-                training.image(cached_png(feature_mosaic, dropped, scale=scale), output_format="PNG",
-                               alt="Dropout's maps in training mode, some values zeroed")
+                show_maps(dropped, where=training, alt="Dropout's maps in training mode, some values zeroed")
             else:
-                st.image(cached_png(feature_mosaic, layer.output, scale=scale), output_format="PNG",
-                         alt=f"The feature maps of {layer.name}",
-                         caption=f"The {layer.shape[-1]} maps of "
-                         f"{layer.name}, each {shape_text(layer.shape[:2])}; brighter is larger.")
+                show_maps(layer.output, alt=f"The feature maps of {layer.name}",
+                          caption=f"The {layer.shape[-1]} maps of {layer.name}, each {shape_text(layer.shape[:2])}; "
+                          "brighter is larger.")
         elif layer.name == "output":
             st.vega_lite_chart(spec=probability_spec(layer.output))
         elif layer.kind == "Flatten":
             # One long row, squeezed to the page's width: the point is that the maps became a single line.
-            st.image(cached_png(flatten_band, layer.output), output_format="PNG", width="stretch",
-                     caption=f"All {layer.shape[0]:,} numbers in one row.",
-                     alt="Flatten's values as one long coloured row")
+            show_picture(cached_picture(flatten_band, layer.output), width="stretch",
+                         caption=f"All {layer.shape[0]:,} numbers in one row.",
+                         alt="Flatten's values as one long coloured row")
         else:
-            st.image(cached_png(strip, layer.output, scale=8 if layer.shape[0] <= 128 else 5, max_width=50),
-                     output_format="PNG", alt=f"The units of {layer.name}",
-                     caption=f"The {layer.shape[0]:,} units of {layer.name}; brighter is larger.")
+            show_picture(cached_picture(strip, layer.output, scale=1, max_width=50),
+                         zoom=8 if layer.shape[0] <= 128 else 5, alt=f"The units of {layer.name}",
+                         caption=f"The {layer.shape[0]:,} units of {layer.name}; brighter is larger.")
         previous = layer
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
-from cnnlab.app.cached_pictures import cached_png, per_network
+from cnnlab.app.cached_pictures import cached_picture, per_network, show_picture
 from cnnlab.lens.activations import predict_proba
 from cnnlab.lens.attack import BUDGET_RANGE, DEFAULT_BUDGET, DEFAULT_STEPS, STEPS_RANGE, AttackResult, fool
 from cnnlab.pictures.images import enlarge, signed_image
@@ -47,16 +47,14 @@ def show_attack(attack: AttackResult) -> None:
         return f"reads {digit} ({probabilities[digit]:.0%})"
 
     columns = st.columns(3)
-    columns[0].image(cached_png(enlarge, attack.original, 5), output_format="PNG",
-                     width=140, caption=f"Original: {read(attack.original_probabilities)}",
-                     alt="The original digit")
-    columns[1].image(cached_png(signed_image, attack.change.astype(np.float32), scale=5), output_format="PNG",
-                     width=140, alt="The change made to it",
-                     caption=f"Change: up to {attack.largest_change} grey levels on {attack.changed_pixels} pixels "
+    show_picture(cached_picture(enlarge, attack.original, 1), zoom=5, where=columns[0],
+                 caption=f"Original: {read(attack.original_probabilities)}", alt="The original digit")
+    show_picture(cached_picture(signed_image, attack.change.astype(np.float32), scale=1), zoom=5, where=columns[1],
+                 alt="The change made to it",
+                 caption=f"Change: up to {attack.largest_change} grey levels on {attack.changed_pixels} pixels "
                      "(blue adds ink, red removes it; strengthened to be seen)")
-    columns[2].image(cached_png(enlarge, attack.attacked, 5), output_format="PNG",
-                     width=140, caption=f"Result: {read(attack.attacked_probabilities)}",
-                     alt="The changed digit")
+    show_picture(cached_picture(enlarge, attack.attacked, 1), zoom=5, where=columns[2],
+                 caption=f"Result: {read(attack.attacked_probabilities)}", alt="The changed digit")
     (st.success if attack.succeeded else st.warning)(attack.message)
 
 

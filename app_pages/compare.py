@@ -3,11 +3,11 @@
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, resources
-from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network, probability_spec
+from cnnlab.app.cached_pictures import chart_spec, per_network, probability_spec, show_maps
 from cnnlab.lens.activations import conv_filters, layer_activations
 from cnnlab.lens.comparison import compare_answers, config_differences
 from cnnlab.pictures.grids import kernel_grid
-from cnnlab.pictures.images import feature_mosaic, grid_shape
+from cnnlab.pictures.images import grid_shape
 from cnnlab.words import describe_config, short_name
 
 
@@ -54,8 +54,7 @@ def model_column(job, digit, limit: float) -> None:
     st.caption("Its conv1 filters")
     st.vega_lite_chart(spec=chart_spec(kernel_grid, kernels, columns=columns, cell=10, limit=limit))
     st.caption("Its conv1 maps for this digit")
-    st.image(cached_png(feature_mosaic, layers["conv1"].output, scale=2), output_format="PNG",
-             alt="This model's conv1 maps for the digit")
+    show_maps(layers["conv1"].output, tile_pixels=48, alt="This model's conv1 maps for the digit")
 
 
 def answers_text(first, second) -> str:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, resources
-from cnnlab.app.cached_pictures import cached_png, chart_spec
+from cnnlab.app.cached_pictures import cached_picture, chart_spec, show_picture
 from cnnlab.lens.evaluation import Evaluation
 from cnnlab.pictures.charts import per_class_bars, selected_point
 from cnnlab.pictures.grids import confusion_chart
@@ -51,7 +51,7 @@ def gallery(dataset, evaluation: Evaluation, true: int, predicted: int) -> None:
         with columns[position % GALLERY_COLUMNS]:
             # The caption under the picture, not in it: an image's caption widens the picture to its own width,
             # so thumbnails with longer captions were drawn larger.
-            st.image(cached_png(enlarge, dataset.x_test[index], 3), output_format="PNG", alt=f"Test digit {index:,}")
+            show_picture(cached_picture(enlarge, dataset.x_test[index], 1), zoom=3, alt=f"Test digit {index:,}")
             st.caption(f"#{index:,} · {evaluation.confidence[index]:.0%} sure")
             if st.button("Open", key=f"evaluation_open_{index}", icon=":material/layers:",
                          help="Open this digit on the Activations page"):

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
-from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network
+from cnnlab.app.cached_pictures import cached_picture, chart_spec, per_network, show_picture
 from cnnlab.digits.format import to_model_input
 from cnnlab.lens.activations import layer_activations
 from cnnlab.lens.arithmetic import (
@@ -63,9 +63,9 @@ def conv1_section(result, digit, layers) -> tuple[int, int, int]:
     # The padding drawn grey, so that the student sees where the window reads zeros beyond the digit.
     shown = np.pad(digit, ((before, after), (before, after)), constant_values=PADDING_SHADE)
     picture, chart = st.columns([1, 2])
-    picture.image(cached_png(outline_square, shown, step.top + before, step.left + before, size, scale=8),
-                  output_format="PNG", alt="The digit with the filter's square outlined",
-                  caption=f"The {size}×{size} patch the filter reads for row {row + 1}, column {column + 1}."
+    show_picture(cached_picture(outline_square, shown, step.top + before, step.left + before, size, scale=4), zoom=2,
+                 where=picture, alt="The digit with the filter's square outlined",
+                 caption=f"The {size}×{size} patch the filter reads for row {row + 1}, column {column + 1}."
                   + (" The grey border is the zero padding." if before or after else ""))
     with chart:
         st.caption("Filter's whole map. Click a square to explain that one.")

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import resources
-from cnnlab.app.cached_pictures import cached_png
+from cnnlab.app.cached_pictures import cached_picture, show_picture
 from cnnlab.pictures.images import enlarge
 
 
@@ -21,8 +21,8 @@ def home_demo() -> None:
         CNN Lab trains one on handwritten digits from **MNIST** and lets you look inside it at every step.
         """
     )
-    st.image(cached_png(enlarge, sample_digits_strip(resources.get_dataset("mnist")), 3), output_format="PNG",
-             alt="A row of handwritten MNIST digits",
+    show_picture(cached_picture(enlarge, sample_digits_strip(resources.get_dataset("mnist")), 1), zoom=3,
+                 alt="A row of handwritten MNIST digits",
              caption="Ten of the 70,000 MNIST digits the network learns from (28 × 28 pixels each). MNIST is by "
                      "Yann LeCun, Corinna Cortes and Christopher J. C. Burges (CC BY-SA 3.0) and comes with CNN Lab.")
     st.subheader("How to use it")

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import model_choice
-from cnnlab.app.cached_pictures import cached_png, per_network
+from cnnlab.app.cached_pictures import cached_picture, per_network, show_picture
 from cnnlab.lens.activations import conv_filters, predict_proba
 from cnnlab.lens.patterns import Patterns, preferred_inputs, receptive_field, unit_count, usual_unit_values
 from cnnlab.lens.scores import scored_layer_names
@@ -52,13 +52,13 @@ def conv_section(result, model_key: str, layer_name: str) -> None:
     crops = patterns.images[:, top : top + size, left : left + size]
     if layer_name == "conv1":
         kernels = conv_filters(network, 0)[:, :, 0, :]
-        st.image(cached_png(pattern_mosaic, crops, kernels, scale=8, gap=16, frame=1), output_format="PNG",
-                 alt="Each conv1 filter's favourite picture beside its weights",
+        show_picture(cached_picture(pattern_mosaic, crops, kernels, scale=8, gap=16, frame=1),
+                     alt="Each conv1 filter's favourite picture beside its weights",
                  caption=f"Filters 1–{len(crops)}, left to right: the {size}×{size} picture that excites the filter "
                  "most (white ink on black) beside the filter's weights (blue positive, red negative).")
     else:
-        st.image(cached_png(pattern_mosaic, crops, scale=max(2, 50 // size), frame=1), output_format="PNG",
-                 alt=f"Each {layer_name} filter's favourite picture",
+        show_picture(cached_picture(pattern_mosaic, crops, scale=max(2, 50 // size), frame=1),
+                     alt=f"Each {layer_name} filter's favourite picture",
                  caption=f"Filters 1–{len(crops)}: the {size}×{size} pixels that one {layer_name} unit sees, painted "
                  "to excite it most.")
 
@@ -74,8 +74,8 @@ def dense_section(job, model_key: str) -> None:
     if layer_name == "output":
         patterns = patterns_for(model_key, network, "output")
         read = per_network(predict_proba, network, patterns.images)
-        st.image(cached_png(pattern_mosaic, patterns.images, scale=3, gap=8, max_columns=5, frame=1),
-                 output_format="PNG", alt="The picture most like each digit",
+        show_picture(cached_picture(pattern_mosaic, patterns.images, scale=3, gap=8, max_columns=5, frame=1),
+                     alt="The picture most like each digit",
                  caption="The pictures the network finds most like 0, 1, 2 … 9 (top row 0–4, bottom row 5–9). It "
                  f"reads them as {', '.join(str(int(digit)) for digit in read.argmax(axis=1))}.")
         return
@@ -83,8 +83,8 @@ def dense_section(job, model_key: str) -> None:
     patterns = patterns_for(model_key, network, layer_name, (int(unit) - 1,))
     probabilities = per_network(predict_proba, network, patterns.images)[0]
     picture, words = st.columns([1, 2])
-    picture.image(cached_png(framed, enlarge(patterns.images[0], 5), 1), output_format="PNG",
-                  width=142, alt="The unit's favourite picture")
+    show_picture(cached_picture(framed, enlarge(patterns.images[0], 5), 1), where=picture,
+                 alt="The unit's favourite picture")
     median, highest = usual_values_for(model_key, network, layer_name, job.dataset.x_test)
     digits = min(USUAL_DIGITS, len(job.dataset.x_test))
     words.markdown(f"Unit {unit} of {layer_name} reaches **{max(float(patterns.scores[0]), 0):.2f}** on this picture. "

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
-from cnnlab.app.cached_pictures import cached_png, per_network, probability_spec
+from cnnlab.app.cached_pictures import cached_picture, per_network, probability_spec, show_picture
 from cnnlab.lens.activations import predict_proba
 from cnnlab.lens.saliency import class_gradient, saliency_map
 from cnnlab.lens.sentences import answer_doubts
@@ -21,7 +21,7 @@ def prediction_demo() -> None:
     best, runner_up = int(order[0]), int(order[1])
     left, right = st.columns([1, 3])
     with left:
-        st.image(cached_png(enlarge, digit, 5), output_format="PNG", width=140, alt="The current digit")
+        show_picture(cached_picture(enlarge, digit, 1), zoom=5, alt="The current digit")
         st.caption(digit_input.digit_origin_text())
         digit_input.show_prediction(probabilities)
         for doubt in answer_doubts(digit, probabilities):
@@ -59,15 +59,13 @@ def why_section(result, digit, predicted: int) -> None:
                 "by a ReLU), so there is nothing to show.")
         return
     pictures = st.columns(3)
-    pictures[0].image(cached_png(enlarge, digit, 6), output_format="PNG",
-                      caption="The input", width=168, alt="The input digit")
-    pictures[1].image(cached_png(saliency_overlay, digit, saliency_map(gradient), scale=6), output_format="PNG",
-                      alt="Where the score is decided",
-                      caption=f"Where the {kind} of {target} is decided", width=168)
-    pictures[2].image(cached_png(signed_image, gradient, scale=6), output_format="PNG",
-                      caption="More ink here: blue raises it, red lowers it",
-                      alt="The gradient of every pixel, blue positive and red negative",
-                      width=168)
+    show_picture(cached_picture(enlarge, digit, 1), zoom=6, where=pictures[0], caption="The input",
+                 alt="The input digit")
+    show_picture(cached_picture(saliency_overlay, digit, saliency_map(gradient), scale=1), zoom=6, where=pictures[1],
+                 alt="Where the score is decided", caption=f"Where the {kind} of {target} is decided")
+    show_picture(cached_picture(signed_image, gradient, scale=1), zoom=6, where=pictures[2],
+                 caption="More ink here: blue raises it, red lowers it",
+                 alt="The gradient of every pixel, blue positive and red negative")
 
 
 prediction_demo()

@@ -4,11 +4,11 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice
-from cnnlab.app.cached_pictures import cached_png, chart_spec, per_network, probability_spec
+from cnnlab.app.cached_pictures import cached_picture, filled_spec, per_network, probability_spec, show_picture
 from cnnlab.digits.format import IMAGE_SIZE
 from cnnlab.digits.transform import ROTATION_RANGE, SCALE_RANGE, SHIFT_RANGE, Distortion, distort, rotation_sweep
 from cnnlab.lens.activations import predict_proba
-from cnnlab.pictures.curves import sweep_chart
+from cnnlab.pictures.curves import sweep_frames, sweep_layout
 from cnnlab.pictures.images import enlarge
 
 SWEEP_ANGLES = np.arange(ROTATION_RANGE[0], ROTATION_RANGE[1] + 1, 5)
@@ -64,14 +64,15 @@ def robustness_demo() -> None:
         original, now = per_network(predict_proba, result.network, np.stack([digit, changed]))
         before, after = int(original.argmax()), int(now.argmax())
         left, middle, right = st.columns([1, 1, 2])
-        left.image(cached_png(enlarge, digit, 5), output_format="PNG",
-                   caption=f"Original: read as {before}", width=140, alt="The original digit")
-        middle.image(cached_png(enlarge, changed, 5), output_format="PNG",
-                     caption="Changed", width=140, alt="The changed digit")
+        show_picture(cached_picture(enlarge, digit, 1), zoom=5, where=left, caption=f"Original: read as {before}",
+                     alt="The original digit")
+        show_picture(cached_picture(enlarge, changed, 1), zoom=5, where=middle, caption="Changed",
+                     alt="The changed digit")
         middle.markdown(verdict(before, after, float(now[after])))
         right.vega_lite_chart(spec=probability_spec(now))
         sweep = per_network(sweep_probabilities, result.network, digit, distortion)[:, before]
-        st.vega_lite_chart(spec=chart_spec(sweep_chart, SWEEP_ANGLES, sweep, before, distortion.rotation))
+        frames = sweep_frames(SWEEP_ANGLES, sweep, distortion.rotation)
+        st.vega_lite_chart(spec=filled_spec(sweep_layout, frames, before, ROTATION_RANGE))
 
     live()
 

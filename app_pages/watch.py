@@ -4,11 +4,11 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, training_view
-from cnnlab.app.cached_pictures import cached_png, chart_spec, probability_spec
+from cnnlab.app.cached_pictures import cached_picture, filled_spec, probability_spec, show_maps, show_picture
 from cnnlab.app.epoch_choice import epoch_slider
 from cnnlab.lens.filter_history import digit_through_epochs, kept_epochs
-from cnnlab.pictures.curves import epoch_probabilities
-from cnnlab.pictures.images import enlarge, feature_mosaic
+from cnnlab.pictures.curves import epoch_probability_chart, epoch_probability_frames
+from cnnlab.pictures.images import enlarge
 from cnnlab.words import short_name
 
 # The layers whose maps are drawn: every conv and pooling layer, whatever the architecture.
@@ -48,8 +48,7 @@ def epoch_view(job, epoch_weights, initial_weights, final_weights, digit: np.nda
     label = st.session_state.get(digit_input.DIGIT_LABEL)
     left, right = st.columns(2)
     with left:
-        st.image(cached_png(enlarge, digit, 5), output_format="PNG",
-                 width=140, caption="The pinned digit", alt="The pinned digit")
+        show_picture(cached_picture(enlarge, digit, 1), zoom=5, caption="The pinned digit", alt="The pinned digit")
         predicted = int(layers[-1].output.argmax())
         st.subheader(f"After epoch {epoch}: {predicted}")
         st.caption(f"with probability {float(layers[-1].output[predicted]):.1%}"
@@ -58,14 +57,14 @@ def epoch_view(job, epoch_weights, initial_weights, final_weights, digit: np.nda
     with right:
         st.markdown("**How sure it was, epoch by epoch**")
         shown = [answer] + ([label] if label is not None and label != answer else [])
-        st.vega_lite_chart(spec=chart_spec(epoch_probabilities, probabilities, shown, epoch, first_epoch=epochs.start))
+        st.vega_lite_chart(spec=filled_spec(epoch_probability_chart,
+                                             epoch_probability_frames(probabilities, shown, epoch, epochs.start)))
         st.caption(f"Lines: the digit it answers at the end ({answer})"
                    + (f" and the true label ({label})." if len(shown) > 1 else "."))
     for layer in layers:
         if layer.kind in MAP_KINDS:
             st.markdown(f"#### {layer.name} after epoch {epoch}")
-            st.image(cached_png(feature_mosaic, layer.output, scale=max(1, 96 // layer.shape[0])), output_format="PNG",
-                     alt=f"The maps of {layer.name} after epoch {epoch}")
+            show_maps(layer.output, alt=f"The maps of {layer.name} after epoch {epoch}")
 
 
 def waiting_text(job) -> str:

@@ -9,7 +9,9 @@ recomputes nothing, and thirty students looking at the same model's same digit s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import altair as alt
 import numpy as np
@@ -18,8 +20,8 @@ import pyarrow as pa
 import streamlit as st
 
 from cnnlab.network.forward import Network
-from cnnlab.pictures.charts import probability_bars, probability_frame
-from cnnlab.pictures.images import fit_width, png_bytes
+from cnnlab.pictures.charts import probability_chart, probability_frame
+from cnnlab.pictures.images import feature_mosaic, fit_width, png_bytes
 
 # Altair's default theme gives every chart a fixed 300-pixel view; Streamlit switches it off for each chart it
 # converts itself. The specs here are made by Altair directly, so it is off for the whole process.
@@ -31,10 +33,14 @@ SPECS_KEPT = 512
 # 100 KB a digit's layer outputs, so at most some 35 MB and 100 MB.
 PICTURES_KEPT = 4096
 RESULTS_KEPT = 1024
-# `st.image` scales down, and encodes again, any picture wider than this on every run (Streamlit's
-# MAXIMUM_CONTENT_WIDTH, twice its widest page); a cached picture is scaled once instead.
+# Wider pictures are scaled down to this once, before they are cached (Streamlit's MAXIMUM_CONTENT_WIDTH, twice its
+# widest page): wider would only cost bytes.
 WIDEST_PICTURE = 1460
-EVEN_PROBABILITIES = np.full(10, 0.1)
+# The page's style for pictures: enlarged by the browser without blurring, each pixel a sharp square, as a
+# student should see the numbers a network holds. The entry point adds it to every page.
+MAP_TILE_PIXELS = 96  # every feature map is shown about this wide, whatever its resolution
+PIXELATED_STYLE = '<style>[data-testid="stImage"] img { image-rendering: pixelated; }</style>'
+FRAME_PREFIX = "frame-"  # a filled spec's data sets: "frame-0", "frame-1", … in the order of its frames
 
 
 def chart_spec(build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> dict:
@@ -84,26 +90,96 @@ def _vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
 
 
 def probability_spec(probabilities: np.ndarray) -> dict:
-    """`probability_bars`' spec for these ten probabilities (float (10,), summing to 1).
+    """`probability_bars`' spec for these ten probabilities (float (10,), summing to 1); see `filled_spec`."""
+    return filled_spec(probability_chart, [probability_frame(probabilities)])
 
-    Each new digit brings new probabilities, so `chart_spec` would build the chart anew for nearly every digit a
-    student looks at: a third of the page run. Only the chart's data depend on them, so Altair lays out the chart
-    once and each digit fills in its ten rows.
+
+def filled_spec(layout: Callable[..., alt.TopLevelMixin], frames: Sequence[pd.DataFrame], *args, **kwargs) -> dict:
+    """The spec of the chart `layout(*frames, *args, **kwargs)` makes, where each frame is the data of one layer of
+    the chart, in order (or of the whole chart, for one frame).
+
+    A new digit brings new data, so `chart_spec` would build its charts anew for nearly every digit a student looks
+    at: Altair takes 10–20 ms for each. Only the data sets depend on the frames, so Altair lays the chart out once
+    per distinct `args`, `kwargs` and frame columns, and each call only puts its frames in. A chart whose data sets
+    are not one per frame (layers that share a frame) is built anew each time: correct, only not faster.
     """
-    template = chart_spec(probability_bars, EVEN_PROBABILITIES)
-    rows = pa.Table.from_pandas(probability_frame(probabilities), preserve_index=False)
-    return {**template, "datasets": dict.fromkeys(template["datasets"], rows)}
+    frames = tuple(frames)
+    columns = tuple(tuple((str(name), str(dtype)) for name, dtype in frame.dtypes.items()) for frame in frames)
+    template = _chart_template(f"{layout.__module__}.{layout.__qualname__}", columns, layout, frames, args, kwargs)
+    if template is None:
+        return _vega_lite_spec(layout(*frames, *args, **kwargs))
+    return {**template, "datasets": {f"{FRAME_PREFIX}{index}": pa.Table.from_pandas(frame, preserve_index=False)
+                                     for index, frame in enumerate(frames)}}
 
 
-def cached_png(build: Callable[..., np.ndarray], *args, **kwargs) -> bytes:
-    """The PNG bytes of the picture `build(*args, **kwargs)` draws (a uint8 array from `cnnlab.pictures.images`),
-    for `st.image`; drawn and encoded once per distinct arguments."""
-    return _cached_png(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
+@st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
+def _chart_template(name: str, columns: tuple, _layout, _frames: tuple, args: tuple, kwargs: dict) -> dict | None:
+    """The chart's spec with each frame's data set renamed after the frame's place ("frame-0", …) and left out; None
+    when its data sets are not one per frame."""
+    spec = _layout(*_frames, *args, **kwargs).to_dict(validate=False)
+    holders = [spec] if "data" in spec else spec.get("layer", [])
+    names = [holder.get("data", {}).get("name") for holder in holders]
+    if len(names) != len(_frames) or None in names or len(set(names)) != len(names):
+        return None
+    spec.pop("datasets")
+    for index, holder in enumerate(holders):
+        holder["data"] = {"name": f"{FRAME_PREFIX}{index}"}
+    return spec
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An encoded picture, ready for `st.image`. url: "data:image/png;base64,…"; width, height: its pixels."""
+
+    url: str
+    width: int
+    height: int
+
+
+def cached_picture(build: Callable[..., np.ndarray], *args, **kwargs) -> Picture:
+    """The picture `build(*args, **kwargs)` draws (a uint8 array from `cnnlab.pictures.images`), encoded once per
+    distinct arguments.
+
+    It is sent inside the page's own message as a data address, not through Streamlit's media files: those cost the
+    server a file entry on every run and an HTTP request for every picture a browser fetches, and these pictures
+    are small (a few KB), because the browser enlarges them (see `show_picture`).
+    """
+    return _cached_picture(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
 
 
 @st.cache_data(max_entries=PICTURES_KEPT, show_spinner=False)
+def _cached_picture(name: str, _build, args: tuple, kwargs: dict) -> Picture:
+    picture = fit_width(_build(*args, **kwargs), WIDEST_PICTURE)
+    url = "data:image/png;base64," + base64.b64encode(png_bytes(picture)).decode("ascii")
+    return Picture(url, picture.shape[1], picture.shape[0])
+
+
+def cached_png(build: Callable[..., np.ndarray], *args, **kwargs) -> bytes:
+    """The PNG file of the picture `build(*args, **kwargs)` draws, for a download; made once per distinct arguments."""
+    return _cached_png(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
+
+
+@st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
 def _cached_png(name: str, _build, args: tuple, kwargs: dict) -> bytes:
-    return png_bytes(fit_width(_build(*args, **kwargs), WIDEST_PICTURE))
+    return png_bytes(_build(*args, **kwargs))
+
+
+def show_picture(picture: Picture, zoom: int = 1, *, where=None, caption: str | None = None, alt: str | None = None,
+                 width: int | str | None = None) -> None:
+    """`picture` on the page (or in `where`, a column), `zoom` times its size or `width` ("stretch": the container's
+    width), never wider than its container. The browser enlarges it pixel for pixel (`PIXELATED_STYLE`), so the
+    server encodes zoom² times fewer pixels than if it drew the enlargement itself."""
+    (where or st).image(picture.url, caption=caption, alt=alt, width=width or picture.width * zoom)
+
+
+def show_maps(maps: np.ndarray, *, where=None, caption: str | None = None, alt: str | None = None,
+              tile_pixels: int = MAP_TILE_PIXELS) -> None:
+    """A layer's feature maps (float (height, width, channels)) as one mosaic (`images.feature_mosaic`), each map
+    about `tile_pixels` wide on the page, whatever its resolution. It is drawn at half that size, 1 pixel apart, and
+    enlarged twice by the browser: 2-pixel white gaps on the page."""
+    scale = max(1, round(tile_pixels / 2 / maps.shape[0]))
+    show_picture(cached_picture(feature_mosaic, maps, scale=scale, gap=1), zoom=2, where=where, caption=caption,
+                 alt=alt)
 
 
 def per_network(function: Callable, network: Network, *args, **kwargs):

@@ -45,9 +45,15 @@ def probability_frame(probabilities: np.ndarray) -> pd.DataFrame:
 
 def probability_bars(probabilities: np.ndarray) -> alt.Chart:
     """Ten bars, one per digit, the predicted digit highlighted; tooltips give exact percentages.
-    probabilities: float (10,), summing to 1. Everything that depends on them is in `probability_frame`."""
+    probabilities: float (10,), summing to 1."""
+    return probability_chart(probability_frame(probabilities))
+
+
+def probability_chart(frame: pd.DataFrame) -> alt.Chart:
+    """`probability_bars` drawn from its frame (see `probability_frame`): nothing in its layout depends on the
+    probabilities."""
     return (
-        alt.Chart(probability_frame(probabilities))
+        alt.Chart(frame)
         .mark_bar()
         .encode(
             x=alt.X("digit:N", title="digit", sort=None, axis=alt.Axis(labelAngle=0)),

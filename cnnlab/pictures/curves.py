@@ -95,6 +95,36 @@ def training_curves(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int
     return charts[0], charts[1]
 
 
+def epoch_probability_frames(probabilities: np.ndarray, digits: Sequence[int], current: int,
+                             first_epoch: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`epoch_probabilities`' data: (lines: one row per epoch and digit, with columns epoch, digit as text and
+    probability in [0, 1]; rule: one row, the epoch shown). Arguments as for `epoch_probabilities`."""
+    probabilities = np.asarray(probabilities, dtype=float)
+    digits = list(dict.fromkeys(digits))
+    epochs = np.arange(first_epoch, first_epoch + len(probabilities))
+    lines = pd.DataFrame({"epoch": np.repeat(epochs, len(digits)),
+                          "digit": [str(digit) for _ in epochs for digit in digits],
+                          "probability": probabilities[:, digits].ravel()})
+    return lines, pd.DataFrame({"epoch": [current]})
+
+
+def epoch_probability_chart(lines: pd.DataFrame, rule: pd.DataFrame) -> alt.LayerChart:
+    """`epoch_probabilities` drawn from its two frames (see `epoch_probability_frames`): nothing in its layout
+    depends on their values."""
+    drawn = (
+        alt.Chart(lines)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("probability:Q", title="probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color("digit:N", title="digit", legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("digit:N"), alt.Tooltip("probability:Q", format=".1%")],
+        )
+    )
+    marker = alt.Chart(rule).mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x="epoch:Q")
+    return (drawn + marker).properties(height=240, autosize=FIT_WIDTH)
+
+
 def epoch_probabilities(probabilities: np.ndarray, digits: Sequence[int], current: int,
                         first_epoch: int = 0) -> alt.LayerChart:
     """How sure the network was of some digits after each epoch: one line per digit in `digits`.
@@ -102,23 +132,30 @@ def epoch_probabilities(probabilities: np.ndarray, digits: Sequence[int], curren
     probabilities: float (epochs, 10), row k after `first_epoch` + k epochs (epoch 0: random weights); current: the
     epoch the page shows, marked by a rule.
     """
-    probabilities = np.asarray(probabilities, dtype=float)
-    frame = pd.DataFrame([
-        {"epoch": first_epoch + row, "digit": str(digit), "probability": probabilities[row, digit]}
-        for row in range(len(probabilities)) for digit in dict.fromkeys(digits)
-    ])
-    lines = (
-        alt.Chart(frame)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1, format="d")),
-            y=alt.Y("probability:Q", title="probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-            color=alt.Color("digit:N", title="digit", legend=alt.Legend(orient="bottom")),
-            tooltip=["epoch", "digit", alt.Tooltip("probability:Q", format=".1%")],
-        )
+    return epoch_probability_chart(*epoch_probability_frames(probabilities, digits, current, first_epoch))
+
+
+def sweep_frames(angles: np.ndarray, probabilities: np.ndarray,
+                 current: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`sweep_chart`'s data: (line: angle, probability per angle; rule: one row, the current angle)."""
+    line = pd.DataFrame({"angle": np.asarray(angles, dtype=float),
+                         "probability": np.asarray(probabilities, dtype=float)})
+    return line, pd.DataFrame({"angle": [float(current)]})
+
+
+def sweep_layout(line: pd.DataFrame, rule: pd.DataFrame, digit: int,
+                 angle_range: tuple[float, float]) -> alt.LayerChart:
+    """`sweep_chart` drawn from its two frames (see `sweep_frames`); `angle_range` (degrees) spans the x axis."""
+    x = alt.X("angle:Q", title="rotation (degrees, anticlockwise)",
+              scale=alt.Scale(domain=[float(angle_range[0]), float(angle_range[1])], nice=False))
+    drawn = (
+        alt.Chart(line, title=f"Probability of {digit} as the digit turns")
+        .mark_line(point=alt.OverlayMarkDef(color=HIGHLIGHT), color=HIGHLIGHT)
+        .encode(x=x, y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+                tooltip=[alt.Tooltip("angle:Q", format=".0f"), alt.Tooltip("probability:Q", format=".1%")])
     )
-    rule = alt.Chart(pd.DataFrame({"epoch": [current]})).mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x="epoch:Q")
-    return (lines + rule).properties(height=240, autosize=FIT_WIDTH)
+    marker = alt.Chart(rule).mark_rule(color=MARKER, strokeDash=[4, 3], strokeWidth=2).encode(x=x)
+    return (drawn + marker).properties(height=220, autosize=FIT_WIDTH)
 
 
 def sweep_chart(angles: np.ndarray, probabilities: np.ndarray, digit: int, current: float) -> alt.LayerChart:
@@ -126,16 +163,5 @@ def sweep_chart(angles: np.ndarray, probabilities: np.ndarray, digit: int, curre
 
     angles: float (n,) degrees; probabilities: float (n,) in [0, 1], the probability of `digit` at each angle.
     """
-    frame = pd.DataFrame({"angle": np.asarray(angles, dtype=float),
-                          "probability": np.asarray(probabilities, dtype=float)})
-    x = alt.X("angle:Q", title="rotation (degrees, anticlockwise)",
-              scale=alt.Scale(domain=[float(frame["angle"].min()), float(frame["angle"].max())], nice=False))
-    line = (
-        alt.Chart(frame, title=f"Probability of {digit} as the digit turns")
-        .mark_line(point=alt.OverlayMarkDef(color=HIGHLIGHT), color=HIGHLIGHT)
-        .encode(x=x, y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-                tooltip=[alt.Tooltip("angle:Q", format=".0f"), alt.Tooltip("probability:Q", format=".1%")])
-    )
-    rule = alt.Chart(pd.DataFrame({"angle": [float(current)]})).mark_rule(
-        color=MARKER, strokeDash=[4, 3], strokeWidth=2).encode(x=x)
-    return (line + rule).properties(height=220, autosize=FIT_WIDTH)
+    angles = np.asarray(angles, dtype=float)
+    return sweep_layout(*sweep_frames(angles, probabilities, current), digit, (angles.min(), angles.max()))

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
 
-from cnnlab.app.cached_pictures import probability_spec
+from cnnlab.app.cached_pictures import cached_picture, filled_spec, probability_spec
 from cnnlab.pictures.charts import probability_bars
+from cnnlab.pictures.curves import (
+    epoch_probabilities,
+    epoch_probability_chart,
+    epoch_probability_frames,
+    sweep_chart,
+    sweep_frames,
+    sweep_layout,
+)
+from cnnlab.pictures.images import enlarge, feature_mosaic
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -14,18 +28,79 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return exponentials / exponentials.sum()
 
 
-@pytest.mark.parametrize("probabilities", [
-    _softmax(np.random.default_rng(3).normal(size=10) * 4),
-    np.eye(10)[7],
-    np.full(10, 0.1),
-])
+def _data_apart(spec: dict) -> tuple[dict, list[list[dict]]]:
+    """The spec without its data, and each layer's rows in layer order (Altair names a data set after its content,
+    a filled spec after the frame's place: only the names may differ)."""
+    spec = dict(spec)
+    datasets = spec.pop("datasets")
+    if "data" not in spec:
+        spec["layer"] = [dict(layer) for layer in spec["layer"]]
+    holders = [spec] if "data" in spec else spec["layer"]
+    rows = []
+    for holder in holders:
+        rows_or_table = datasets[holder.pop("data")["name"]]
+        rows.append(rows_or_table if isinstance(rows_or_table, list) else rows_or_table.to_pylist())
+    return spec, rows
+
+
+def _assert_same_chart(ours: dict, theirs: dict) -> None:
+    our_layout, our_rows = _data_apart(ours)
+    their_layout, their_rows = _data_apart(theirs)
+    assert our_layout == their_layout
+    assert our_rows == their_rows
+
+
+PROBABILITIES = [_softmax(np.random.default_rng(3).normal(size=10) * 4), np.eye(10)[7], np.full(10, 0.1)]
+
+
+@pytest.mark.parametrize("probabilities", PROBABILITIES)
 def test_probability_spec_is_altairs_chart_of_those_probabilities(probabilities):
-    ours = probability_spec(probabilities)
     theirs = probability_bars(probabilities).to_dict()
-    # Altair names a data set after its content; the template keeps its first name, which is all that may differ.
-    [(our_name, our_rows)] = ours.pop("datasets").items()
-    [(their_name, their_rows)] = theirs.pop("datasets").items()
-    assert ours.pop("data") == {"name": our_name} and theirs.pop("data") == {"name": their_name}
-    assert ours == theirs
-    assert our_rows.to_pylist() == their_rows
-    assert [row["predicted"] for row in their_rows].count("prediction") == 1
+    _assert_same_chart(probability_spec(probabilities), theirs)
+    assert [row["predicted"] for row in next(iter(theirs["datasets"].values()))].count("prediction") == 1
+
+
+def test_a_filled_epoch_chart_is_altairs_chart_for_every_digit_and_epoch():
+    rng = np.random.default_rng(5)
+    for epochs, digits, current, first in [(4, [3], 0, 0), (4, [3, 8], 2, 0), (2, [1, 1], 2, 1), (6, [9, 0], 5, 0)]:
+        probabilities = rng.dirichlet(np.ones(10), size=epochs)
+        ours = filled_spec(epoch_probability_chart, epoch_probability_frames(probabilities, digits, current, first))
+        _assert_same_chart(ours, epoch_probabilities(probabilities, digits, current, first).to_dict())
+
+
+def test_a_filled_sweep_is_altairs_chart_for_each_digit_and_angle():
+    angles = np.arange(-45, 46, 5)
+    rng = np.random.default_rng(6)
+    for digit, current in [(7, 0), (7, 15), (2, -30)]:
+        probabilities = rng.random(len(angles))
+        ours = filled_spec(sweep_layout, sweep_frames(angles, probabilities, current), digit, (-45, 45))
+        _assert_same_chart(ours, sweep_chart(angles, probabilities, digit, current).to_dict())
+
+
+def _decoded(url: str) -> np.ndarray:
+    prefix = "data:image/png;base64,"
+    assert url.startswith(prefix)
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url[len(prefix):]))))
+
+
+def test_a_picture_is_sent_as_a_png_of_exactly_its_pixels():
+    digit = np.random.default_rng(7).integers(0, 256, size=(28, 28), dtype=np.uint8)
+    picture = cached_picture(enlarge, digit, 1)
+    assert (picture.width, picture.height) == (28, 28)
+    np.testing.assert_array_equal(_decoded(picture.url), digit)
+
+
+def _maps_script(maps):
+    from cnnlab.app.cached_pictures import show_maps
+
+    show_maps(maps, caption="maps", alt="maps")
+
+
+@pytest.mark.parametrize("size", [24, 12])
+def test_maps_enlarged_twice_by_the_browser_are_the_mosaic_drawn_at_full_size(size):
+    # What the page drew itself before the browser enlarged its pictures: each map 96 pixels wide, 2-pixel gaps.
+    maps = np.random.default_rng(size).random((size, size, 7)).astype(np.float32)
+    app = AppTest.from_function(_maps_script, args=(maps,)).run()
+    assert not app.exception
+    [sent] = app.get("image")[0].value
+    np.testing.assert_array_equal(enlarge(_decoded(sent), 2), feature_mosaic(maps, scale=96 // size, gap=2))

@@ -185,6 +185,12 @@ def test_activations_reads_a_drawn_one_and_zero_and_a_random_digit(student):
     assert re.search(r"Prediction: \d", text)
     for layer in ("conv1", "pool", "conv2", "dropout", "flatten", "dense1", "dense2", "output"):
         assert f"{layer} ·" in text
+    # The server sends pictures at their own pixels; the browser enlarges them, each pixel a sharp square.
+    pictures = activations.pictures()
+    seen = pictures["The input digit, 28 by 28 pixels, white ink on black"]
+    assert (seen["natural"], seen["shown"], seen["rendering"]) == (28, 168, "pixelated")
+    conv1 = pictures["The feature maps of conv1"]
+    assert conv1["shown"] == 2 * conv1["natural"] == 6 * 96 + 5 * 2
     activations.assert_no_exception()
     activations.screenshot("activations-desktop")
 

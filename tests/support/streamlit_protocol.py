@@ -13,7 +13,8 @@ What the front end does, and so this tab does too:
   and reads the `ref_hash` messages the server sends in their place from its cache;
 - the address follows `page_info_changed`, and fragments with `run_every` are rerun when `follow_auto_reruns`
   is called (the front end does it on a timer);
-- pictures are fetched from the server's `/media/` over HTTP, as an `<img>` would.
+- pictures are fetched from the server's `/media/` over HTTP, as an `<img>` would; a picture sent inside the message
+  as a data address is checked to be a PNG.
 
 Widget values other than a pressed button are not sent: Streamlit keeps a widget's previous value when a rerun
 does not carry one, which is the value the browser would have sent. Only loopback servers are meant: the tab
@@ -23,6 +24,8 @@ bypasses any proxy.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import time
 from dataclasses import dataclass, field
@@ -39,6 +42,7 @@ SUBPROTOCOLS = ["streamlit", "PLACEHOLDER_AUTH_TOKEN"]
 RUN_TIMEOUT_SECONDS = 60.0  # a page run that has not finished by then counts as an error
 CONNECT_TIMEOUT_SECONDS = 60.0  # a hundred tabs connecting at once to a busy 2-core server can take a while
 MEDIA_TIMEOUT_SECONDS = 30.0
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DEFAULT_MAX_CACHED_MESSAGE_AGE = 2  # script runs a cached message survives unused (Streamlit's default)
 SUCCESS = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
@@ -127,7 +131,11 @@ class PageRun:
         elif kind == "button":
             self.buttons[element.button.label] = Button(element.button.id, fragment_id)
         elif kind == "imgs":
-            self.media_paths += [image.url for image in element.imgs.imgs if image.url.startswith("/media/")]
+            for image in element.imgs.imgs:
+                if image.url.startswith("/media/"):
+                    self.media_paths.append(image.url)
+                elif not is_png_address(image.url):
+                    self.media_errors.append(f"not a PNG: {image.url[:60]}")
         elif kind == "alert" and element.alert.format == Alert.ERROR:
             self.error_boxes.append(element.alert.body[:300])
 
@@ -322,6 +330,15 @@ class Tab:
                 self.auto_reruns.pop(fragment_id, None)
         elif kind == "script_finished":
             self.cache.note_finished_run()
+
+
+def is_png_address(url: str) -> bool:
+    """Whether `url` is a "data:image/png;base64,…" address holding a PNG file."""
+    prefix = "data:image/png;base64,"
+    try:
+        return url.startswith(prefix) and base64.b64decode(url[len(prefix):], validate=True).startswith(PNG_SIGNATURE)
+    except binascii.Error:
+        return False
 
 
 async def fetch_media(base_url: str, paths: list[str]) -> list[str]:

@@ -81,6 +81,15 @@ class Student:
             timeout=timeout_ms,
         )
 
+    def pictures(self) -> dict[str, dict]:
+        """Every picture of the main area by its alt text: {"natural": its own width in pixels, "shown": its width
+        on the page in CSS pixels, "rendering": its computed image-rendering}."""
+        return self.page.evaluate(
+            """() => Object.fromEntries([...document.querySelectorAll('[data-testid="stMain"] img')].map(image =>
+                [image.alt, {natural: image.naturalWidth, shown: image.getBoundingClientRect().width,
+                             rendering: getComputedStyle(image).imageRendering}]))"""
+        )
+
     def overflow_pixels(self) -> int:
         """How many pixels the page is wider than the window: a phone must not scroll sideways to see it."""
         return self.page.evaluate(
