@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
+from cnnlab.app.shared_cache import content_key, read_only, shared_cache
 from cnnlab.network.forward import Network
 from cnnlab.pictures.charts import probability_chart, probability_frame
 from cnnlab.pictures.images import feature_mosaic, fit_width, png_bytes
@@ -46,51 +48,63 @@ FRAME_PREFIX = "frame-"  # a filled spec's data sets: "frame-0", "frame-1", … 
 def chart_spec(build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> dict:
     """The Vega-Lite spec of the chart `build(*args, **kwargs)` makes (a `cnnlab.pictures` function), for
     `st.vega_lite_chart(spec=…)`; built once per distinct arguments."""
-    return _chart_spec(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
+    return _chart_spec(build, args, kwargs)
 
 
 def chart_specs(build: Callable[..., tuple[alt.TopLevelMixin, ...]], *args, **kwargs) -> tuple[dict, ...]:
     """`chart_spec` for a function that makes several charts at once (`curves.training_curves`): their specs, all
     built by one call per distinct arguments."""
-    return _chart_specs(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
+    return _chart_specs(build, args, kwargs)
 
 
 def keyed_chart_spec(key: str, build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> dict:
     """`chart_spec` for arguments too large to hash on every run (thousands of points): `key` names them, and
     only it is hashed, so it must change whenever they do (say, the model and a setting)."""
-    return _keyed_chart_spec(f"{build.__module__}.{build.__qualname__}", key, build, args, kwargs)
+    return _keyed_chart_spec(key, build, args, kwargs)
 
 
-@st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
-def _chart_spec(name: str, _build, args: tuple, kwargs: dict) -> dict:
-    # `name` stands for the unhashable `_build` in the cache key, beside the hashed arguments.
-    return _vega_lite_spec(_build(*args, **kwargs))
+def _by_arguments(build: Callable, args: tuple, kwargs: dict) -> tuple:
+    return build, content_key(args), content_key(kwargs)
 
 
-@st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
-def _chart_specs(name: str, _build, args: tuple, kwargs: dict) -> tuple[dict, ...]:
-    return tuple(_vega_lite_spec(chart) for chart in _build(*args, **kwargs))
+@shared_cache(SPECS_KEPT, key=_by_arguments)
+def _chart_spec(build: Callable, args: tuple, kwargs: dict) -> dict:
+    return _vega_lite_spec(build(*args, **kwargs))
 
 
-@st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
-def _keyed_chart_spec(name: str, key: str, _build, _args: tuple, _kwargs: dict) -> dict:
-    return _vega_lite_spec(_build(*_args, **_kwargs))
+@shared_cache(SPECS_KEPT, key=_by_arguments)
+def _chart_specs(build: Callable, args: tuple, kwargs: dict) -> tuple[dict, ...]:
+    return tuple(_vega_lite_spec(chart) for chart in build(*args, **kwargs))
+
+
+@shared_cache(SPECS_KEPT, key=lambda key, build, args, kwargs: (key, build))
+def _keyed_chart_spec(key: str, build: Callable, args: tuple, kwargs: dict) -> dict:
+    return _vega_lite_spec(build(*args, **kwargs))
 
 
 def _vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart's spec, its data sets as Arrow tables: the form Streamlit sends, so a page run converts nothing.
+    """The chart's spec, its data sets as Arrow files: the form Streamlit sends, so a page run converts nothing.
 
     Altair's check of the spec against the Vega-Lite schema is skipped: it took half of `to_dict`'s time (about 5 ms
     of each live training curve's 10), and the tests check every chart function's spec with it.
     """
     spec = chart.to_dict(validate=False)
-    spec["datasets"] = {name: pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
-                        for name, rows in spec.get("datasets", {}).items()}
+    spec["datasets"] = {name: arrow_file(pd.DataFrame(rows)) for name, rows in spec.get("datasets", {}).items()}
     return spec
+
+
+def arrow_file(frame: pd.DataFrame) -> bytes:
+    """A chart's data set as the Arrow IPC bytes that `st.vega_lite_chart` sends as they are."""
+    return convert_anything_to_arrow_bytes(pa.Table.from_pandas(frame, preserve_index=False))
 
 
 def probability_spec(probabilities: np.ndarray) -> dict:
     """`probability_bars`' spec for these ten probabilities (float (10,), summing to 1); see `filled_spec`."""
+    return _probability_spec(probabilities)
+
+
+@shared_cache(RESULTS_KEPT, key=content_key)
+def _probability_spec(probabilities: np.ndarray) -> dict:
     return filled_spec(probability_chart, [probability_frame(probabilities)])
 
 
@@ -105,21 +119,21 @@ def filled_spec(layout: Callable[..., alt.TopLevelMixin], frames: Sequence[pd.Da
     """
     frames = tuple(frames)
     columns = tuple(tuple((str(name), str(dtype)) for name, dtype in frame.dtypes.items()) for frame in frames)
-    template = _chart_template(f"{layout.__module__}.{layout.__qualname__}", columns, layout, frames, args, kwargs)
+    template = _chart_template(layout, columns, frames, args, kwargs)
     if template is None:
         return _vega_lite_spec(layout(*frames, *args, **kwargs))
-    return {**template, "datasets": {f"{FRAME_PREFIX}{index}": pa.Table.from_pandas(frame, preserve_index=False)
-                                     for index, frame in enumerate(frames)}}
+    return {**template, "datasets": {f"{FRAME_PREFIX}{index}": arrow_file(frame) for index, frame in enumerate(frames)}}
 
 
-@st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
-def _chart_template(name: str, columns: tuple, _layout, _frames: tuple, args: tuple, kwargs: dict) -> dict | None:
+@shared_cache(SPECS_KEPT, key=lambda layout, columns, frames, args, kwargs: (
+    layout, columns, content_key(args), content_key(kwargs)))
+def _chart_template(layout: Callable, columns: tuple, frames: tuple, args: tuple, kwargs: dict) -> dict | None:
     """The chart's spec with each frame's data set renamed after the frame's place ("frame-0", …) and left out; None
-    when its data sets are not one per frame."""
-    spec = _layout(*_frames, *args, **kwargs).to_dict(validate=False)
+    when its data sets are not one per frame. Made with the first frames that have these columns."""
+    spec = layout(*frames, *args, **kwargs).to_dict(validate=False)
     holders = [spec] if "data" in spec else spec.get("layer", [])
     names = [holder.get("data", {}).get("name") for holder in holders]
-    if len(names) != len(_frames) or None in names or len(set(names)) != len(names):
+    if len(names) != len(frames) or None in names or len(set(names)) != len(names):
         return None
     spec.pop("datasets")
     for index, holder in enumerate(holders):
@@ -144,24 +158,24 @@ def cached_picture(build: Callable[..., np.ndarray], *args, **kwargs) -> Picture
     server a file entry on every run and an HTTP request for every picture a browser fetches, and these pictures
     are small (a few KB), because the browser enlarges them (see `show_picture`).
     """
-    return _cached_picture(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
+    return _cached_picture(build, args, kwargs)
 
 
-@st.cache_data(max_entries=PICTURES_KEPT, show_spinner=False)
-def _cached_picture(name: str, _build, args: tuple, kwargs: dict) -> Picture:
-    picture = fit_width(_build(*args, **kwargs), WIDEST_PICTURE)
+@shared_cache(PICTURES_KEPT, key=_by_arguments)
+def _cached_picture(build: Callable, args: tuple, kwargs: dict) -> Picture:
+    picture = fit_width(build(*args, **kwargs), WIDEST_PICTURE)
     url = "data:image/png;base64," + base64.b64encode(png_bytes(picture)).decode("ascii")
     return Picture(url, picture.shape[1], picture.shape[0])
 
 
 def cached_png(build: Callable[..., np.ndarray], *args, **kwargs) -> bytes:
     """The PNG file of the picture `build(*args, **kwargs)` draws, for a download; made once per distinct arguments."""
-    return _cached_png(f"{build.__module__}.{build.__qualname__}", build, args, kwargs)
+    return _cached_png(build, args, kwargs)
 
 
-@st.cache_data(max_entries=SPECS_KEPT, show_spinner=False)
-def _cached_png(name: str, _build, args: tuple, kwargs: dict) -> bytes:
-    return png_bytes(_build(*args, **kwargs))
+@shared_cache(SPECS_KEPT, key=_by_arguments)
+def _cached_png(build: Callable, args: tuple, kwargs: dict) -> bytes:
+    return png_bytes(build(*args, **kwargs))
 
 
 def show_picture(picture: Picture, zoom: int = 1, *, where=None, caption: str | None = None, alt: str | None = None,
@@ -184,11 +198,12 @@ def show_maps(maps: np.ndarray, *, where=None, caption: str | None = None, alt: 
 
 def per_network(function: Callable, network: Network, *args, **kwargs):
     """`function(network, *args, **kwargs)` (a `cnnlab.lens` computation), worked out once per network and distinct
-    arguments and shared by every session: a page's rerun, or another student's view of the same digit, reads it."""
-    return _per_network(f"{function.__module__}.{function.__qualname__}", network.fingerprint, function, network,
-                        args, kwargs)
+    arguments and shared by every session: a page's rerun, or another student's view of the same digit, reads it.
+    Its result is shared as it is, so no page may change it."""
+    return _per_network(function, network, args, kwargs)
 
 
-@st.cache_data(max_entries=RESULTS_KEPT, show_spinner=False)
-def _per_network(name: str, fingerprint: str, _function, _network, args: tuple, kwargs: dict):
-    return _function(_network, *args, **kwargs)
+@shared_cache(RESULTS_KEPT, key=lambda function, network, args, kwargs: (
+    function, network.fingerprint, content_key(args), content_key(kwargs)))
+def _per_network(function: Callable, network: Network, args: tuple, kwargs: dict):
+    return read_only(function(network, *args, **kwargs))

@@ -6,6 +6,7 @@ import base64
 import io
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -38,8 +39,9 @@ def _data_apart(spec: dict) -> tuple[dict, list[list[dict]]]:
     holders = [spec] if "data" in spec else spec["layer"]
     rows = []
     for holder in holders:
-        rows_or_table = datasets[holder.pop("data")["name"]]
-        rows.append(rows_or_table if isinstance(rows_or_table, list) else rows_or_table.to_pylist())
+        data = datasets[holder.pop("data")["name"]]
+        # Altair gives rows; a cached spec gives the Arrow file Streamlit sends.
+        rows.append(data if isinstance(data, list) else pa.ipc.open_stream(data).read_all().to_pylist())
     return spec, rows
 
 

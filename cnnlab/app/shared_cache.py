@@ -1,0 +1,61 @@
+"""A cache for results that every session only reads: kept once per process, keyed by the arguments' content, and
+handed out as the very object that was made.
+
+`st.cache_data` does the same job but, on every call, hashes the arguments with Streamlit's general hasher, reads
+the function's signature, and unpickles a fresh copy of the result. For the dozen pictures, charts and layer
+outputs of one page run, that was about a tenth of the web server's time under a class's load. The values kept here
+are never changed by their readers (pictures, chart specs, NumPy results), so one copy serves every session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import threading
+from collections.abc import Callable
+
+import cachetools
+import numpy as np
+import pandas as pd
+
+
+def content_key(value: object) -> object:
+    """A hashable stand-in for `value` that is equal for equal content: NumPy arrays by shape, dtype and a digest of
+    their bytes, data frames by their columns and rows; tuples, lists and dicts by their items; anything else as
+    itself (it must be hashable)."""
+    if isinstance(value, np.ndarray):
+        digest = hashlib.blake2b(np.ascontiguousarray(value).data, digest_size=16).digest()
+        return ("array", value.shape, value.dtype.str, digest)
+    if isinstance(value, pd.DataFrame):
+        return ("frame", tuple(value.columns), content_key(pd.util.hash_pandas_object(value).to_numpy()))
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, *(content_key(item) for item in value))
+    if isinstance(value, dict):
+        return ("dict", *((name, content_key(item)) for name, item in sorted(value.items())))
+    hash(value)  # a TypeError here names an argument this cache cannot tell apart
+    return value
+
+
+def shared_cache(max_entries: int, key: Callable[..., object]) -> Callable[[Callable], Callable]:
+    """Decorate a function whose result depends only on what `key(*args, **kwargs)` returns (build it with
+    `content_key`): the last `max_entries` results are kept, least recently used dropped first. Sessions asking for
+    a result being made wait for it instead of making it again."""
+    condition = threading.Condition()
+    return cachetools.cached(cachetools.LRUCache(max_entries), key=key, lock=condition, condition=condition)
+
+
+def read_only(value: object) -> object:
+    """`value` with every NumPy array in it (also inside lists, tuples, dicts and dataclasses) made read-only, so that
+    a page that would change a shared result fails at once instead of changing it for every session."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            read_only(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            read_only(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            read_only(getattr(value, field.name))
+    return value
