@@ -51,12 +51,6 @@ def chart_spec(build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> dict
     return _chart_spec(build, args, kwargs)
 
 
-def chart_specs(build: Callable[..., tuple[alt.TopLevelMixin, ...]], *args, **kwargs) -> tuple[dict, ...]:
-    """`chart_spec` for a function that makes several charts at once (`curves.training_curves`): their specs, all
-    built by one call per distinct arguments."""
-    return _chart_specs(build, args, kwargs)
-
-
 def keyed_chart_spec(key: str, build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> dict:
     """`chart_spec` for arguments too large to hash on every run (thousands of points): `key` names them, and
     only it is hashed, so it must change whenever they do (say, the model and a setting)."""
@@ -70,11 +64,6 @@ def _by_arguments(build: Callable, args: tuple, kwargs: dict) -> tuple:
 @shared_cache(SPECS_KEPT, key=_by_arguments)
 def _chart_spec(build: Callable, args: tuple, kwargs: dict) -> dict:
     return _vega_lite_spec(build(*args, **kwargs))
-
-
-@shared_cache(SPECS_KEPT, key=_by_arguments)
-def _chart_specs(build: Callable, args: tuple, kwargs: dict) -> tuple[dict, ...]:
-    return tuple(_vega_lite_spec(chart) for chart in build(*args, **kwargs))
 
 
 @shared_cache(SPECS_KEPT, key=lambda key, build, args, kwargs: (key, build))
@@ -108,8 +97,8 @@ def _probability_spec(probabilities: np.ndarray) -> dict:
     return filled_spec(probability_chart, [probability_frame(probabilities)])
 
 
-def filled_spec(layout: Callable[..., alt.TopLevelMixin], frames: Sequence[pd.DataFrame], *args, **kwargs) -> dict:
-    """The spec of the chart `layout(*frames, *args, **kwargs)` makes, where each frame is the data of one layer of
+def filled_spec(draw: Callable[..., alt.TopLevelMixin], frames: Sequence[pd.DataFrame], /, *args, **kwargs) -> dict:
+    """The spec of the chart `draw(*frames, *args, **kwargs)` makes, where each frame is the data of one layer of
     the chart, in order (or of the whole chart, for one frame).
 
     A new digit brings new data, so `chart_spec` would build its charts anew for nearly every digit a student looks
@@ -119,18 +108,18 @@ def filled_spec(layout: Callable[..., alt.TopLevelMixin], frames: Sequence[pd.Da
     """
     frames = tuple(frames)
     columns = tuple(tuple((str(name), str(dtype)) for name, dtype in frame.dtypes.items()) for frame in frames)
-    template = _chart_template(layout, columns, frames, args, kwargs)
+    template = _chart_template(draw, columns, frames, args, kwargs)
     if template is None:
-        return _vega_lite_spec(layout(*frames, *args, **kwargs))
+        return _vega_lite_spec(draw(*frames, *args, **kwargs))
     return {**template, "datasets": {f"{FRAME_PREFIX}{index}": arrow_file(frame) for index, frame in enumerate(frames)}}
 
 
-@shared_cache(SPECS_KEPT, key=lambda layout, columns, frames, args, kwargs: (
-    layout, columns, content_key(args), content_key(kwargs)))
-def _chart_template(layout: Callable, columns: tuple, frames: tuple, args: tuple, kwargs: dict) -> dict | None:
+@shared_cache(SPECS_KEPT, key=lambda draw, columns, frames, args, kwargs: (
+    draw, columns, content_key(args), content_key(kwargs)))
+def _chart_template(draw: Callable, columns: tuple, frames: tuple, args: tuple, kwargs: dict) -> dict | None:
     """The chart's spec with each frame's data set renamed after the frame's place ("frame-0", …) and left out; None
     when its data sets are not one per frame. Made with the first frames that have these columns."""
-    spec = layout(*frames, *args, **kwargs).to_dict(validate=False)
+    spec = draw(*frames, *args, **kwargs).to_dict(validate=False)
     holders = [spec] if "data" in spec else spec.get("layer", [])
     names = [holder.get("data", {}).get("name") for holder in holders]
     if len(names) != len(frames) or None in names or len(set(names)) != len(names):
@@ -139,6 +128,17 @@ def _chart_template(layout: Callable, columns: tuple, frames: tuple, args: tuple
     for index, holder in enumerate(holders):
         holder["data"] = {"name": f"{FRAME_PREFIX}{index}"}
     return spec
+
+
+def with_y_domain(spec: dict, domain: Sequence[float]) -> dict:
+    """A layered chart's spec (as `filled_spec` gives) with its first layer's y scale spanning `domain` (low, high):
+    for a chart whose y range follows its data, so that a new range does not mean a new layout. The template's own
+    dictionaries are copied where they change, never changed."""
+    first = spec["layer"][0]
+    y_channel = first["encoding"]["y"]
+    y_channel = {**y_channel, "scale": {**y_channel["scale"], "domain": [float(bound) for bound in domain]}}
+    first = {**first, "encoding": {**first["encoding"], "y": y_channel}}
+    return {**spec, "layer": [first, *spec["layer"][1:]]}
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Each function takes plain arrays or lists and returns an Altair chart; the pages
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import altair as alt
 import numpy as np
@@ -51,6 +52,68 @@ def curve_domain(values: Sequence[float], metric: str) -> list[float]:
     return [low, high]
 
 
+@dataclass(frozen=True)
+class CurveLayout:
+    """What a training curve chart's layout depends on, besides its y range. metric: "loss" or "accuracy"; x_range:
+    the epochs the x axis spans; shown: the data drawn ("training", …), in `CURVE_COLOURS`' order; marked: whether
+    a chosen epoch is marked by a rule."""
+
+    metric: str
+    x_range: tuple[int, int]
+    shown: tuple[str, ...]
+    marked: bool
+
+
+CurvePart = tuple[CurveLayout, tuple[pd.DataFrame, ...], list[float]]  # (layout, frames, y range) of one chart
+
+
+def training_curve_parts(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int | None = None,
+                         batches: Sequence[dict] = ()) -> list[CurvePart]:
+    """Each of `training_curves`' two charts as (layout, frames, y range): the frames are its data (the metric's rows
+    of `history_frame` plus the running batches, then the chosen epoch's one row when one is marked) and the y range
+    fits them (`curve_domain`). Arguments as for `training_curves`."""
+    frame = history_frame(epochs)
+    if batches:
+        batch_frame = pd.DataFrame([{"epoch": point["epoch"], "metric": metric, "data": "training, during the epoch",
+                                     "value": float(point[metric])}
+                                    for point in batches for metric in CURVES if metric in point])
+        frame = pd.concat([batch_frame, frame], ignore_index=True)
+    first_epoch = 0 if chosen_epoch is not None or batches else 1
+    x_range = (first_epoch, max(total_epochs, first_epoch + 1))
+    shown = tuple(data for data in CURVE_COLOURS if data in set(frame["data"]))
+    marker = () if chosen_epoch is None else (pd.DataFrame({"epoch": [chosen_epoch]}),)
+    parts = []
+    for metric in CURVES:
+        data = frame[frame["metric"] == metric]
+        layout = CurveLayout(metric, x_range, shown, chosen_epoch is not None)
+        parts.append((layout, (data, *marker), curve_domain(data["value"], metric)))
+    return parts
+
+
+def curve_chart(data: pd.DataFrame, *marker: pd.DataFrame, layout: CurveLayout,
+                y_domain: Sequence[float] = (0.0, 1.0)) -> alt.LayerChart:
+    """One training curve chart drawn from its frames (see `training_curve_parts`): the metric's lines, and a dashed
+    rule at the epoch in `marker`'s one row when there is one; the y axis spans `y_domain`."""
+    title, subtitle, number_format = CURVES[layout.metric]
+    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=list(layout.x_range)),
+              axis=alt.Axis(tickMinStep=1, format="d"))
+    colour = alt.Color("data:N", title=None,
+                       scale=alt.Scale(domain=list(layout.shown), range=[CURVE_COLOURS[d] for d in layout.shown]),
+                       legend=alt.Legend(orient="bottom", direction="horizontal"))
+    y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=list(y_domain), nice=False),
+              axis=alt.Axis(format=number_format, tickCount=5))
+    lines = (
+        alt.Chart(data, title=alt.Title(title, subtitle=subtitle, anchor="start"))
+        .mark_line(point=alt.OverlayMarkDef(size=30), clip=True)
+        .encode(x=x, y=y, color=colour, detail="data:N",
+                tooltip=[alt.Tooltip("epoch:Q", format=".2f"), alt.Tooltip("data:N"),
+                         alt.Tooltip("value:Q", title=title.lower(), format=".4f")])
+    )
+    layers = [lines, *(alt.Chart(rows).mark_rule(color=MARKER, strokeDash=[4, 3], strokeWidth=2).encode(x=x)
+                       for rows in marker)]
+    return alt.layer(*layers).properties(width="container", height=CURVE_HEIGHT, autosize=FIT_WIDTH)
+
+
 def training_curves(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int | None = None,
                     batches: Sequence[dict] = ()) -> tuple[alt.LayerChart, alt.LayerChart]:
     """Loss and accuracy per epoch, training against validation: two charts, each as wide as its container,
@@ -62,37 +125,9 @@ def training_curves(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int
     place; it starts at 0 ("before training") when there are batches or a `chosen_epoch`, which a dashed rule
     marks. Each y axis fits its data (see `curve_domain`).
     """
-    frame = history_frame(epochs)
-    if batches:
-        batch_frame = pd.DataFrame([{"epoch": point["epoch"], "metric": metric, "data": "training, during the epoch",
-                                     "value": float(point[metric])}
-                                    for point in batches for metric in CURVES if metric in point])
-        frame = pd.concat([batch_frame, frame], ignore_index=True)
-    first_epoch = 0 if chosen_epoch is not None or batches else 1
-    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[first_epoch, max(total_epochs, first_epoch + 1)]),
-              axis=alt.Axis(tickMinStep=1, format="d"))
-    shown = [data for data in CURVE_COLOURS if data in set(frame["data"])]
-    colour = alt.Color("data:N", title=None, scale=alt.Scale(domain=shown, range=[CURVE_COLOURS[d] for d in shown]),
-                       legend=alt.Legend(orient="bottom", direction="horizontal"))
-    charts = []
-    for metric, (title, subtitle, number_format) in CURVES.items():
-        data = frame[frame["metric"] == metric]
-        y = alt.Y("value:Q", title=None, scale=alt.Scale(domain=curve_domain(data["value"], metric), nice=False),
-                  axis=alt.Axis(format=number_format, tickCount=5))
-        chart = (
-            alt.Chart(data, title=alt.Title(title, subtitle=subtitle, anchor="start"))
-            .mark_line(point=alt.OverlayMarkDef(size=30), clip=True)
-            .encode(x=x, y=y, color=colour, detail="data:N",
-                    tooltip=[alt.Tooltip("epoch:Q", format=".2f"), "data",
-                             alt.Tooltip("value:Q", title=title.lower(), format=".4f")])
-        )
-        layers = [chart]
-        if chosen_epoch is not None:
-            marker = pd.DataFrame({"epoch": [chosen_epoch]})
-            layers.append(alt.Chart(marker).mark_rule(color=MARKER, strokeDash=[4, 3], strokeWidth=2)
-                          .encode(x=x))
-        charts.append(alt.layer(*layers).properties(width="container", height=CURVE_HEIGHT, autosize=FIT_WIDTH))
-    return charts[0], charts[1]
+    loss, accuracy = (curve_chart(*frames, layout=layout, y_domain=domain)
+                      for layout, frames, domain in training_curve_parts(epochs, total_epochs, chosen_epoch, batches))
+    return loss, accuracy
 
 
 def epoch_probability_frames(probabilities: np.ndarray, digits: Sequence[int], current: int,

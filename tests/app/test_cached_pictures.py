@@ -11,15 +11,18 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnlab.app.cached_pictures import cached_picture, filled_spec, probability_spec
+from cnnlab.app.cached_pictures import cached_picture, filled_spec, probability_spec, with_y_domain
 from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.curves import (
+    curve_chart,
     epoch_probabilities,
     epoch_probability_chart,
     epoch_probability_frames,
     sweep_chart,
     sweep_frames,
     sweep_layout,
+    training_curve_parts,
+    training_curves,
 )
 from cnnlab.pictures.images import enlarge, feature_mosaic
 
@@ -106,3 +109,21 @@ def test_maps_enlarged_twice_by_the_browser_are_the_mosaic_drawn_at_full_size(si
     assert not app.exception
     [sent] = app.get("image")[0].value
     np.testing.assert_array_equal(enlarge(_decoded(sent), 2), feature_mosaic(maps, scale=96 // size, gap=2))
+
+
+EPOCH_RECORDS = [{"epoch": 1, "loss": 0.21, "accuracy": 0.93, "val_loss": 0.07, "val_accuracy": 0.98},
+                 {"epoch": 2, "loss": 0.07, "accuracy": 0.98, "val_loss": 0.06, "val_accuracy": 0.98}]
+
+
+@pytest.mark.parametrize(("epochs", "batches", "chosen"), [
+    ([], [{"epoch": 0.1, "loss": 2.1, "accuracy": 0.3}], None),
+    ([], [{"epoch": 0.1, "loss": 2.1, "accuracy": 0.3}, {"epoch": 0.4, "loss": 0.9, "accuracy": 0.7}], None),
+    (EPOCH_RECORDS[:1], [{"epoch": 1.5, "loss": 0.1, "accuracy": 0.96}], None),
+    (EPOCH_RECORDS, [], None),
+    (EPOCH_RECORDS, [], 1),
+    (EPOCH_RECORDS, [], 2),
+])
+def test_filled_training_curves_are_altairs_charts_as_a_training_goes_on(epochs, batches, chosen):
+    theirs = training_curves(epochs, 3, chosen, batches)
+    for (layout, frames, y_domain), chart in zip(training_curve_parts(epochs, 3, chosen, batches), theirs, strict=True):
+        _assert_same_chart(with_y_domain(filled_spec(curve_chart, frames, layout=layout), y_domain), chart.to_dict())
