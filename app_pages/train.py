@@ -205,6 +205,8 @@ def training_ui(config: TrainConfig, dataset: Dataset) -> None:
 
 
 def train_demo() -> None:
+    # A tab on this page is likely to train soon: the cluster starts now, so the training finds a worker ready.
+    resources.get_service().start_cluster_soon()
     start_settings()
     data_ui()
     dataset = model_choice.chosen_dataset()

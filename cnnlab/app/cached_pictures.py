@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from cnnlab.app.shared_cache import content_key, read_only, shared_cache
 from cnnlab.network.forward import Network
@@ -83,8 +82,12 @@ def _vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
 
 
 def arrow_file(frame: pd.DataFrame) -> bytes:
-    """A chart's data set as the Arrow IPC bytes that `st.vega_lite_chart` sends as they are."""
-    return convert_anything_to_arrow_bytes(pa.Table.from_pandas(frame, preserve_index=False))
+    """A chart's data set as the Arrow IPC stream that `st.vega_lite_chart` sends as it is."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def probability_spec(probabilities: np.ndarray) -> dict:

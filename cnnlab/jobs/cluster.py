@@ -43,6 +43,12 @@ DASK_SETTINGS = {
 }
 
 
+# Trainings are batch work and page runs are a student waiting, yet on a small host both want the same cores (a
+# worker's TensorFlow alone can keep two busy). The whole cluster runs this much nicer than the web server, so the
+# kernel gives the server a core whenever it has pages to run and the training every cycle left over.
+TRAINING_NICENESS = 10
+
+
 def settings_as_environment(settings: dict | None = None) -> dict[str, str]:
     """Dask settings as the environment variables that set them in a `dask scheduler` or `dask worker` started by
     hand (compose.yaml, docs/DEPLOY.md): {"distributed.scheduler.allowed-failures": 0} →
@@ -76,10 +82,12 @@ class EmbeddedCluster:
         address_file = self._folder / "scheduler.json"
         # The workers import what this process imports (CNN Lab, a test's stand-in trainings).
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+        # Nice from its first instruction: its imports (Dask's, then each worker's TensorFlow) must not slow the page
+        # a student has just opened, which is when the Train page starts it.
         self._process = subprocess.Popen(
             [sys.executable, "-m", "cnnlab.jobs.cluster_host", "--workers", str(workers), "--address-file",
              str(address_file)],
-            env=environment, stdin=subprocess.DEVNULL,
+            env=environment, stdin=subprocess.DEVNULL, preexec_fn=lambda: os.nice(TRAINING_NICENESS),
         )
         try:
             self.scheduler_address = _wait_for_address(address_file, self._process)

@@ -21,7 +21,7 @@ from pathlib import Path
 import dask
 from distributed import LocalCluster
 
-from cnnlab.jobs.cluster import DASK_SETTINGS
+from cnnlab.jobs.cluster import DASK_SETTINGS, TRAINING_NICENESS
 from cnnlab.jobs.files import write_atomically
 from cnnlab.jobs.recycle import DEFAULT_LIMIT_MIB, LIMIT_VARIABLE, WorkerRecycler
 
@@ -32,10 +32,6 @@ from cnnlab.jobs.recycle import DEFAULT_LIMIT_MIB, LIMIT_VARIABLE, WorkerRecycle
 # is set for the whole process.
 LOST_WORKER_TIMEOUT = "30 days"
 PARENT_CHECK_SECONDS = 1.0
-# Trainings are batch work and page runs are a student waiting, yet on a small host both want the same cores (a
-# worker's TensorFlow alone can keep two busy). The whole cluster runs this much nicer than the web server, so the
-# kernel gives the server a core whenever it has pages to run and the training every cycle left over.
-TRAINING_NICENESS = 10
 
 
 def main() -> None:
@@ -44,7 +40,9 @@ def main() -> None:
     parser.add_argument("--address-file", type=Path, required=True)
     arguments = parser.parse_args()
     parent = os.getppid()
-    os.nice(TRAINING_NICENESS)  # before the cluster starts, so the worker processes it spawns inherit it
+    # Before the cluster starts, so the worker processes it spawns inherit it; up to it, as the app may have started
+    # this process already that nice (`cluster.EmbeddedCluster`).
+    os.nice(max(0, TRAINING_NICENESS - os.nice(0)))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -53,6 +51,8 @@ def main() -> None:
         n_workers=arguments.workers, threads_per_worker=1, processes=True, host="127.0.0.1", scheduler_port=0,
         # Any free port: the default 8787 may be taken, and only its health and metrics routes run (no bokeh).
         dashboard_address="127.0.0.1:0",
+        # Each worker imports TensorFlow and reads the digits as it starts, not when its first training arrives.
+        preload=["cnnlab.jobs.worker_preload"],
     )
     try:
         # Whole, so the app never reads half an address.

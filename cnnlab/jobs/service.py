@@ -46,6 +46,9 @@ if TYPE_CHECKING:  # Dask is imported with the first training (a second of a fir
 PACE_FILE_NAME = "pace.json"  # beside the stored models
 
 logger = logging.getLogger(__name__)
+# At once: the cluster starts nice from its first instruction (`cluster.TRAINING_NICENESS`), so it takes only what
+# the page runs leave, and a student may press Train a few seconds after opening the page.
+CLUSTER_START_DELAY_SECONDS = 0.0
 
 
 class TrainingService:
@@ -83,10 +86,30 @@ class TrainingService:
         self._jobs = JobRegistry(self._pace, max_models, trainings_per_tab)
         self._recall = StoreRecall(store, lambda key: self._jobs.lookup(key) is not None, self._jobs.keep_recalled)
         self._closed = threading.Event()
-        # The cluster is started (or the scheduler reached) by the first training, not before: a server whose
-        # students only look at models runs no worker process, and the first visit does not share the machine's
-        # cores with a worker starting up while its own page imports TensorFlow.
+        # The cluster is started (or the scheduler reached) once a tab opens the Train page (`start_cluster_soon`), or
+        # by the first training, not before: a server whose students only look at models runs no worker process,
+        # and the first visit does not share the machine's cores with a worker starting up.
         self._link = ClusterLink(connect_to_cluster, train_function, self._jobs.record_news, self._start_watchdog)
+        self._cluster_asked = threading.Event()
+
+    def start_cluster_soon(self, delay_seconds: float = CLUSTER_START_DELAY_SECONDS) -> None:
+        """Start the cluster (or reach the scheduler) `delay_seconds` from now, in a thread of its own, unless that was
+        asked before. For a tab that opens the Train page: the training it is about to ask for then finds a worker
+        ready, TensorFlow imported (`worker_preload`), instead of waiting for one to start, about a third of a short
+        training's time on a 2-core host. A failure is logged; the first training then connects again."""
+        if self._cluster_asked.is_set():
+            return
+        self._cluster_asked.set()
+
+        def connect_later() -> None:
+            if self._closed.wait(delay_seconds):
+                return
+            try:
+                self._link.connect()
+            except Exception:  # noqa: BLE001 - the first training connects again and says why
+                logger.warning("The cluster could not be started ahead of the first training.", exc_info=True)
+
+        threading.Thread(target=connect_later, name="cnnlab-cluster-start", daemon=True).start()
 
     @property
     def connection(self) -> Connection:

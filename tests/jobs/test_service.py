@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 import time
 
 import numpy as np
@@ -79,6 +80,38 @@ def test_a_server_whose_students_only_look_starts_no_cluster_until_the_first_tra
         assert len(connections) == 1  # one connection for the server's whole life
     finally:
         service.close()
+
+
+def test_a_tab_on_the_train_page_has_the_cluster_started_before_its_training_once(dask_scheduler, sample):
+    connected = threading.Event()
+    connections = []
+
+    def counted_connect():
+        connections.append(connect(dask_scheduler))
+        connected.set()
+        return connections[-1]
+
+    service = TrainingService(connect_to_cluster=counted_connect)
+    try:
+        service.start_cluster_soon(delay_seconds=0)
+        service.start_cluster_soon(delay_seconds=0)  # every tab that opens the page asks; one start
+        assert connected.wait(120)
+        job = service.submit(TINY, sample)
+        assert service.wait(job, 300) and job.state is JobState.DONE
+        assert len(connections) == 1
+    finally:
+        service.close()
+
+
+def test_a_cluster_asked_for_after_the_server_closed_is_never_started():
+    connections = []
+    service = TrainingService(connect_to_cluster=lambda: connections.append(1))
+    service.close()
+    service.start_cluster_soon(delay_seconds=0)
+    started = [thread for thread in threading.enumerate() if thread.name == "cnnlab-cluster-start"]
+    for thread in started:
+        thread.join(timeout=30)
+    assert connections == []
 
 
 def test_a_failed_connection_leaves_the_training_waiting_for_the_next_try(dask_scheduler, sample):
