@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from cnnlab.app.shared_cache import content_key, read_only, shared_cache
+from cnnlab.app.shared_cache import content_key, function_key, read_only, shared_cache
 from cnnlab.network.forward import Network
 from cnnlab.pictures.charts import probability_chart, probability_frame
 from cnnlab.pictures.images import feature_mosaic, fit_width, png_bytes
@@ -57,7 +57,7 @@ def keyed_chart_spec(key: str, build: Callable[..., alt.TopLevelMixin], *args, *
 
 
 def _by_arguments(build: Callable, args: tuple, kwargs: dict) -> tuple:
-    return build, content_key(args), content_key(kwargs)
+    return function_key(build), content_key(args), content_key(kwargs)
 
 
 @shared_cache(SPECS_KEPT, key=_by_arguments)
@@ -65,7 +65,7 @@ def _chart_spec(build: Callable, args: tuple, kwargs: dict) -> dict:
     return _vega_lite_spec(build(*args, **kwargs))
 
 
-@shared_cache(SPECS_KEPT, key=lambda key, build, args, kwargs: (key, build))
+@shared_cache(SPECS_KEPT, key=lambda key, build, args, kwargs: (key, function_key(build)))
 def _keyed_chart_spec(key: str, build: Callable, args: tuple, kwargs: dict) -> dict:
     return _vega_lite_spec(build(*args, **kwargs))
 
@@ -118,7 +118,7 @@ def filled_spec(draw: Callable[..., alt.TopLevelMixin], frames: Sequence[pd.Data
 
 
 @shared_cache(SPECS_KEPT, key=lambda draw, columns, frames, args, kwargs: (
-    draw, columns, content_key(args), content_key(kwargs)))
+    function_key(draw), columns, content_key(args), content_key(kwargs)))
 def _chart_template(draw: Callable, columns: tuple, frames: tuple, args: tuple, kwargs: dict) -> dict | None:
     """The chart's spec with each frame's data set renamed after the frame's place ("frame-0", …) and left out; None
     when its data sets are not one per frame. Made with the first frames that have these columns."""
@@ -207,6 +207,6 @@ def per_network(function: Callable, network: Network, *args, **kwargs):
 
 
 @shared_cache(RESULTS_KEPT, key=lambda function, network, args, kwargs: (
-    function, network.fingerprint, content_key(args), content_key(kwargs)))
+    function_key(function), network.fingerprint, content_key(args), content_key(kwargs)))
 def _per_network(function: Callable, network: Network, args: tuple, kwargs: dict):
     return read_only(function(network, *args, **kwargs))

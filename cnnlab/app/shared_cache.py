@@ -36,6 +36,15 @@ def content_key(value: object) -> object:
     return value
 
 
+def function_key(function: Callable) -> object:
+    """A stand-in for a function that stays the same across page runs. A page's script defines its functions anew on
+    every run, so the function object itself would never be found again: its module, name and file are used."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return function
+    return (function.__module__, function.__qualname__, code.co_filename)
+
+
 def shared_cache(max_entries: int, key: Callable[..., object]) -> Callable[[Callable], Callable]:
     """Decorate a function whose result depends only on what `key(*args, **kwargs)` returns (build it with
     `content_key`): the last `max_entries` results are kept, least recently used dropped first. Sessions asking for

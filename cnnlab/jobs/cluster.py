@@ -83,11 +83,15 @@ class EmbeddedCluster:
         # The workers import what this process imports (CNN Lab, a test's stand-in trainings).
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
         # Nice from its first instruction: its imports (Dask's, then each worker's TensorFlow) must not slow the page
-        # a student has just opened, which is when the Train page starts it.
+        # a student has just opened, which is when the Train page starts it. Through `nice`, not a `preexec_fn`:
+        # that would make Python fork this multi-threaded server, and OpenBLAS's fork handler can then deadlock with
+        # a page's matrix product in another thread.
+        nice = shutil.which("nice")
+        prefix = [nice, "-n", str(TRAINING_NICENESS)] if nice else []
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "cnnlab.jobs.cluster_host", "--workers", str(workers), "--address-file",
+            [*prefix, sys.executable, "-m", "cnnlab.jobs.cluster_host", "--workers", str(workers), "--address-file",
              str(address_file)],
-            env=environment, stdin=subprocess.DEVNULL, preexec_fn=lambda: os.nice(TRAINING_NICENESS),
+            env=environment, stdin=subprocess.DEVNULL,
         )
         try:
             self.scheduler_address = _wait_for_address(address_file, self._process)

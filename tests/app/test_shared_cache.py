@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cnnlab.app.shared_cache import content_key, read_only, shared_cache
+from cnnlab.app.shared_cache import content_key, function_key, read_only, shared_cache
 
 
 def test_equal_content_gives_equal_keys_and_any_difference_another_key():
@@ -73,3 +73,21 @@ def test_a_shared_result_cannot_be_changed_by_a_reader():
     for array in (shared[0].values, shared[1]["dense"], shared[2][0]):
         with pytest.raises(ValueError):
             array[0] = 5
+
+
+def _page_run():
+    """What a page's script does on every run: define its functions anew."""
+    def sweep(values):
+        return values
+
+    def other(values):
+        return values
+
+    return sweep, other
+
+
+def test_a_function_a_page_defines_anew_on_every_run_is_the_same_key():
+    first_sweep, first_other = _page_run()
+    second_sweep, _ = _page_run()
+    assert first_sweep is not second_sweep
+    assert function_key(first_sweep) == function_key(second_sweep) != function_key(first_other)
