@@ -18,7 +18,7 @@ start_loading("mnist")
 import streamlit as st  # noqa: E402 - after the digits have started loading
 
 from cnnlab.app import kept_widgets, model_choice, resources, training_view  # noqa: E402
-from cnnlab.app.cached_pictures import PIXELATED_STYLE  # noqa: E402
+from cnnlab.app.cached_pictures import PICTURE_STYLE  # noqa: E402
 from cnnlab.app.page_list import PAGES, TEACHER_PAGE, page_at  # noqa: E402
 from cnnlab.app.run_times import timed_run  # noqa: E402
 
@@ -30,7 +30,7 @@ APP_ICON = Path(__file__).parent / "cnnlab" / "app" / "assets" / "app_icon.png"
 def main() -> None:
     started = time.perf_counter()
     st.set_page_config(page_title="CNN Lab", page_icon=APP_ICON, layout="wide")
-    st.html(PIXELATED_STYLE)
+    st.html(PICTURE_STYLE)
     shown = [*PAGES, TEACHER_PAGE] if resources.get_passcode_gate() is not None else PAGES
     pages = [st.Page(page.file, title=page.title, icon=page.icon, default=page is PAGES[0]) for page in shown]
     kept_widgets.keep_widget_values()

@@ -37,10 +37,12 @@ RESULTS_KEPT = 1024
 # Wider pictures are scaled down to this once, before they are cached (Streamlit's MAXIMUM_CONTENT_WIDTH, twice its
 # widest page): wider would only cost bytes.
 WIDEST_PICTURE = 1460
-# The page's style for pictures: enlarged by the browser without blurring, each pixel a sharp square, as a
-# student should see the numbers a network holds. The entry point adds it to every page.
 MAP_TILE_PIXELS = 96  # every feature map is shown about this wide, whatever its resolution
-PIXELATED_STYLE = '<style>[data-testid="stImage"] img { image-rendering: pixelated; }</style>'
+# The page's style for pictures, which the entry point adds to every page: enlarged by the browser without
+# blurring, each pixel a sharp square, as a student should see the numbers a network holds; and never wider than
+# their column (Streamlit gives a picture of a set width a box that wide, even on a phone).
+PICTURE_STYLE = ('<style>[data-testid="stImage"] img { image-rendering: pixelated; } '
+                 '[data-testid="stImageContainer"] { max-width: 100%; }</style>')
 FRAME_PREFIX = "frame-"  # a filled spec's data sets: "frame-0", "frame-1", … in the order of its frames
 
 
@@ -184,7 +186,7 @@ def _cached_png(build: Callable, args: tuple, kwargs: dict) -> bytes:
 def show_picture(picture: Picture, zoom: int = 1, *, where=None, caption: str | None = None, alt: str | None = None,
                  width: int | str | None = None) -> None:
     """`picture` on the page (or in `where`, a column), `zoom` times its size or `width` ("stretch": the container's
-    width), never wider than its container. The browser enlarges it pixel for pixel (`PIXELATED_STYLE`), so the
+    width), never wider than its container. The browser enlarges it pixel for pixel (`PICTURE_STYLE`), so the
     server encodes zoom² times fewer pixels than if it drew the enlargement itself."""
     (where or st).image(picture.url, caption=caption, alt=alt, width=width or picture.width * zoom)
 
