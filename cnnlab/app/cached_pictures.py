@@ -22,6 +22,7 @@ import streamlit as st
 from cnnlab.app.shared_cache import content_key, function_key, read_only, shared_cache
 from cnnlab.network.forward import Network
 from cnnlab.pictures.charts import probability_chart, probability_frame
+from cnnlab.pictures.curves import curve_chart, training_curve_parts
 from cnnlab.pictures.images import feature_mosaic, fit_width, png_bytes
 
 # Altair's default theme gives every chart a fixed 300-pixel view; Streamlit switches it off for each chart it
@@ -144,6 +145,20 @@ def with_y_domain(spec: dict, domain: Sequence[float]) -> dict:
     y_channel = {**y_channel, "scale": {**y_channel["scale"], "domain": [float(bound) for bound in domain]}}
     first = {**first, "encoding": {**first["encoding"], "y": y_channel}}
     return {**spec, "layer": [first, *spec["layer"][1:]]}
+
+
+def training_curve_specs(epochs: Sequence[dict], total_epochs: int, chosen_epoch: int | None = None,
+                         batches: Sequence[dict] = ()) -> list[dict]:
+    """The specs of the loss and the accuracy chart (`curves.training_curve_parts`, arguments as there), made once per
+    distinct history: a finished model's curves are the same on every page run, where building their frames and
+    Arrow files had been two fifths of a Filters run. A running training's new second is a new history."""
+    return _training_curve_specs(tuple(epochs), total_epochs, chosen_epoch, tuple(batches))
+
+
+@shared_cache(SPECS_KEPT, key=lambda *arguments: content_key(arguments))
+def _training_curve_specs(epochs: tuple, total_epochs: int, chosen_epoch: int | None, batches: tuple) -> list[dict]:
+    return [with_y_domain(filled_spec(curve_chart, frames, layout=layout), y_domain)
+            for layout, frames, y_domain in training_curve_parts(epochs, total_epochs, chosen_epoch, batches)]
 
 
 @dataclass(frozen=True)

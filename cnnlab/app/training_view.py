@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cnnlab.app.cached_pictures import filled_spec, with_y_domain
+from cnnlab.app.cached_pictures import training_curve_specs
 from cnnlab.app.model_choice import (
     ADDRESS_PROBLEM,
     MODEL_KEY,
@@ -23,7 +23,6 @@ from cnnlab.digits.datasets import Dataset
 from cnnlab.jobs.job import Job, JobState
 from cnnlab.network.estimate import describe_duration
 from cnnlab.network.result import TrainResult
-from cnnlab.pictures.curves import curve_chart, training_curve_parts
 from cnnlab.words import describe_config
 
 PROGRESS_REFRESH_SECONDS = 1.0
@@ -168,10 +167,9 @@ def time_left_text(seconds: float | None) -> str:
 
 def show_training_curves(epochs, total_epochs: int, chosen_epoch: int | None = None, batches=()) -> None:
     """The loss and accuracy curves side by side (stacked on a phone); see `curves.training_curves`."""
-    # Laid out once per layout (see `filled_spec`): a live training brings new values every second.
-    parts = training_curve_parts(epochs, total_epochs, chosen_epoch, batches)
-    for column, (layout, frames, y_domain) in zip(st.columns(2), parts, strict=True):
-        column.vega_lite_chart(spec=with_y_domain(filled_spec(curve_chart, frames, layout=layout), y_domain))
+    specs = training_curve_specs(epochs, total_epochs, chosen_epoch, batches)
+    for column, spec in zip(st.columns(2), specs, strict=True):
+        column.vega_lite_chart(spec=spec)
     if epochs:
         st.caption(CURVES_NOTE)
 

@@ -11,17 +11,15 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnlab.app.cached_pictures import cached_picture, filled_spec, probability_spec, with_y_domain
+from cnnlab.app.cached_pictures import cached_picture, filled_spec, probability_spec, training_curve_specs
 from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.curves import (
-    curve_chart,
     epoch_probabilities,
     epoch_probability_chart,
     epoch_probability_frames,
     sweep_chart,
     sweep_frames,
     sweep_layout,
-    training_curve_parts,
     training_curves,
 )
 from cnnlab.pictures.images import enlarge, feature_mosaic
@@ -125,5 +123,14 @@ EPOCH_RECORDS = [{"epoch": 1, "loss": 0.21, "accuracy": 0.93, "val_loss": 0.07, 
 ])
 def test_filled_training_curves_are_altairs_charts_as_a_training_goes_on(epochs, batches, chosen):
     theirs = training_curves(epochs, 3, chosen, batches)
-    for (layout, frames, y_domain), chart in zip(training_curve_parts(epochs, 3, chosen, batches), theirs, strict=True):
-        _assert_same_chart(with_y_domain(filled_spec(curve_chart, frames, layout=layout), y_domain), chart.to_dict())
+    for ours, chart in zip(training_curve_specs(epochs, 3, chosen, batches), theirs, strict=True):
+        _assert_same_chart(ours, chart.to_dict())
+
+
+def test_cached_training_curves_follow_a_history_that_changes_in_place():
+    # A live job's history grows while its tuple of records is the same length: only the values tell them apart.
+    before = [dict(record) for record in EPOCH_RECORDS]
+    training_curve_specs(before, 3)
+    after = [*before[:1], {**before[1], "val_accuracy": 0.42}]
+    for ours, chart in zip(training_curve_specs(after, 3), training_curves(after, 3), strict=True):
+        _assert_same_chart(ours, chart.to_dict())
