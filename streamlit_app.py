@@ -6,6 +6,7 @@ Not `pages/`: Streamlit treats a folder of that name as its older, automatic nav
 without this file for a student who opens a page's address first.
 """
 
+import base64
 import time
 from pathlib import Path
 
@@ -19,20 +20,36 @@ import streamlit as st  # noqa: E402 - after the digits have started loading
 
 from cnnlab.app import kept_widgets, model_choice, resources, training_view  # noqa: E402
 from cnnlab.app.cached_pictures import PICTURE_STYLE  # noqa: E402
-from cnnlab.app.page_list import PAGES, TEACHER_PAGE, page_at  # noqa: E402
+from cnnlab.app.page_list import PAGES, TEACHER_PAGE, AppPage, page_at  # noqa: E402
 from cnnlab.app.run_times import timed_run  # noqa: E402
 
+NAVIGATION_PAGES = "_navigation_pages"  # this session's (pages shown, their st.Page objects)
+
 # The browser tab's icon, sent by this server itself: a Material icon there would make every browser fetch it from
-# Google's font CDN, which fails on a school network without internet. scripts/make_app_icon.py draws it.
-APP_ICON = Path(__file__).parent / "cnnlab" / "app" / "assets" / "app_icon.png"
+# Google's font CDN, which fails on a school network without internet. scripts/make_app_icon.py draws it. It goes
+# as a data address, read once: given the file, Streamlit reads it and files it as a media file on every page run.
+APP_ICON_FILE = Path(__file__).parent / "cnnlab" / "app" / "assets" / "app_icon.png"
+APP_ICON = "data:image/png;base64," + base64.b64encode(APP_ICON_FILE.read_bytes()).decode("ascii")
+
+
+def navigation_pages(shown: tuple[AppPage, ...]) -> list:
+    """The `st.Page`s of `shown`, made once per session: each resolves its file on the disk, which had been a tenth
+    of a page run. Kept per session, not per server, because `st.navigation` marks the page a run may call on the
+    page object itself, and two sessions on one object could each find it used up by the other."""
+    kept = st.session_state.get(NAVIGATION_PAGES)
+    if kept is None or kept[0] != shown:
+        kept = (shown, [st.Page(page.file, title=page.title, icon=page.icon, default=page is PAGES[0])
+                        for page in shown])
+        st.session_state[NAVIGATION_PAGES] = kept
+    return kept[1]
 
 
 def main() -> None:
     started = time.perf_counter()
     st.set_page_config(page_title="CNN Lab", page_icon=APP_ICON, layout="wide")
     st.html(PICTURE_STYLE)
-    shown = [*PAGES, TEACHER_PAGE] if resources.get_passcode_gate() is not None else PAGES
-    pages = [st.Page(page.file, title=page.title, icon=page.icon, default=page is PAGES[0]) for page in shown]
+    shown = (*PAGES, TEACHER_PAGE) if resources.get_passcode_gate() is not None else PAGES
+    pages = navigation_pages(shown)
     kept_widgets.keep_widget_values()
     model_choice.sync_address()
     page = st.navigation(pages)

@@ -1,10 +1,12 @@
-"""The browser tab's icon is a file the app sends itself. A Material icon (`:material/…:`) as page_icon made every
-browser fetch it from Google's font CDN, which fails offline; and a path Streamlit cannot open is passed on to the
-browser as it is, with no error, so the file must be there."""
+"""The browser tab's icon is a picture the app sends itself. A Material icon (`:material/…:`) as page_icon made every
+browser fetch it from Google's font CDN, which fails offline. It goes inside the page as a data address of the PNG
+beside the app; Streamlit passes a string it cannot read as a picture on to the browser as it is, with no error, so
+the test decodes it."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import base64
+import io
 
 import numpy as np
 import streamlit as st
@@ -12,7 +14,9 @@ from helpers import HOME, open_page
 from PIL import Image
 
 
-def test_the_tab_icon_is_a_png_file_beside_the_app(empty_service, monkeypatch):
+def test_the_tab_icon_is_the_png_file_beside_the_app(empty_service, monkeypatch):
+    from scripts import make_app_icon
+
     icons = []
     set_page_config = st.set_page_config
 
@@ -25,9 +29,11 @@ def test_the_tab_icon_is_a_png_file_beside_the_app(empty_service, monkeypatch):
     assert not app.exception, [item.value for item in app.exception]
     assert icons, "the app set no page config"
     for icon in icons:
-        assert not str(icon).startswith(":material"), icon
-        assert Path(icon).is_file(), icon
-        with Image.open(icon) as picture:
+        prefix = "data:image/png;base64,"
+        assert str(icon).startswith(prefix), str(icon)[:40]
+        sent = base64.b64decode(icon.removeprefix(prefix), validate=True)
+        assert sent == make_app_icon.OUTPUT_PATH.read_bytes()
+        with Image.open(io.BytesIO(sent)) as picture:
             assert picture.format == "PNG" and picture.width == picture.height >= 32
 
 
