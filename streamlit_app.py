@@ -6,9 +6,7 @@ Not `pages/`: Streamlit treats a folder of that name as its older, automatic nav
 without this file for a student who opens a page's address first.
 """
 
-import base64
 import time
-from pathlib import Path
 
 from cnnlab.digits.datasets import start_loading
 
@@ -20,16 +18,12 @@ import streamlit as st  # noqa: E402 - after the digits have started loading
 
 from cnnlab.app import kept_widgets, model_choice, resources, training_view  # noqa: E402
 from cnnlab.app.cached_pictures import PICTURE_STYLE  # noqa: E402
-from cnnlab.app.page_list import PAGES, TEACHER_PAGE, AppPage, page_at  # noqa: E402
+from cnnlab.app.page_list import APP_ICON, PAGES, TEACHER_PAGE, AppPage, page_at  # noqa: E402
 from cnnlab.app.run_times import timed_run  # noqa: E402
 
+# Streamlit runs this file anew on every page run: what is made once lives in `cnnlab.app`'s modules.
 NAVIGATION_PAGES = "_navigation_pages"  # this session's (pages shown, their st.Page objects)
 
-# The browser tab's icon, sent by this server itself: a Material icon there would make every browser fetch it from
-# Google's font CDN, which fails on a school network without internet. scripts/make_app_icon.py draws it. It goes
-# as a data address, read once: given the file, Streamlit reads it and files it as a media file on every page run.
-APP_ICON_FILE = Path(__file__).parent / "cnnlab" / "app" / "assets" / "app_icon.png"
-APP_ICON = "data:image/png;base64," + base64.b64encode(APP_ICON_FILE.read_bytes()).decode("ascii")
 
 
 def navigation_pages(shown: tuple[AppPage, ...]) -> list:

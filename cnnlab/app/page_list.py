@@ -6,8 +6,15 @@ Plain data, with no Streamlit in it, so that tests and scripts can name the page
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+
+# The browser tab's icon, sent by this server itself: a Material icon there would make every browser fetch it from
+# Google's font CDN, which fails on a school network without internet. scripts/make_app_icon.py draws it. It goes
+# as a data address, read once: given the file, Streamlit reads it and files it as a media file on every page run.
+APP_ICON_FILE = Path(__file__).parent / "assets" / "app_icon.png"
+APP_ICON = "data:image/png;base64," + base64.b64encode(APP_ICON_FILE.read_bytes()).decode("ascii")
 
 
 @dataclass(frozen=True)
