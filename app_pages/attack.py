@@ -20,12 +20,6 @@ LESSON = (
 )
 
 
-@st.cache_data(max_entries=64, show_spinner="Looking for the smallest change…")
-def attack_for(model_key: str, _network, digit: np.ndarray, target: int, budget: int, steps: int) -> AttackResult:
-    """The attack's result, once per model (`model_key` names it), digit and settings."""
-    return fool(_network, digit, target, budget=budget, steps=steps)
-
-
 def settings_ui(predicted: int) -> tuple[int, int, int]:
     """The digit to aim for (never the one the network reads now), the pixel budget and the number of steps."""
     if st.session_state.get("attack_target") == predicted:  # the digit changed and now reads as the old target
@@ -64,7 +58,8 @@ def attack_demo() -> None:
     digit = digit_input.current_digit("attack", " · draw or pick another on the Activations page")
     predicted = int(np.argmax(per_network(predict_proba, result.network, digit)[0]))
     target, budget, steps = settings_ui(predicted)
-    attack = attack_for(repr(job.key), result.network, digit, target, budget, steps)
+    attack = per_network(fool, result.network, digit, target, budget=budget, steps=steps,
+                         spinner="Looking for the smallest change…")
     show_attack(attack)
     # The Prediction page shows the fooled digit's ten probabilities and which pixels decided them. A person still
     # sees the original digit, so its true label (when known) stays.

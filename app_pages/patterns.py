@@ -4,31 +4,26 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import model_choice
-from cnnlab.app.cached_pictures import cached_picture, per_network, show_picture
+from cnnlab.app.cached_pictures import cached_picture, keyed_result, per_network, show_picture
 from cnnlab.lens.activations import conv_filters, predict_proba
-from cnnlab.lens.patterns import Patterns, preferred_inputs, receptive_field, unit_count, usual_unit_values
+from cnnlab.lens.patterns import preferred_inputs, receptive_field, unit_count, usual_unit_values
 from cnnlab.lens.scores import scored_layer_names
 from cnnlab.pictures.images import enlarge, framed, pattern_mosaic
 
-
-@st.cache_data(max_entries=64, show_spinner="Climbing towards each unit's favourite picture…")
-def patterns_for(model_key: str, _network, layer_name: str, units: tuple[int, ...] | None = None) -> Patterns:
-    """The preferred pictures of a layer's units, once per model (`model_key` names it), layer and units."""
-    return preferred_inputs(_network, layer_name, units=None if units is None else list(units))
-
-
+# What the page says while it works out the pictures that excite a layer's units most.
+CLIMBING = "Climbing towards each unit's favourite picture…"
 # Enough test digits for a steady median and maximum of a unit's values, few enough to take a fraction of a second.
 USUAL_DIGITS = 1000
 
 
-@st.cache_data(max_entries=16, show_spinner="Passing test digits through the network…")
-def usual_values_for(model_key: str, _network, layer_name: str, _digits) -> tuple:
+def usual_values(job, layer_name: str) -> tuple:
     """Each unit's median and highest value over the model's first USUAL_DIGITS test digits, once per model and
-    layer."""
-    return usual_unit_values(_network, layer_name, _digits[:USUAL_DIGITS])
+    layer (named by them: hashing a thousand digits on every run would cost more than the page)."""
+    return keyed_result((job.key, layer_name), usual_unit_values, job.result.network, layer_name,
+                        job.dataset.x_test[:USUAL_DIGITS], spinner="Passing test digits through the network…")
 
 
-def conv_section(result, model_key: str, layer_name: str) -> None:
+def conv_section(result, layer_name: str) -> None:
     """What the layer's units see and look for, then every filter's pattern, cut to the pixels its unit sees; conv1's
     beside its own kernel."""
     network = result.network
@@ -48,7 +43,7 @@ def conv_section(result, model_key: str, layer_name: str) -> None:
         st.markdown(f"A {layer_name} unit sees a {size}×{size} square of the digit through conv{number - 1}{path}, "
                     f"so it looks for combinations of conv{number - 1}'s patterns: "
                     + ("corners, curves, crossings." if number == 2 else "whole parts of digits, loops and bars."))
-    patterns = patterns_for(model_key, network, layer_name)
+    patterns = per_network(preferred_inputs, network, layer_name, spinner=CLIMBING)
     crops = patterns.images[:, top : top + size, left : left + size]
     if layer_name == "conv1":
         kernels = conv_filters(network, 0)[:, :, 0, :]
@@ -63,7 +58,7 @@ def conv_section(result, model_key: str, layer_name: str) -> None:
                  "to excite it most.")
 
 
-def dense_section(job, model_key: str) -> None:
+def dense_section(job) -> None:
     """A chosen dense unit's picture, its value there against its values for real digits, or the ten output digits'
     pictures."""
     network = job.result.network
@@ -72,7 +67,7 @@ def dense_section(job, model_key: str) -> None:
     layer_name = left.selectbox("Layer", layers, index=len(layers) - 1, key="patterns_dense_layer",
                                 format_func=lambda name: "output (the ten digits)" if name == "output" else name)
     if layer_name == "output":
-        patterns = patterns_for(model_key, network, "output")
+        patterns = per_network(preferred_inputs, network, "output", spinner=CLIMBING)
         read = per_network(predict_proba, network, patterns.images)
         show_picture(cached_picture(pattern_mosaic, patterns.images, scale=3, gap=8, max_columns=5, frame=1),
                      alt="The picture most like each digit",
@@ -80,12 +75,12 @@ def dense_section(job, model_key: str) -> None:
                  f"reads them as {', '.join(str(int(digit)) for digit in read.argmax(axis=1))}.")
         return
     unit = right.number_input("Unit", 1, unit_count(network, layer_name), 1, key="patterns_unit")
-    patterns = patterns_for(model_key, network, layer_name, (int(unit) - 1,))
+    patterns = per_network(preferred_inputs, network, layer_name, units=[int(unit) - 1], spinner=CLIMBING)
     probabilities = per_network(predict_proba, network, patterns.images)[0]
     picture, words = st.columns([1, 2])
     show_picture(cached_picture(framed, enlarge(patterns.images[0], 5), 1), where=picture,
                  alt="The unit's favourite picture")
-    median, highest = usual_values_for(model_key, network, layer_name, job.dataset.x_test)
+    median, highest = usual_values(job, layer_name)
     digits = min(USUAL_DIGITS, len(job.dataset.x_test))
     words.markdown(f"Unit {unit} of {layer_name} reaches **{max(float(patterns.scores[0]), 0):.2f}** on this picture. "
                    f"For comparison, on {digits:,} test digits it reaches **{median[unit - 1]:.2f}** for a typical "
@@ -96,12 +91,12 @@ def dense_section(job, model_key: str) -> None:
 
 def patterns_demo() -> None:
     job = model_choice.current_job()
-    result, model_key = job.result, repr(job.key)
+    result = job.result
     for layer in result.network.layers:
         if layer.kind == "Conv2D":
-            conv_section(result, model_key, layer.name)
+            conv_section(result, layer.name)
     st.subheader("Dense units and the output digits")
-    dense_section(job, model_key)
+    dense_section(job)
 
 
 st.markdown(

@@ -4,8 +4,16 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.app import digit_input, model_choice, training_view
-from cnnlab.app.cached_pictures import cached_picture, filled_spec, probability_spec, show_maps, show_picture
+from cnnlab.app.cached_pictures import (
+    cached_picture,
+    data_chart_spec,
+    keyed_result,
+    probability_spec,
+    show_maps,
+    show_picture,
+)
 from cnnlab.app.epoch_choice import epoch_slider
+from cnnlab.app.shared_cache import content_key
 from cnnlab.lens.filter_history import digit_through_epochs, kept_epochs
 from cnnlab.pictures.curves import epoch_probability_chart, epoch_probability_frames
 from cnnlab.pictures.images import enlarge
@@ -14,15 +22,6 @@ from cnnlab.words import short_name
 # The layers whose maps are drawn: every conv and pooling layer, whatever the architecture.
 MAP_KINDS = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
 LIVE_REFRESH_SECONDS = 1.0
-
-
-@st.cache_data(max_entries=64, show_spinner="Reading the digit with every epoch's network…")
-def outputs_by_epoch(model_key: tuple, exact_last: bool, epochs: int, has_start: bool, digit: np.ndarray, _config,
-                     _epoch_weights, _initial_weights, _final_weights) -> dict:
-    """Every layer's output for `digit` with each kept network of the training `model_key` names, up to `epochs`:
-    {epoch: [layer output]}, from epoch 0 when its start was kept (`has_start`)."""
-    return digit_through_epochs(_config, _epoch_weights[:epochs], digit, initial_weights=_initial_weights,
-                                final_weights=_final_weights)
 
 
 def epoch_choice(job, epochs: range, live: bool) -> int:
@@ -40,8 +39,12 @@ def epoch_view(job, epoch_weights, initial_weights, final_weights, digit: np.nda
     """The epoch choice, the prediction then, how sure the network was at each epoch, and the maps then."""
     epochs = kept_epochs(epoch_weights, initial_weights)
     epoch = epoch_choice(job, epochs, live)
-    by_epoch = outputs_by_epoch(job.key, final_weights is not None, len(epoch_weights), initial_weights is not None,
-                                digit, job.config, epoch_weights, initial_weights, final_weights)
+    # Named by the training, how much of it is kept and the digit: hashing every epoch's weights on each run would
+    # cost more than the page.
+    key = (job.key, final_weights is not None, len(epoch_weights), initial_weights is not None, content_key(digit))
+    by_epoch = keyed_result(key, digit_through_epochs, job.config, epoch_weights, digit,
+                            initial_weights=initial_weights, final_weights=final_weights,
+                            spinner="Reading the digit with every epoch's network…")
     layers = by_epoch[epoch]
     probabilities = np.array([outputs[-1].output for outputs in by_epoch.values()])
     answer = int(probabilities[-1].argmax())
@@ -57,8 +60,8 @@ def epoch_view(job, epoch_weights, initial_weights, final_weights, digit: np.nda
     with right:
         st.markdown("**How sure it was, epoch by epoch**")
         shown = [answer] + ([label] if label is not None and label != answer else [])
-        st.vega_lite_chart(spec=filled_spec(epoch_probability_chart,
-                                             epoch_probability_frames(probabilities, shown, epoch, epochs.start)))
+        st.vega_lite_chart(spec=data_chart_spec(epoch_probability_chart, epoch_probability_frames, probabilities,
+                                                 shown, epoch, epochs.start))
         st.caption(f"Lines: the digit it answers at the end ({answer})"
                    + (f" and the true label ({label})." if len(shown) > 1 else "."))
     for layer in layers:

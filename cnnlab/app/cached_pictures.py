@@ -136,6 +136,20 @@ def _chart_template(draw: Callable, columns: tuple, frames: tuple, args: tuple, 
     return spec
 
 
+def data_chart_spec(draw: Callable[..., alt.TopLevelMixin], make_frames: Callable[..., Sequence[pd.DataFrame]],
+                    /, *args, **kwargs) -> dict:
+    """`filled_spec(draw, make_frames(*args, **kwargs))`, made once per distinct arguments: for a chart whose frames
+    are worked out from a few numbers (a digit's probabilities epoch by epoch), so that a rerun neither builds them
+    nor writes their Arrow files again."""
+    return _data_chart_spec(draw, make_frames, args, kwargs)
+
+
+@shared_cache(SPECS_KEPT, key=lambda draw, make_frames, args, kwargs: (
+    function_key(draw), function_key(make_frames), content_key(args), content_key(kwargs)))
+def _data_chart_spec(draw: Callable, make_frames: Callable, args: tuple, kwargs: dict) -> dict:
+    return filled_spec(draw, make_frames(*args, **kwargs))
+
+
 def with_y_domain(spec: dict, domain: Sequence[float]) -> dict:
     """A layered chart's spec (as `filled_spec` gives) with its first layer's y scale spanning `domain` (low, high):
     for a chart whose y range follows its data, so that a new range does not mean a new layout. The template's own
@@ -216,11 +230,32 @@ def show_maps(maps: np.ndarray, *, where=None, caption: str | None = None, alt: 
                  alt=alt)
 
 
-def per_network(function: Callable, network: Network, *args, **kwargs):
+def keyed_result(key: object, function: Callable, *args, spinner: str | None = None, **kwargs):
+    """`function(*args, **kwargs)` worked out once per `key`, which names the arguments (hashable; it must change
+    whenever they do), and shared by every session as it is, so no page may change it. For arguments too large to
+    hash on every run (a training's weights, epoch by epoch). `spinner`: a sentence shown while it is worked out."""
+    return _with_spinner(spinner, _keyed_result, key, function, args, kwargs)
+
+
+@shared_cache(RESULTS_KEPT, key=lambda key, function, args, kwargs: (key, function_key(function)))
+def _keyed_result(key: object, function: Callable, args: tuple, kwargs: dict):
+    return read_only(function(*args, **kwargs))
+
+
+def per_network(function: Callable, network: Network, *args, spinner: str | None = None, **kwargs):
     """`function(network, *args, **kwargs)` (a `cnnlab.lens` computation), worked out once per network and distinct
     arguments and shared by every session: a page's rerun, or another student's view of the same digit, reads it.
-    Its result is shared as it is, so no page may change it."""
-    return _per_network(function, network, args, kwargs)
+    Its result is shared as it is, so no page may change it. `spinner`: a sentence shown while it is worked out."""
+    return _with_spinner(spinner, _per_network, function, network, args, kwargs)
+
+
+def _with_spinner(spinner: str | None, cached: Callable, *arguments):
+    """`cached(*arguments)` (a `shared_cache` function), with `spinner` on the page while a result is made, never
+    when it is found."""
+    if spinner is not None and cached.cache_key(*arguments) not in cached.cache:
+        with st.spinner(spinner):
+            return cached(*arguments)
+    return cached(*arguments)
 
 
 @shared_cache(RESULTS_KEPT, key=lambda function, network, args, kwargs: (

@@ -11,7 +11,14 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnlab.app.cached_pictures import cached_picture, filled_spec, probability_spec, training_curve_specs
+from cnnlab.app.cached_pictures import (
+    cached_picture,
+    data_chart_spec,
+    filled_spec,
+    keyed_result,
+    probability_spec,
+    training_curve_specs,
+)
 from cnnlab.pictures.charts import probability_bars
 from cnnlab.pictures.curves import (
     epoch_probabilities,
@@ -67,8 +74,11 @@ def test_a_filled_epoch_chart_is_altairs_chart_for_every_digit_and_epoch():
     rng = np.random.default_rng(5)
     for epochs, digits, current, first in [(4, [3], 0, 0), (4, [3, 8], 2, 0), (2, [1, 1], 2, 1), (6, [9, 0], 5, 0)]:
         probabilities = rng.dirichlet(np.ones(10), size=epochs)
-        ours = filled_spec(epoch_probability_chart, epoch_probability_frames(probabilities, digits, current, first))
-        _assert_same_chart(ours, epoch_probabilities(probabilities, digits, current, first).to_dict())
+        # Twice: the second is the cached spec, which must still be this digit's and epoch's.
+        for _ in range(2):
+            ours = data_chart_spec(epoch_probability_chart, epoch_probability_frames, probabilities, digits, current,
+                                   first)
+            _assert_same_chart(ours, epoch_probabilities(probabilities, digits, current, first).to_dict())
 
 
 def test_a_filled_sweep_is_altairs_chart_for_each_digit_and_angle():
@@ -134,3 +144,21 @@ def test_cached_training_curves_follow_a_history_that_changes_in_place():
     after = [*before[:1], {**before[1], "val_accuracy": 0.42}]
     for ours, chart in zip(training_curve_specs(after, 3), training_curves(after, 3), strict=True):
         _assert_same_chart(ours, chart.to_dict())
+
+
+def test_a_keyed_result_is_worked_out_once_per_key_and_shared_read_only():
+    calls = []
+
+    def layer_sums(weights, scale=1.0):
+        calls.append(1)
+        return [np.asarray(weights, dtype=float).sum(axis=1) * scale]
+
+    weights = np.arange(6.0).reshape(2, 3)
+    first = keyed_result(("model-a", 2), layer_sums, weights, scale=2.0)
+    again = keyed_result(("model-a", 2), layer_sums, weights, scale=2.0)
+    other = keyed_result(("model-a", 3), layer_sums, weights)
+    assert len(calls) == 2 and again is first
+    np.testing.assert_array_equal(first[0], [6.0, 24.0])
+    np.testing.assert_array_equal(other[0], [3.0, 12.0])
+    with pytest.raises(ValueError):
+        first[0][0] = 0.0
