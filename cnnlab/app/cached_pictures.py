@@ -29,12 +29,16 @@ from cnnlab.pictures.images import feature_mosaic, fit_width, png_bytes
 # converts itself. The specs here are made by Altair directly, so it is off for the whole process.
 alt.theme.enable("none")
 
+MB = 1 << 20
 SPECS_KEPT = 512
 # Each student's digit has about fifteen pictures (Activations, Prediction, Watch) and a network's answers for each
-# page: a class of 100 going round the pages keeps about 1,500 pictures in use. Kept here: about 8 KB a picture and
-# 100 KB a digit's layer outputs, so at most some 35 MB and 100 MB.
-PICTURES_KEPT = 4096
-RESULTS_KEPT = 1024
+# page: a class of 100 going round the pages keeps about 1,500 pictures in use, some 8 KB each, and 100 digits' layer
+# outputs, about 100 KB each (Watch keeps every epoch's: 400 KB). The caches are bounded by bytes, so that a class
+# fits in them and the web server stays small whatever its students look at.
+PICTURES_KEPT_BYTES = 32 * MB
+RESULTS_KEPT_BYTES = 48 * MB
+KEYED_RESULTS_KEPT_BYTES = 32 * MB
+PROBABILITY_SPECS_KEPT = 1024
 # Wider pictures are scaled down to this once, before they are cached (Streamlit's MAXIMUM_CONTENT_WIDTH, twice its
 # widest page): wider would only cost bytes.
 WIDEST_PICTURE = 1460
@@ -63,12 +67,12 @@ def _by_arguments(build: Callable, args: tuple, kwargs: dict) -> tuple:
     return function_key(build), content_key(args), content_key(kwargs)
 
 
-@shared_cache(SPECS_KEPT, key=_by_arguments)
+@shared_cache(_by_arguments, max_entries=SPECS_KEPT)
 def _chart_spec(build: Callable, args: tuple, kwargs: dict) -> dict:
     return _vega_lite_spec(build(*args, **kwargs))
 
 
-@shared_cache(SPECS_KEPT, key=lambda key, build, args, kwargs: (key, function_key(build)))
+@shared_cache(lambda key, build, args, kwargs: (key, function_key(build)), max_entries=SPECS_KEPT)
 def _keyed_chart_spec(key: str, build: Callable, args: tuple, kwargs: dict) -> dict:
     return _vega_lite_spec(build(*args, **kwargs))
 
@@ -98,7 +102,7 @@ def probability_spec(probabilities: np.ndarray) -> dict:
     return _probability_spec(probabilities)
 
 
-@shared_cache(RESULTS_KEPT, key=content_key)
+@shared_cache(content_key, max_entries=PROBABILITY_SPECS_KEPT)
 def _probability_spec(probabilities: np.ndarray) -> dict:
     return filled_spec(probability_chart, [probability_frame(probabilities)])
 
@@ -120,8 +124,8 @@ def filled_spec(draw: Callable[..., alt.TopLevelMixin], frames: Sequence[pd.Data
     return {**template, "datasets": {f"{FRAME_PREFIX}{index}": arrow_file(frame) for index, frame in enumerate(frames)}}
 
 
-@shared_cache(SPECS_KEPT, key=lambda draw, columns, frames, args, kwargs: (
-    function_key(draw), columns, content_key(args), content_key(kwargs)))
+@shared_cache(lambda draw, columns, frames, args, kwargs: (
+    function_key(draw), columns, content_key(args), content_key(kwargs)), max_entries=SPECS_KEPT)
 def _chart_template(draw: Callable, columns: tuple, frames: tuple, args: tuple, kwargs: dict) -> dict | None:
     """The chart's spec with each frame's data set renamed after the frame's place ("frame-0", …) and left out; None
     when its data sets are not one per frame. Made with the first frames that have these columns."""
@@ -144,8 +148,8 @@ def data_chart_spec(draw: Callable[..., alt.TopLevelMixin], make_frames: Callabl
     return _data_chart_spec(draw, make_frames, args, kwargs)
 
 
-@shared_cache(SPECS_KEPT, key=lambda draw, make_frames, args, kwargs: (
-    function_key(draw), function_key(make_frames), content_key(args), content_key(kwargs)))
+@shared_cache(lambda draw, make_frames, args, kwargs: (
+    function_key(draw), function_key(make_frames), content_key(args), content_key(kwargs)), max_entries=SPECS_KEPT)
 def _data_chart_spec(draw: Callable, make_frames: Callable, args: tuple, kwargs: dict) -> dict:
     return filled_spec(draw, make_frames(*args, **kwargs))
 
@@ -169,7 +173,7 @@ def training_curve_specs(epochs: Sequence[dict], total_epochs: int, chosen_epoch
     return _training_curve_specs(tuple(epochs), total_epochs, chosen_epoch, tuple(batches))
 
 
-@shared_cache(SPECS_KEPT, key=lambda *arguments: content_key(arguments))
+@shared_cache(lambda *arguments: content_key(arguments), max_entries=SPECS_KEPT)
 def _training_curve_specs(epochs: tuple, total_epochs: int, chosen_epoch: int | None, batches: tuple) -> list[dict]:
     return [with_y_domain(filled_spec(curve_chart, frames, layout=layout), y_domain)
             for layout, frames, y_domain in training_curve_parts(epochs, total_epochs, chosen_epoch, batches)]
@@ -195,7 +199,7 @@ def cached_picture(build: Callable[..., np.ndarray], *args, **kwargs) -> Picture
     return _cached_picture(build, args, kwargs)
 
 
-@shared_cache(PICTURES_KEPT, key=_by_arguments)
+@shared_cache(_by_arguments, max_bytes=PICTURES_KEPT_BYTES)
 def _cached_picture(build: Callable, args: tuple, kwargs: dict) -> Picture:
     picture = fit_width(build(*args, **kwargs), WIDEST_PICTURE)
     url = "data:image/png;base64," + base64.b64encode(png_bytes(picture)).decode("ascii")
@@ -207,7 +211,7 @@ def cached_png(build: Callable[..., np.ndarray], *args, **kwargs) -> bytes:
     return _cached_png(build, args, kwargs)
 
 
-@shared_cache(SPECS_KEPT, key=_by_arguments)
+@shared_cache(_by_arguments, max_entries=SPECS_KEPT)
 def _cached_png(build: Callable, args: tuple, kwargs: dict) -> bytes:
     return png_bytes(build(*args, **kwargs))
 
@@ -237,7 +241,8 @@ def keyed_result(key: object, function: Callable, *args, spinner: str | None = N
     return _with_spinner(spinner, _keyed_result, key, function, args, kwargs)
 
 
-@shared_cache(RESULTS_KEPT, key=lambda key, function, args, kwargs: (key, function_key(function)))
+@shared_cache(lambda key, function, args, kwargs: (key, function_key(function)),
+              max_bytes=KEYED_RESULTS_KEPT_BYTES)
 def _keyed_result(key: object, function: Callable, args: tuple, kwargs: dict):
     return read_only(function(*args, **kwargs))
 
@@ -258,7 +263,7 @@ def _with_spinner(spinner: str | None, cached: Callable, *arguments):
     return cached(*arguments)
 
 
-@shared_cache(RESULTS_KEPT, key=lambda function, network, args, kwargs: (
-    function_key(function), network.fingerprint, content_key(args), content_key(kwargs)))
+@shared_cache(lambda function, network, args, kwargs: (
+    function_key(function), network.fingerprint, content_key(args), content_key(kwargs)), max_bytes=RESULTS_KEPT_BYTES)
 def _per_network(function: Callable, network: Network, args: tuple, kwargs: dict):
     return read_only(function(network, *args, **kwargs))

@@ -45,26 +45,47 @@ def function_key(function: Callable) -> object:
     return (function.__module__, function.__qualname__, code.co_filename)
 
 
-def shared_cache(max_entries: int, key: Callable[..., object]) -> Callable[[Callable], Callable]:
+def shared_cache(key: Callable[..., object], *, max_entries: int | None = None,
+                 max_bytes: int | None = None) -> Callable[[Callable], Callable]:
     """Decorate a function whose result depends only on what `key(*args, **kwargs)` returns (build it with
-    `content_key`): the last `max_entries` results are kept, least recently used dropped first. Sessions asking for
-    a result being made wait for it instead of making it again."""
+    `content_key`). It keeps its last `max_entries` results, or as many as fit in `max_bytes` (counted by
+    `value_bytes`), least recently used dropped first. Give exactly one bound. Sessions asking for a result being
+    made wait for it instead of making it again."""
+    if (max_entries is None) == (max_bytes is None):
+        raise ValueError("Give the cache exactly one bound: max_entries or max_bytes.")
+    kept = (cachetools.LRUCache(max_entries) if max_bytes is None
+            else cachetools.LRUCache(max_bytes, getsizeof=value_bytes))
     condition = threading.Condition()
-    return cachetools.cached(cachetools.LRUCache(max_entries), key=key, lock=condition, condition=condition)
+    return cachetools.cached(kept, key=key, lock=condition, condition=condition)
+
+
+def value_bytes(value: object) -> int:
+    """About how much memory `value` holds: the bytes of its NumPy arrays, byte strings and strings, also inside
+    lists, tuples, dicts and dataclasses; at least 1. What a result's size is made of here (layer outputs, pictures,
+    chart specs), not Python's overhead for each object."""
+    return max(1, sum(part.nbytes if isinstance(part, np.ndarray) else len(part)
+                      for part in _leaves(value) if isinstance(part, (np.ndarray, bytes, str))))
+
+
+def _leaves(value: object):
+    """Everything inside `value` that is not a list, tuple, dict or dataclass (`value` itself when it is none)."""
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _leaves(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from _leaves(getattr(value, field.name))
+    else:
+        yield value
 
 
 def read_only(value: object) -> object:
     """`value` with every NumPy array in it (also inside lists, tuples, dicts and dataclasses) made read-only, so that
     a page that would change a shared result fails at once instead of changing it for every session."""
-    if isinstance(value, np.ndarray):
-        value.flags.writeable = False
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            read_only(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            read_only(item)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for field in dataclasses.fields(value):
-            read_only(getattr(value, field.name))
+    for part in _leaves(value):
+        if isinstance(part, np.ndarray):
+            part.flags.writeable = False
     return value

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cnnlab.app.shared_cache import content_key, function_key, read_only, shared_cache
+from cnnlab.app.shared_cache import content_key, function_key, read_only, shared_cache, value_bytes
 
 
 def test_equal_content_gives_equal_keys_and_any_difference_another_key():
@@ -31,7 +31,7 @@ def test_callers_asking_at_once_wait_for_one_result_made_once():
     made = []
     release = threading.Event()
 
-    @shared_cache(4, key=content_key)
+    @shared_cache(content_key, max_entries=4)
     def slow_square(values: np.ndarray) -> np.ndarray:
         made.append(1)
         release.wait(timeout=30)
@@ -52,7 +52,7 @@ def test_callers_asking_at_once_wait_for_one_result_made_once():
 def test_the_least_recently_used_result_is_dropped_past_the_bound():
     made = []
 
-    @shared_cache(2, key=lambda number: number)
+    @shared_cache(lambda number: number, max_entries=2)
     def double(number: int) -> int:
         made.append(number)
         return 2 * number
@@ -66,6 +66,35 @@ def test_the_least_recently_used_result_is_dropped_past_the_bound():
 class _Outputs:
     name: str
     values: np.ndarray
+
+
+def test_a_result_counts_the_bytes_of_its_arrays_and_text():
+    outputs = [_Outputs("conv1", np.zeros((24, 24, 30), np.float32)), {"dense": np.ones(128)}, (b"png", "data:")]
+    assert value_bytes(outputs) == len("conv1") + 24 * 24 * 30 * 4 + 128 * 8 + 3 + 5
+    assert value_bytes(None) == 1
+
+
+def test_a_cache_bounded_by_bytes_drops_the_oldest_results_until_a_new_one_fits():
+    made = []
+
+    @shared_cache(lambda count: count, max_bytes=10_000)
+    def zeros(count: int) -> np.ndarray:
+        made.append(count)
+        return np.zeros(count, np.uint8)
+
+    for count in (4_000, 4_000 + 1, 4_000, 3_000, 4_000 + 1):
+        zeros(count)
+    # 3,000 more bytes than fit: the least recently used (4,001) went, and came back at its next call.
+    assert made == [4_000, 4_001, 3_000, 4_001]
+    zeros(20_000)
+    zeros(20_000)
+    assert made[-2:] == [20_000, 20_000]  # larger than the whole cache: made each time, never kept
+
+
+def test_a_cache_needs_exactly_one_bound():
+    for bounds in ({}, {"max_entries": 2, "max_bytes": 100}):
+        with pytest.raises(ValueError, match="exactly one bound"):
+            shared_cache(content_key, **bounds)
 
 
 def test_a_shared_result_cannot_be_changed_by_a_reader():
