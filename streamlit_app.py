@@ -25,7 +25,6 @@ from cnnlab.app.run_times import timed_run  # noqa: E402
 NAVIGATION_PAGES = "_navigation_pages"  # this session's (pages shown, their st.Page objects)
 
 
-
 def navigation_pages(shown: tuple[AppPage, ...]) -> list:
     """The `st.Page`s of `shown`, made once per session: each resolves its file on the disk, which had been a tenth
     of a page run. Kept per session, not per server, because `st.navigation` marks the page a run may call on the

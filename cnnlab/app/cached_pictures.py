@@ -38,7 +38,8 @@ SPECS_KEPT = 512
 PICTURES_KEPT_BYTES = 32 * MB
 RESULTS_KEPT_BYTES = 48 * MB
 KEYED_RESULTS_KEPT_BYTES = 32 * MB
-PROBABILITY_SPECS_KEPT = 1024
+# Charts filled with a digit's numbers (its probabilities, epoch by epoch on Watch): a few for each digit in use.
+DATA_SPECS_KEPT = 1024
 # Wider pictures are scaled down to this once, before they are cached (Streamlit's MAXIMUM_CONTENT_WIDTH, twice its
 # widest page): wider would only cost bytes.
 WIDEST_PICTURE = 1460
@@ -99,12 +100,11 @@ def arrow_file(frame: pd.DataFrame) -> bytes:
 
 def probability_spec(probabilities: np.ndarray) -> dict:
     """`probability_bars`' spec for these ten probabilities (float (10,), summing to 1); see `filled_spec`."""
-    return _probability_spec(probabilities)
+    return data_chart_spec(probability_chart, _probability_frames, probabilities)
 
 
-@shared_cache(content_key, max_entries=PROBABILITY_SPECS_KEPT)
-def _probability_spec(probabilities: np.ndarray) -> dict:
-    return filled_spec(probability_chart, [probability_frame(probabilities)])
+def _probability_frames(probabilities: np.ndarray) -> tuple[pd.DataFrame]:
+    return (probability_frame(probabilities),)
 
 
 def filled_spec(draw: Callable[..., alt.TopLevelMixin], frames: Sequence[pd.DataFrame], /, *args, **kwargs) -> dict:
@@ -149,7 +149,7 @@ def data_chart_spec(draw: Callable[..., alt.TopLevelMixin], make_frames: Callabl
 
 
 @shared_cache(lambda draw, make_frames, args, kwargs: (
-    function_key(draw), function_key(make_frames), content_key(args), content_key(kwargs)), max_entries=SPECS_KEPT)
+    function_key(draw), function_key(make_frames), content_key(args), content_key(kwargs)), max_entries=DATA_SPECS_KEPT)
 def _data_chart_spec(draw: Callable, make_frames: Callable, args: tuple, kwargs: dict) -> dict:
     return filled_spec(draw, make_frames(*args, **kwargs))
 
