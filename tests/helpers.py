@@ -4,19 +4,31 @@ name whatever other conftest files pytest has loaded:
 - known digits and CSV text that digits/test_datasets.py and digits/test_csv_reader.py build their files from,
   written with the standard `csv` module, independently of the reader under test;
 - opening the app's pages with Streamlit's AppTest, and reading what they say;
-- the app's own training service, with models of given settings trained.
+- the app's own training service, with models of given settings trained;
+- waiting for a condition another thread or process brings about.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import time
 from pathlib import Path
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.config import TrainConfig
+
+
+def wait_for(condition, timeout: float = 120, what: str = "the condition") -> None:
+    """Return as soon as `condition()` is true, asking every 50 ms; fail after `timeout` seconds. For what a training
+    on a worker brings about in its own time, so that no test assumes how fast the host is."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Timed out after {timeout} s waiting for {what}.")
+        time.sleep(0.05)
 
 
 def choose_train_settings(app: AppTest, config: TrainConfig) -> AppTest:

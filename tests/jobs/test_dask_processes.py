@@ -8,12 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from distributed import Client
+from helpers import wait_for
 
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.cluster import connect, settings_as_environment
@@ -85,13 +85,6 @@ def service(external_scheduler, tmp_path):
 
 def same_weights(first, second) -> bool:
     return all(np.array_equal(a, b) for a, b in zip(first.get_weights(), second.get_weights(), strict=True))
-
-
-def wait_for(condition, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_a_separate_worker_trains_the_same_weights_as_a_plain_call(service, sample, tmp_path):

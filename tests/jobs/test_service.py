@@ -14,6 +14,7 @@ import pytest
 import training_fakes
 from distributed import Client
 from distributed.comm import CommClosedError
+from helpers import wait_for
 
 from cnnlab.config import TrainConfig
 from cnnlab.jobs.budget import OverBudget
@@ -33,14 +34,6 @@ MEDIUM = TrainConfig(conv_layers=((8, 5), (6, 3)), dense_units=(16,), epochs=4, 
 
 def same_weights(first, second) -> bool:
     return all(np.array_equal(a, b) for a, b in zip(first.get_weights(), second.get_weights(), strict=True))
-
-
-def wait_for(condition, timeout: float = 120, what: str = "the condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Timed out after {timeout} s waiting for {what}.")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
